@@ -1,0 +1,64 @@
+"""What every aggregate of orgevents shares: a stable key, a timeline of effective-dated changes,
+and the entry keys it has recorded (which make loading idempotent)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from orgevents.events import Change, Entry
+
+NAMESPACE = UUID("5d0c6a43-6f1f-4f5c-9b1e-3c2a0f6a7e11")
+
+
+def aggregate_id(key: str) -> UUID:
+    """The store's id of the unit, responsibility, decision or document with this key."""
+    return uuid5(NAMESPACE, key)
+
+
+class Subject(Aggregate):
+    """Base of Unit, Responsibility, Decision, Document and Claim.
+
+    ``changes`` holds this subject's changes sorted by effective date, ties kept in the order they
+    were recorded; as-of questions about one subject fold over it. ``entries`` maps each recorded
+    entry key to its content hash.
+    """
+
+    if TYPE_CHECKING:  # set in _start(); not annotations at runtime, which would make fields
+        key: str
+        changes: list[tuple[dt.date, int, Change]]
+        entries: dict[str, str]
+
+    @staticmethod
+    def create_id(payload: Entry, **_: Any) -> UUID:
+        return aggregate_id(payload.subject)
+
+    def _start(self, payload: Entry) -> None:
+        self.key = payload.subject
+        self.changes = []
+        self.entries = {}
+        self._remember(payload)
+
+    def _remember(self, payload: Entry) -> None:
+        self.entries[payload.key] = payload.content_hash()
+        if isinstance(payload, Change):
+            seq = len(self.entries)
+            self.changes.append((payload.effective.date, seq, payload))
+            self.changes.sort(key=lambda c: (c[0], c[1]))
+
+    def has_entry(self, payload: Entry) -> bool | None:
+        """True if this exact entry was recorded, False if its key was recorded with other
+        content, None if the key is new."""
+        known = self.entries.get(payload.key)
+        if known is None:
+            return None
+        return known == payload.content_hash()
+
+    def changes_until(self, on: dt.date) -> list[Change]:
+        return [c for d, _, c in self.changes if d <= on]
+
+    def changes_after(self, on: dt.date) -> list[Change]:
+        return [c for d, _, c in self.changes if d > on]

@@ -1,0 +1,269 @@
+"""The orgevents application: the service layer over the event store.
+
+``OrgHistory.record(entries)`` is the one way to change the history. It checks every entry against
+the history and the entries before it, then saves all resulting events in one transaction — all or
+nothing. Entries already recorded (same key, same content) are skipped, so loading a file twice
+appends nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+
+from orgevents.aggregate import Subject, aggregate_id
+from orgevents.decisions import Claim, Decision, Document
+from orgevents.errors import (
+    AlreadyExistsError,
+    ConflictError,
+    DomainRuleError,
+    EntryChangedError,
+    OrgEventsError,
+)
+from orgevents.events import (
+    ENTRY_TYPES,
+    Change,
+    ClaimRecorded,
+    DecisionMade,
+    DocumentRegistered,
+    Entry,
+    FiguresRecorded,
+    ResponsibilityAbolished,
+    ResponsibilityAssigned,
+    ResponsibilityDefined,
+    ResponsibilityEnded,
+    ResponsibilityTransferred,
+    UnitAbolished,
+    UnitAbsorbed,
+    UnitEstablished,
+    UnitMerged,
+    UnitMoved,
+    UnitRenamed,
+    UnitSplit,
+)
+from orgevents.responsibilities import Responsibility
+from orgevents.rules import (
+    check_citations,
+    check_no_parent_cycle,
+    check_unit_in_force,
+    require,
+)
+from orgevents.units import Unit
+
+
+class PydanticAsDict(Transcoding):
+    """Stores a pydantic payload as its JSON form and validates it again when read back."""
+
+    def __init__(self, model: type[Entry]) -> None:
+        self.type = model
+        self.name = model.__name__
+
+    def encode(self, obj: Entry) -> dict[str, Any]:
+        return obj.model_dump(mode="json", by_alias=True)
+
+    def decode(self, data: dict[str, Any]) -> Entry:
+        return self.type.model_validate(data)
+
+
+class DateAsISO(Transcoding):
+    type = dt.date
+    name = "date_iso"
+
+    def encode(self, obj: dt.date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> dt.date:
+        return dt.date.fromisoformat(data)
+
+
+class RejectedEntryError(OrgEventsError):
+    """Entry number ``index`` of a ``record`` call broke a rule; nothing was written."""
+
+    def __init__(self, index: int, entry: Entry, cause: DomainRuleError) -> None:
+        self.index = index
+        self.entry = entry
+        self.cause = cause
+        self.rule = cause.rule
+        super().__init__(f"entry {index} ({entry.key}): {cause} [rule: {cause.rule}]")
+
+
+@dataclass
+class RecordResult:
+    appended: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+class _Batch:
+    """The aggregates one ``record`` call reads and changes (its unit of work)."""
+
+    def __init__(self, app: OrgHistory) -> None:
+        self.app = app
+        self.touched: dict[UUID, Subject] = {}
+
+    def find(self, key: str) -> Subject | None:
+        agg_id = aggregate_id(key)
+        if agg_id not in self.touched:
+            try:
+                self.touched[agg_id] = self.app.repository.get(agg_id)
+            except AggregateNotFoundError:
+                return None
+        return self.touched[agg_id]
+
+    def add(self, aggregate: Subject) -> None:
+        self.touched[aggregate.id] = aggregate
+
+
+class OrgHistory(Application[UUID]):
+    """Organisational history as immutable, effective-dated, sourced events."""
+
+    name = "orgevents"
+    log_section_size = 1000
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        for model in ENTRY_TYPES:
+            transcoder.register(PydanticAsDict(model))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def record(self, entries: Sequence[Entry], recorded_by: str) -> RecordResult:
+        """Check and append entries atomically; skip those already recorded."""
+        batch = _Batch(self)
+        result = RecordResult()
+        seen: set[str] = set()
+        for index, entry in enumerate(entries):
+            try:
+                if entry.key in seen:
+                    raise AlreadyExistsError(f"entry key {entry.key!r} appears twice in this load")
+                seen.add(entry.key)
+                appended = self._apply(batch, entry, recorded_by)
+            except DomainRuleError as exc:
+                raise RejectedEntryError(index, entry, exc) from None
+            (result.appended if appended else result.skipped).append(entry.key)
+        if result.appended:
+            try:
+                self.save(*batch.touched.values())
+            except IntegrityError:
+                raise ConflictError(
+                    "another writer changed the same units or responsibilities at the same "
+                    "time; nothing of this load was written — run it again"
+                ) from None
+        return result
+
+    def _apply(self, batch: _Batch, entry: Entry, recorded_by: str) -> bool:
+        existing = batch.find(entry.subject)
+        if existing is not None:
+            known = existing.has_entry(entry)
+            if known is True:
+                return False
+            if known is False:
+                raise EntryChangedError(
+                    f"entry {entry.key!r} was recorded before with other content; stored "
+                    "events are never changed — record a new entry instead",
+                    subject=entry.subject,
+                )
+        if isinstance(entry, Change):
+            check_citations(batch, entry)
+            for i, figure in enumerate(getattr(entry, "figures", [])):
+                for j, source in enumerate(figure.sources):
+                    require(batch, source.document, Document, f"figures.{i}.sources.{j}.document")
+        on = entry.effective.date if isinstance(entry, Change) else None
+        creates = (
+            DocumentRegistered,
+            DecisionMade,
+            ClaimRecorded,
+            UnitEstablished,
+            ResponsibilityDefined,
+        )
+        if isinstance(entry, creates):
+            if existing is not None:
+                raise AlreadyExistsError(
+                    f"{entry.subject!r} already exists (a {type(existing).__name__.lower()}); "
+                    "ids are unique across the store",
+                    subject=entry.subject,
+                )
+            batch.add(self._create(batch, entry, recorded_by))
+            return True
+        assert on is not None
+        if isinstance(
+            entry,
+            UnitRenamed | UnitMoved | UnitAbolished | UnitMerged | UnitAbsorbed | UnitSplit
+            | FiguresRecorded,
+        ):
+            unit = require(batch, entry.unit, Unit, "unit")
+            if isinstance(entry, UnitRenamed):
+                unit.rename(entry, recorded_by)
+            elif isinstance(entry, UnitMoved):
+                check_unit_in_force(batch, entry.parent, on, "parent")
+                check_no_parent_cycle(batch, entry.unit, entry.parent, on)
+                unit.move(entry, recorded_by)
+            elif isinstance(entry, FiguresRecorded):
+                unit.record_figures(entry, recorded_by)
+            else:
+                targets = [entry.into] if isinstance(entry, UnitMerged | UnitAbsorbed) else []
+                if isinstance(entry, UnitSplit):
+                    targets = entry.into
+                for target in targets:
+                    check_unit_in_force(batch, target, on, "into")
+                unit.end(entry, recorded_by)
+            return True
+        resp = require(batch, entry.subject, Responsibility, "responsibility")
+        if isinstance(entry, ResponsibilityAssigned):
+            check_unit_in_force(batch, entry.unit, on, "unit")
+            resp.assign(entry, recorded_by)
+        elif isinstance(entry, ResponsibilityTransferred):
+            check_unit_in_force(batch, entry.to_unit, on, "to_unit")
+            resp.transfer(entry, recorded_by)
+        elif isinstance(entry, ResponsibilityEnded):
+            resp.end(entry, recorded_by)
+        elif isinstance(entry, ResponsibilityAbolished):
+            resp.abolish(entry, recorded_by)
+        else:  # pragma: no cover - the entry union is closed
+            raise TypeError(f"unhandled entry type {type(entry).__name__}")
+        return True
+
+    @staticmethod
+    def _create(batch: _Batch, entry: Entry, recorded_by: str) -> Subject:
+        if isinstance(entry, DocumentRegistered):
+            return Document(payload=entry, recorded_by=recorded_by)
+        if isinstance(entry, DecisionMade):
+            if entry.body is not None:
+                require(batch, entry.body, Unit, "body")
+            return Decision(payload=entry, recorded_by=recorded_by)
+        if isinstance(entry, ClaimRecorded):
+            if batch.find(entry.about) is None:
+                require(batch, entry.about, Subject, "about")
+            return Claim(payload=entry, recorded_by=recorded_by)
+        if isinstance(entry, UnitEstablished):
+            if entry.parent is not None:
+                check_unit_in_force(batch, entry.parent, entry.effective.date, "parent")
+            return Unit(payload=entry, recorded_by=recorded_by)
+        if isinstance(entry, ResponsibilityDefined):
+            return Responsibility(payload=entry, recorded_by=recorded_by)
+        raise TypeError(f"{type(entry).__name__} does not create anything")  # pragma: no cover
+
+    # --- reading the log -------------------------------------------------------------------
+
+    def read_events(
+        self, after: int = 0, batch_size: int = 1000
+    ) -> Iterator[tuple[int, DomainEventProtocol[UUID]]]:
+        """Every stored event after position ``after``, in recorded order, with its position."""
+        start = after + 1
+        while True:
+            notifications = self.recorder.select_notifications(start=start, limit=batch_size)
+            if not notifications:
+                return
+            for notification in notifications:
+                yield notification.id, self.mapper.to_domain_event(notification)
+            start = notifications[-1].id + 1
+
+    def last_position(self) -> int:
+        return self.recorder.max_notification_id() or 0

@@ -1,0 +1,156 @@
+"""Effective dates: when a change takes effect in the organisation, and how precisely we know it.
+
+The sources give dates at many precisions: "1. januar 2026", "maj 2025", "1. halvår 2026",
+"forventeligt i 2030". An :class:`EffectiveDate` keeps the precision and whether the date is exact,
+approximate, expected or only an upper bound, plus the source's own words. For ordering and "as of"
+queries a change counts from the first day of its period (``date``).
+
+This is the *effective* time. The time an event was *recorded* is the event store's own timestamp
+and is never mixed with this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+
+class Precision(StrEnum):
+    DAY = "day"
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF_YEAR = "half-year"
+    YEAR = "year"
+
+
+class Qualifier(StrEnum):
+    EXACT = "exact"
+    APPROXIMATE = "approximate"  # "ca.", "omkring"
+    EXPECTED = "expected"  # "forventeligt", planned but not yet enacted
+    ON_OR_BEFORE = "on-or-before"  # "already in place by then"; the real date is earlier
+
+
+_SHORTHAND = re.compile(
+    r"^(?P<approx>~)?(?P<year>\d{4})"
+    r"(?:-(?:(?P<month>\d{2})(?:-(?P<day>\d{2}))?|Q(?P<quarter>[1-4])|H(?P<half>[12])))?$"
+)
+
+
+def parse_date(text: str) -> dt.date:
+    """Parse a strict ``YYYY-MM-DD`` date, as the CLI's ``--at`` takes it."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise ValueError
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+
+
+class EffectiveDate(BaseModel):
+    """When a change takes effect.
+
+    Written in a load file either as a shorthand string or as a mapping:
+
+    - ``2026-01-01`` (day), ``2025-05`` (month), ``2026-Q1`` (quarter), ``2026-H1`` (half-year),
+      ``2030`` (year); a leading ``~`` marks it approximate: ``~2030``.
+    - ``{date: 2030, qualifier: expected, text: "forventeligt i 2030"}``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    precision: Precision = Precision.DAY
+    qualifier: Qualifier = Qualifier.EXACT
+    text: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            raise ValueError("give a date, not a date and time")
+        if isinstance(value, dt.date):
+            return {"date": value}
+        if isinstance(value, int | str):
+            return _parse_shorthand(str(value))
+        if isinstance(value, dict) and isinstance(value.get("date"), int | str):
+            parsed = _parse_shorthand(str(value["date"]))
+            merged = {**parsed, **{k: v for k, v in value.items() if k != "date"}}
+            merged["date"] = parsed["date"]
+            if "precision" not in value:
+                merged["precision"] = parsed["precision"]
+            return merged
+        return value
+
+    @property
+    def end(self) -> dt.date:
+        """The last day of the period this date names."""
+        d = self.date
+        if self.precision is Precision.DAY:
+            return d
+        if self.precision is Precision.MONTH:
+            months = 1
+        elif self.precision is Precision.QUARTER:
+            months = 3
+        elif self.precision is Precision.HALF_YEAR:
+            months = 6
+        else:
+            months = 12
+        month_index = d.month - 1 + months
+        first_after = dt.date(d.year + month_index // 12, month_index % 12 + 1, 1)
+        return first_after - dt.timedelta(days=1)
+
+    @property
+    def is_exact(self) -> bool:
+        return self.precision is Precision.DAY and self.qualifier is Qualifier.EXACT
+
+    def __str__(self) -> str:
+        d = self.date
+        if self.precision is Precision.DAY:
+            text = d.isoformat()
+        elif self.precision is Precision.MONTH:
+            text = f"{d.year}-{d.month:02d}"
+        elif self.precision is Precision.QUARTER:
+            text = f"{d.year}-Q{(d.month - 1) // 3 + 1}"
+        elif self.precision is Precision.HALF_YEAR:
+            text = f"{d.year}-H{(d.month - 1) // 6 + 1}"
+        else:
+            text = str(d.year)
+        prefix = {
+            Qualifier.EXACT: "",
+            Qualifier.APPROXIMATE: "~",
+            Qualifier.EXPECTED: "expected ",
+            Qualifier.ON_OR_BEFORE: "by ",
+        }[self.qualifier]
+        return prefix + text
+
+
+def _parse_shorthand(text: str) -> dict[str, Any]:
+    m = _SHORTHAND.match(text.strip())
+    if not m:
+        raise ValueError(
+            f"{text!r} is not an effective date; write YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"
+        )
+    year = int(m["year"])
+    result: dict[str, Any] = {}
+    if m["approx"]:
+        result["qualifier"] = Qualifier.APPROXIMATE
+    try:
+        if m["day"]:
+            result |= {"date": dt.date(year, int(m["month"]), int(m["day"])), "precision": "day"}
+        elif m["month"]:
+            result |= {"date": dt.date(year, int(m["month"]), 1), "precision": "month"}
+        elif m["quarter"]:
+            month = 3 * (int(m["quarter"]) - 1) + 1
+            result |= {"date": dt.date(year, month, 1), "precision": "quarter"}
+        elif m["half"]:
+            month = 6 * (int(m["half"]) - 1) + 1
+            result |= {"date": dt.date(year, month, 1), "precision": "half-year"}
+        else:
+            result |= {"date": dt.date(year, 1, 1), "precision": "year"}
+    except ValueError as exc:
+        raise ValueError(f"{text!r} is not a valid date: {exc}") from None
+    return result

@@ -1,0 +1,36 @@
+"""Decisions, documents and claims: the provenance side of the history.
+
+A change points to the decision it implements (``decision:``); every event cites documents
+(``sources:``); where sources disagree each side is a claim of its own.
+"""
+
+from __future__ import annotations
+
+from eventsourcing.domain import event
+
+from orgevents.aggregate import Subject
+from orgevents.events import ClaimRecorded, DecisionMade, DocumentRegistered
+
+
+class Decision(Subject):
+    """An agreement, principle decision, approval, hearing, law or plan."""
+
+    @event("Made")
+    def __init__(self, payload: DecisionMade, recorded_by: str) -> None:
+        self._start(payload)
+
+
+class Document(Subject):
+    """A source document, cited by its key."""
+
+    @event("Registered")
+    def __init__(self, payload: DocumentRegistered, recorded_by: str) -> None:
+        self._start(payload)
+
+
+class Claim(Subject):
+    """What one source says about one property of something."""
+
+    @event("Recorded")
+    def __init__(self, payload: ClaimRecorded, recorded_by: str) -> None:
+        self._start(payload)

@@ -1,0 +1,361 @@
+"""The event payloads — and, the same models, the entries of a load file.
+
+Each entry in a load file is one fact about one subject (a unit, a responsibility, a decision, a
+document or a claim) and becomes exactly one stored event. Event names are past-tense facts in the
+organisation's language. The models forbid unknown fields, so a typo is an error, not ignored.
+
+Common to every change: ``key`` (the entry's own id, which makes loading idempotent),
+``effective`` (when it takes effect, with precision), ``sources`` (at least one citation),
+``decision`` (the decision it implements, where known) and ``note``.
+Who recorded it and when are not part of the entry: the store adds them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from orgevents.dates import EffectiveDate
+from orgevents.figures import Figure
+from orgevents.sources import Key, Sources, Text
+
+
+class UnitKind(StrEnum):
+    COUNCIL = "council"
+    COMMITTEE = "committee"
+    ADMINISTRATION = "administration"
+    CENTRE = "centre"
+    OFFICE = "office"  # office or secretariat
+    TEAM = "team"
+    INSTITUTION = "institution"
+    TASKFORCE = "taskforce"  # temporary
+    EXTERNAL = "external"  # external partner
+
+
+class Role(StrEnum):
+    AUTHORITY = "authority"  # the political authority (myndighedsansvar, ressort)
+    PERFORMER = "performer"  # the unit that does the work
+
+
+class DecisionKind(StrEnum):
+    ANALYSIS = "analysis"
+    AGREEMENT = "agreement"
+    PRINCIPLE_DECISION = "principle-decision"
+    APPROVAL = "approval"
+    HEARING = "hearing"  # MED bodies
+    PLAN = "plan"
+    BUDGET = "budget"
+    LEGISLATION = "legislation"
+    MEETING = "meeting"
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: Key
+    note: Text | None = None
+
+    @property
+    def subject(self) -> str:  # pragma: no cover - every concrete entry overrides
+        raise NotImplementedError
+
+    def content_hash(self) -> str:
+        """A digest of the entry's content; the same key with another digest is a changed entry."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+class _Change(_Entry):
+    effective: EffectiveDate
+    sources: Sources
+    decision: Key | None = None
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+class DocumentRegistered(_Entry):
+    """A source document that events cite by its key."""
+
+    type: Literal["DocumentRegistered"] = "DocumentRegistered"
+    document: Key
+    title: Text
+    location: Text  # file name or address
+    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "da"
+    published: EffectiveDate | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.document
+
+
+# --- units ----------------------------------------------------------------------------------
+
+
+class UnitEstablished(_Change):
+    type: Literal["UnitEstablished"] = "UnitEstablished"
+    unit: Key
+    name: Text
+    abbreviation: Text | None = None
+    kind: UnitKind
+    parent: Key | None = None
+    planned_end: EffectiveDate | None = None  # for temporary units
+    figures: list[Figure] = []
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+class UnitRenamed(_Change):
+    """A new name; ``abbreviation`` omitted keeps the old one."""
+
+    type: Literal["UnitRenamed"] = "UnitRenamed"
+    unit: Key
+    name: Text
+    abbreviation: Text | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+class UnitMoved(_Change):
+    """Re-parented: the unit now sits under ``parent``."""
+
+    type: Literal["UnitMoved"] = "UnitMoved"
+    unit: Key
+    parent: Key
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+class UnitAbolished(_Change):
+    type: Literal["UnitAbolished"] = "UnitAbolished"
+    unit: Key
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+class UnitMerged(_Change):
+    """The unit ends, merged with others into ``into`` (usually a unit established that day)."""
+
+    type: Literal["UnitMerged"] = "UnitMerged"
+    unit: Key
+    into: Key
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+class UnitAbsorbed(_Change):
+    """The unit ends, absorbed into the existing unit ``into``."""
+
+    type: Literal["UnitAbsorbed"] = "UnitAbsorbed"
+    unit: Key
+    into: Key
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+class UnitSplit(_Change):
+    """The unit is split into the units ``into``; it ends unless ``continues`` is true."""
+
+    type: Literal["UnitSplit"] = "UnitSplit"
+    unit: Key
+    into: Annotated[list[Key], Field(min_length=1)]
+    continues: bool = False
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+class FiguresRecorded(_Change):
+    """Figures (staff, FTE, budget, citizens) known for a unit from ``effective`` on."""
+
+    type: Literal["FiguresRecorded"] = "FiguresRecorded"
+    unit: Key
+    figures: Annotated[list[Figure], Field(min_length=1)]
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+# --- responsibilities -----------------------------------------------------------------------
+
+
+class ResponsibilityDefined(_Change):
+    """A task or area of authority, as an entity of its own (holders come with assignments)."""
+
+    type: Literal["ResponsibilityDefined"] = "ResponsibilityDefined"
+    responsibility: Key
+    name: Text
+    abbreviation: Text | None = None
+    scope: Text
+    legal_basis: Text | None = None
+
+    @property
+    def subject(self) -> str:
+        return self.responsibility
+
+
+class ResponsibilityAssigned(_Change):
+    type: Literal["ResponsibilityAssigned"] = "ResponsibilityAssigned"
+    responsibility: Key
+    unit: Key
+    role: Role
+
+    @property
+    def subject(self) -> str:
+        return self.responsibility
+
+
+class ResponsibilityTransferred(_Change):
+    """``role`` passes from every unit in ``from_units`` to ``to_unit``, with what moves along."""
+
+    type: Literal["ResponsibilityTransferred"] = "ResponsibilityTransferred"
+    responsibility: Key
+    role: Role
+    from_units: Annotated[list[Key], Field(min_length=1)]
+    to_unit: Key
+    figures: list[Figure] = []
+
+    @property
+    def subject(self) -> str:
+        return self.responsibility
+
+
+class ResponsibilityEnded(_Change):
+    """``unit`` no longer holds ``role`` for the responsibility."""
+
+    type: Literal["ResponsibilityEnded"] = "ResponsibilityEnded"
+    responsibility: Key
+    unit: Key
+    role: Role
+
+    @property
+    def subject(self) -> str:
+        return self.responsibility
+
+
+class ResponsibilityAbolished(_Change):
+    """The task itself ceases (e.g. abolished by a reform); every holder's role ends."""
+
+    type: Literal["ResponsibilityAbolished"] = "ResponsibilityAbolished"
+    responsibility: Key
+
+    @property
+    def subject(self) -> str:
+        return self.responsibility
+
+
+# --- decisions and claims -------------------------------------------------------------------
+
+
+class DecisionMade(_Change):
+    """An agreement, decision, approval or hearing; changes point to it with ``decision``.
+
+    ``effective`` is the date of the decision itself.
+    """
+
+    type: Literal["DecisionMade"] = "DecisionMade"
+    id: Key
+    kind: DecisionKind
+    title: Text
+    body: Key | None = None  # the unit that decided, where it is in the dataset
+    body_name: Text | None = None  # a body outside the dataset ("Folketinget")
+
+    @property
+    def subject(self) -> str:
+        return self.id
+
+
+ClaimValue = float | str | EffectiveDate
+
+
+class ClaimRecorded(_Change):
+    """What one source says about one property of a subject.
+
+    Where sources disagree, each side is its own claim with its own source; claims about the same
+    ``subject`` and ``property`` with different values are a disagreement.
+    """
+
+    type: Literal["ClaimRecorded"] = "ClaimRecorded"
+    about: Key  # a unit, responsibility, decision or transfer (entry) key
+    property: Text
+    value: ClaimValue
+
+    @property
+    def subject(self) -> str:
+        return self.key
+
+
+UnitEntry = (
+    UnitEstablished
+    | UnitRenamed
+    | UnitMoved
+    | UnitAbolished
+    | UnitMerged
+    | UnitAbsorbed
+    | UnitSplit
+    | FiguresRecorded
+)
+ResponsibilityEntry = (
+    ResponsibilityDefined
+    | ResponsibilityAssigned
+    | ResponsibilityTransferred
+    | ResponsibilityEnded
+    | ResponsibilityAbolished
+)
+AnyEntry = Annotated[
+    DocumentRegistered | UnitEntry | ResponsibilityEntry | DecisionMade | ClaimRecorded,
+    Field(discriminator="type"),
+]
+
+ENTRY_TYPES: tuple[type[_Entry], ...] = (
+    DocumentRegistered,
+    UnitEstablished,
+    UnitRenamed,
+    UnitMoved,
+    UnitAbolished,
+    UnitMerged,
+    UnitAbsorbed,
+    UnitSplit,
+    FiguresRecorded,
+    ResponsibilityDefined,
+    ResponsibilityAssigned,
+    ResponsibilityTransferred,
+    ResponsibilityEnded,
+    ResponsibilityAbolished,
+    DecisionMade,
+    ClaimRecorded,
+)
+
+Entry = _Entry
+Change = _Change
+
+
+class LoadFile(BaseModel):
+    """A load file: a format marker and a list of entries, each one event."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: Literal["orgevents/1"] = Field(
+        description="Format marker; always 'orgevents/1' for this version."
+    )
+    title: Text | None = None
+    entries: list[AnyEntry]
+
+
+entry_adapter: TypeAdapter[AnyEntry] = TypeAdapter(AnyEntry)

@@ -1,0 +1,1 @@
+"""Graphs in, Graphviz out: the only code that runs ``dot``."""

@@ -1,0 +1,3 @@
+from orgevents.cli import main
+
+main()

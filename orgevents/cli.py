@@ -1,0 +1,351 @@
+"""The command line: each command opens the store, calls one query or command, prints the answer.
+
+Human-readable tables by default; ``--json`` prints one JSON document.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from orgevents.errors import OrgEventsError
+from orgevents.store import DEFAULT_STORE
+
+app = typer.Typer(
+    help="orgevents — organisational history as immutable, sourced events, queryable as of any date.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="ORGEVENTS_STORE",
+        help=f"Event store URL: sqlite:///FILE, postgresql://USER@HOST:PORT/DB or memory: "
+        f"[default: {DEFAULT_STORE}]",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", metavar="YYYY-MM-DD", help="The date to answer for [default: today]."),
+]
+
+
+class _Context:
+    store_url: str | None = None
+
+
+_ctx = _Context()
+
+
+@app.callback()
+def _main(store: StoreOpt = None) -> None:
+    """orgevents — organisational history as immutable, sourced events, queryable as of any date.
+
+    Example: orgevents load --example copenhagen && orgevents who stu --at 2026-01-01
+    """
+    _ctx.store_url = store
+
+
+def _date(text: str | None, name: str = "--at") -> dt.date:
+    from orgevents.dates import parse_date
+
+    if text is None:
+        return dt.date.today()
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=name) from None
+
+
+def _state() -> Any:
+    from orgevents.projections.readmodel import ReadModel
+    from orgevents.store import open_store
+
+    return ReadModel(open_store(_ctx.store_url)).catch_up()
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False, box=None, pad_edge=False)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*["" if v is None else str(v) for v in row])
+    width = shutil.get_terminal_size((120, 40)).columns
+    Console(width=max(width, 120), soft_wrap=False).print(table)
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+@app.command()
+def load(
+    paths: Annotated[list[Path] | None, typer.Argument(help="YAML or JSON load files.")] = None,
+    example: Annotated[
+        str | None, typer.Option("--example", help="Load a bundled dataset: copenhagen.")
+    ] = None,
+    recorded_by: Annotated[
+        str | None,
+        typer.Option("--recorded-by", help="Who records the events [default: $USER]."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Append events from load files: validated, all or nothing, idempotent.
+
+    Example: orgevents load changes-2026.yaml
+    """
+    from orgevents.importing import example_files, load_paths
+    from orgevents.store import open_store
+
+    files = list(paths or [])
+    if example:
+        files = example_files(example) + files
+    if not files:
+        raise typer.BadParameter("give at least one file or --example copenhagen")
+    who = recorded_by or os.environ.get("USER") or "unknown"
+    result = load_paths(open_store(_ctx.store_url), files, who)
+    if as_json:
+        _print_json({"appended": len(result.appended), "skipped": len(result.skipped)})
+    else:
+        typer.echo(
+            f"appended {len(result.appended)} events, skipped {len(result.skipped)} "
+            "already recorded"
+        )
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the load file format.
+
+    Example: orgevents schema > load-format.schema.json
+    """
+    from orgevents.load_schema import load_file_schema
+
+    _print_json(load_file_schema())
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@app.command()
+def find(text: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """Find units and responsibilities by current or former name or abbreviation.
+
+    Example: orgevents find erhverv
+    """
+    from orgevents.projections.search import find as find_
+
+    found = find_(_state(), text, _date(at))
+    if as_json:
+        _print_json([f.model_dump(exclude={"matched"}) for f in found])
+    else:
+        _table(None, ["id", "type", "name", "abbreviation", "matched"],
+               [[f.id, f.type, f.name, f.abbreviation, f.matched] for f in found])
+
+
+@app.command()
+def units(at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """List the units in force on a date, parents first.
+
+    Example: orgevents units --at 2026-01-01
+    """
+    from orgevents.projections.structure import units_at
+
+    on = _date(at)
+    views = units_at(_state(), on)
+    if as_json:
+        _print_json([v.model_dump() for v in views])
+    else:
+        _table(f"Units on {on}", ["id", "name", "abbr", "kind", "parent"],
+               [[v.id, v.name, v.abbreviation, v.kind, v.parent] for v in views])
+
+
+@app.command()
+def show(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """Show one unit or responsibility as of a date.
+
+    Example: orgevents show biu --at 2026-01-01
+    """
+    from orgevents.projections.details import show as show_
+
+    on = _date(at)
+    data = show_(_state(), id, on)
+    if as_json:
+        _print_json(data)
+        return
+    if data["type"] == "unit":
+        status = "" if data["in_force"] else "  (not in force on this date)"
+        typer.echo(f"{data['name']} [{data['abbreviation'] or '-'}] — {data['kind']} ({id}) on {on}{status}")
+        typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
+        if data["former_names"]:
+            typer.echo("  also known as: " + "; ".join(data["former_names"]))
+        if data["children"]:
+            typer.echo("  units: " + ", ".join(data["children"]))
+        rows = [[r["role"], r["id"], r["name"]] for r in data["responsibilities"]]
+        if rows:
+            _table("Responsibilities", ["role", "id", "name"], rows)
+        figs = [[f["metric"], f["value"], f["year"], f["steering_area"], f["text"],
+                 f["sources"][0]["document"] + ": " + f["sources"][0]["locator"]]
+                for f in data["figures"]]
+        if figs:
+            _table("Figures", ["metric", "value", "year", "area", "as written", "source"], figs)
+    else:
+        typer.echo(f"{data['name']} ({id}) on {on}")
+        typer.echo(f"  scope: {data['scope']}")
+        for h in data["holders"]:
+            chain = " → ".join(c["name"] for c in h["chain"])
+            typer.echo(f"  {h['role']}: {h['unit']['name']} (since {h['since']}) — {chain}")
+
+
+@app.command()
+def who(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
+    """Who holds a responsibility on a date: the authority and the performers, with the chain
+    up to the council.
+
+    Example: orgevents who stu --at 2025-12-31
+    """
+    from orgevents.projections.holders import who as who_
+
+    on = _date(at)
+    answer = who_(_state(), id, on)
+    if as_json:
+        _print_json(answer.model_dump(mode="json"))
+        return
+    _table(
+        f"{answer.responsibility.name} ({id}) on {on}",
+        ["role", "unit", "kind", "since", "chain up to the council"],
+        [
+            [h.role, h.unit.name, h.unit.kind, h.since + (" (expected)" if h.expected else ""),
+             " → ".join(c.name for c in h.chain)]
+            for h in answer.holders
+        ] or [["-", "nobody holds it on this date", "", "", ""]],
+    )
+
+
+@app.command()
+def diff(
+    from_date: Annotated[str, typer.Argument(metavar="D1")],
+    to_date: Annotated[str, typer.Argument(metavar="D2")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Everything effective after D1 up to and including D2.
+
+    Example: orgevents diff 2025-12-31 2026-01-01
+    """
+    from orgevents.projections.changes import diff as diff_
+
+    start, end = _date(from_date, "D1"), _date(to_date, "D2")
+    changes = diff_(_state(), start, end)
+    if as_json:
+        _print_json({"from": start.isoformat(), "to": end.isoformat(),
+                     "changes": [c.model_dump(mode="json") for c in changes]})
+        return
+    _changes_table(f"Changes effective after {start} up to {end}", changes)
+
+
+@app.command()
+def history(id: str, as_json: JsonOpt = False) -> None:
+    """The audit trail of a unit, responsibility or decision: every event, its sources and
+    when it was recorded.
+
+    Example: orgevents history stu
+    """
+    from orgevents.projections.changes import history as history_
+
+    items = history_(_state(), id)
+    if as_json:
+        _print_json([c.model_dump(mode="json") for c in items])
+        return
+    _changes_table(f"History of {id}", items, recorded=True)
+
+
+@app.command()
+def dates(as_json: JsonOpt = False) -> None:
+    """The dates on which anything changes.
+
+    Example: orgevents dates
+    """
+    from orgevents.projections.changes import change_dates
+
+    found = change_dates(_state())
+    if as_json:
+        _print_json([d.isoformat() for d in found])
+    else:
+        for d in found:
+            typer.echo(d.isoformat())
+
+
+def _changes_table(title: str, changes: list[Any], recorded: bool = False) -> None:
+    rows = []
+    for c in changes:
+        src = "; ".join(f"{s.document}: {s.locator}" for s in c.sources)
+        row = [c.effective, c.type, c.summary, src]
+        if recorded:
+            row.append(f"{c.recorded_at:%Y-%m-%d %H:%M} by {c.recorded_by}")
+        rows.append(row)
+    cols = ["effective", "type", "change", "sources"] + (["recorded"] if recorded else [])
+    _table(title, cols, rows)
+
+
+# --- the demo ------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the demo's store (made afresh).")
+    ] = Path("orgevents-demo"),
+) -> None:
+    """Load the Copenhagen dataset into a fresh store and show what changed on 1 January 2026.
+
+    Example: orgevents demo
+    """
+    from orgevents.importing import example_files, load_paths
+    from orgevents.projections.changes import diff as diff_
+    from orgevents.projections.holders import who as who_
+    from orgevents.projections.readmodel import ReadModel
+    from orgevents.store import open_store
+
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / "demo.db"
+    db.unlink(missing_ok=True)
+    store = open_store(f"sqlite:///{db}")
+    result = load_paths(store, example_files("copenhagen"), "orgevents demo")
+    state = ReadModel(store).catch_up()
+    typer.echo(f"Loaded the Copenhagen dataset: {len(result.appended)} events into {db}\n")
+    before, after = dt.date(2025, 12, 31), dt.date(2026, 1, 1)
+    _changes_table("What changed on 1 January 2026", diff_(state, before, after))
+    typer.echo("")
+    for resp in ("stu", "udsatteteam-beskaeftigelse"):
+        for on in (before, after):
+            answer = who_(state, resp, on)
+            holders = "; ".join(f"{h.role}: {h.unit.name}" for h in answer.holders)
+            typer.echo(f"who {resp} --at {on}: {holders}")
+    typer.echo(f"\nExplore it: orgevents --store sqlite:///{db} history biu")
+
+
+def main() -> None:
+    try:
+        app()
+    except OrgEventsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(1)

@@ -1,0 +1,170 @@
+"""Changes over time: the difference between two dates, the history of one subject, the dates on
+which anything changes — each change with its sources, decision and recorded time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from orgevents.errors import NotFoundError
+from orgevents.events import (
+    Change,
+    ClaimRecorded,
+    DecisionMade,
+    DocumentRegistered,
+    FiguresRecorded,
+    ResponsibilityAbolished,
+    ResponsibilityAssigned,
+    ResponsibilityDefined,
+    ResponsibilityEnded,
+    ResponsibilityTransferred,
+    UnitAbolished,
+    UnitAbsorbed,
+    UnitEstablished,
+    UnitMerged,
+    UnitMoved,
+    UnitRenamed,
+    UnitSplit,
+)
+from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.structure import figure_view, source_view
+from orgevents.projections.views import ChangeView
+
+_COMMON = {"key", "type", "effective", "sources", "decision", "note"}
+DAY = dt.timedelta(days=1)
+
+
+def diff(state: OrgState, start: dt.date, end: dt.date) -> list[ChangeView]:
+    """Every change effective after ``start`` up to and including ``end``, in effective order.
+
+    Decisions and claims are not changes of the organisation; they appear in histories.
+    """
+    chosen = [
+        r
+        for r in state.records
+        if isinstance(r.payload, Change)
+        and not isinstance(r.payload, DecisionMade | ClaimRecorded)
+        and start < r.payload.effective.date <= end
+    ]
+    return [change_view(state, r) for r in _effective_order(chosen)]
+
+
+def history(state: OrgState, key: str) -> list[ChangeView]:
+    """Every event about ``key`` or involving it, in effective order (registrations first)."""
+    if state.kind_of(key) is None:
+        raise NotFoundError(key, "unit, responsibility, decision or document")
+    return [change_view(state, r) for r in _effective_order(state.by_subject.get(key, []))]
+
+
+def change_dates(state: OrgState) -> list[dt.date]:
+    return sorted(state.change_dates)
+
+
+def _effective_order(records: list[Record]) -> list[Record]:
+    return sorted(records, key=lambda r: (r.effective_date or dt.date.min, r.position))
+
+
+def change_view(state: OrgState, rec: Record) -> ChangeView:
+    p = rec.payload
+    on = rec.effective_date or dt.date.max
+    details: dict[str, Any] = {
+        k: v for k, v in p.model_dump(mode="json").items() if k not in _COMMON
+    }
+    if isinstance(p, UnitRenamed):
+        details["old_name"] = state.unit_name(p.unit, on - DAY)
+    if isinstance(p, UnitMoved):
+        details["old_parent"] = state.units[p.unit].parent.at(on - DAY, None)
+    if p.note:
+        details["note"] = p.note
+    if isinstance(p, Change):
+        effective = p.effective
+        sources = [source_view(state, s) for s in p.sources]
+        decision = p.decision
+        eff = {
+            "effective": str(effective),
+            "effective_date": effective.date,
+            "effective_precision": effective.precision.value,
+            "effective_qualifier": effective.qualifier.value,
+        }
+        if effective.text:
+            details["effective_text"] = effective.text
+    else:
+        sources, decision = [], None
+        eff = {
+            "effective": "",
+            "effective_date": dt.date.min,
+            "effective_precision": "day",
+            "effective_qualifier": "exact",
+        }
+    if decision and decision in state.decisions:
+        d = state.decisions[decision]
+        details["decision_title"] = d.title
+        details["decision_date"] = str(d.effective)
+    return ChangeView(
+        event_id=p.key,
+        type=p.type,  # type: ignore[attr-defined]
+        subject={"id": p.subject, "name": state.subject_name(p.subject, on)},
+        summary=summary(state, rec),
+        recorded_at=rec.recorded_at,
+        recorded_by=rec.recorded_by,
+        decision=decision,
+        sources=sources,
+        details=details,
+        **eff,
+    )
+
+
+def summary(state: OrgState, rec: Record) -> str:
+    """One line a person can read: what happened, with names as they were on the day."""
+    p = rec.payload
+    on = rec.effective_date or dt.date.max
+    name = state.subject_name(p.subject, on)
+
+    def lbl(key: str) -> str:
+        return state.label(key, on)
+
+    if isinstance(p, DocumentRegistered):
+        return f"document registered: {p.title}"
+    if isinstance(p, UnitEstablished):
+        where = f" under {lbl(p.parent)}" if p.parent else ""
+        end = f", planned to end {p.planned_end}" if p.planned_end else ""
+        return f"{name} ({p.kind.value}) established{where}{end}"
+    if isinstance(p, UnitRenamed):
+        return f"{state.unit_name(p.unit, on - DAY)} renamed to {p.name}"
+    if isinstance(p, UnitMoved):
+        old = state.units[p.unit].parent.at(on - DAY, None)
+        return f"{name} moved from {lbl(old) if old else '(top)'} to {lbl(p.parent)}"
+    if isinstance(p, UnitAbolished):
+        return f"{state.unit_name(p.unit, on - DAY)} abolished"
+    if isinstance(p, UnitMerged):
+        return f"{state.unit_name(p.unit, on - DAY)} merged into {lbl(p.into)}"
+    if isinstance(p, UnitAbsorbed):
+        return f"{state.unit_name(p.unit, on - DAY)} absorbed into {lbl(p.into)}"
+    if isinstance(p, UnitSplit):
+        return f"{state.unit_name(p.unit, on - DAY)} split into {', '.join(map(lbl, p.into))}"
+    if isinstance(p, FiguresRecorded):
+        return f"figures for {name}: " + "; ".join(f.describe() for f in p.figures)
+    if isinstance(p, ResponsibilityDefined):
+        return f"responsibility defined: {p.name}"
+    if isinstance(p, ResponsibilityAssigned):
+        return f"{name}: {p.role.value} held by {lbl(p.unit)}"
+    if isinstance(p, ResponsibilityTransferred):
+        moved = "; ".join(f.describe() for f in p.figures)
+        return (
+            f"{name}: {p.role.value} {' + '.join(map(lbl, p.from_units))} → {lbl(p.to_unit)}"
+            + (f" ({moved})" if moved else "")
+        )
+    if isinstance(p, ResponsibilityEnded):
+        return f"{name}: {p.role.value} of {lbl(p.unit)} ended"
+    if isinstance(p, ResponsibilityAbolished):
+        return f"{name} abolished"
+    if isinstance(p, DecisionMade):
+        return f"{p.kind.value}: {p.title}"
+    if isinstance(p, ClaimRecorded):
+        value = p.value if not hasattr(p.value, "date") else str(p.value)
+        docs = ", ".join(s.document for s in p.sources)
+        return f"claim ({docs}): {p.property} of {lbl(p.about)} = {value}"
+    return p.key  # pragma: no cover
+
+
+__all__ = ["change_dates", "change_view", "diff", "figure_view", "history", "summary"]

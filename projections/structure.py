@@ -1,0 +1,115 @@
+"""The organisation's structure as of a date: the units, their parents, the org graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import networkx as nx
+
+from orgevents.figures import Figure
+from orgevents.sources import SourceRef
+from orgevents.events import Change
+from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.views import FigureView, SourceView, UnitRef, UnitView
+
+
+def units_at(state: OrgState, on: dt.date) -> list[UnitView]:
+    """Every unit in force on ``on``, parents before children, then by name."""
+    views = [unit_view(state, key, on) for key in state.units if state.unit_exists(key, on)]
+    depth = {v.id: len(chain(state, v.id, on)) for v in views}
+    return sorted(views, key=lambda v: (depth[v.id], v.name))
+
+
+def unit_view(state: OrgState, key: str, on: dt.date) -> UnitView:
+    u = state.units[key]
+    first = u.name.first_date() or on
+    when = max(on, first)
+    parent = u.parent.at(when, None)
+    return UnitView(
+        id=key,
+        name=u.name.at(when, key),
+        abbreviation=u.abbreviation.at(when, None),
+        kind=u.kind,
+        parent=parent,
+    )
+
+
+def unit_ref(state: OrgState, key: str, on: dt.date) -> UnitRef:
+    kind = state.units[key].kind if key in state.units else "unknown"
+    return UnitRef(id=key, name=state.unit_name(key, on), kind=kind)
+
+
+def chain(state: OrgState, key: str, on: dt.date) -> list[UnitRef]:
+    """The unit's parent, its parent, ... up to the top (the council)."""
+    result: list[UnitRef] = []
+    seen = {key}
+    current = state.units[key].parent.at(on, None) if key in state.units else None
+    while current is not None and current not in seen:
+        seen.add(current)
+        result.append(unit_ref(state, current, on))
+        facts = state.units.get(current)
+        current = facts.parent.at(on, None) if facts else None
+    return result
+
+
+def children(state: OrgState, key: str, on: dt.date) -> list[str]:
+    return sorted(
+        (k for k, u in state.units.items() if u.parent.at(on, None) == key and u.exists.at(on, False)),
+        key=lambda k: state.unit_name(k, on),
+    )
+
+
+def figures_at(state: OrgState, key: str, on: dt.date) -> list[FigureView]:
+    """Figures known for a unit on ``on``: every figure recorded with effective ≤ on."""
+    out = []
+    for when, _, fig, rec in sorted(state.units[key].figures, key=lambda x: (x[0], x[1])):
+        if when <= on:
+            out.append(figure_view(state, fig, effective_text(rec)))
+    return out
+
+
+def effective_text(rec: Record) -> str:
+    return str(rec.payload.effective) if isinstance(rec.payload, Change) else ""
+
+
+def figure_view(state: OrgState, fig: Figure, effective: str) -> FigureView:
+    return FigureView(
+        metric=fig.metric.value,
+        value=fig.value,
+        approximate=fig.approximate,
+        year=fig.year,
+        per_year=fig.per_year,
+        price_level=fig.price_level,
+        steering_area=fig.steering_area,
+        text=fig.text,
+        note=fig.note,
+        effective=effective,
+        sources=[source_view(state, s) for s in fig.sources],
+    )
+
+
+def source_view(state: OrgState, source: SourceRef) -> SourceView:
+    doc = state.documents.get(source.document)
+    return SourceView(
+        document=source.document,
+        locator=source.locator,
+        quote=source.quote,
+        title=doc.title if doc else None,
+    )
+
+
+def org_graph(state: OrgState, on: dt.date) -> nx.DiGraph:
+    """Units in force on ``on`` as nodes (id → name, abbreviation, kind); edges parent → child."""
+    graph = nx.DiGraph(at=on)
+    for view in units_at(state, on):
+        graph.add_node(
+            view.id,
+            name=view.name,
+            abbreviation=view.abbreviation,
+            kind=view.kind,
+            figures=figures_at(state, view.id, on),
+        )
+    for view in units_at(state, on):
+        if view.parent is not None and view.parent in graph:
+            graph.add_edge(view.parent, view.id)
+    return graph

@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
 from orgevents.aggregate import Subject, aggregate_id
@@ -63,13 +62,14 @@ class PydanticAsDict(Transcoding):
 
     def __init__(self, model: type[Entry]) -> None:
         self.type = model
+        self.model = model
         self.name = model.__name__
 
     def encode(self, obj: Entry) -> dict[str, Any]:
         return obj.model_dump(mode="json", by_alias=True)
 
     def decode(self, data: dict[str, Any]) -> Entry:
-        return self.type.model_validate(data)
+        return self.model.model_validate(data)
 
 
 class DateAsISO(Transcoding):
@@ -92,6 +92,14 @@ class RejectedEntryError(OrgEventsError):
         self.cause = cause
         self.rule = cause.rule
         super().__init__(f"entry {index} ({entry.key}): {cause} [rule: {cause.rule}]")
+
+
+class StoredChange(Protocol):
+    """What every stored orgevents event offers the read side."""
+
+    payload: Entry
+    recorded_by: str
+    timestamp: dt.datetime  # when it was recorded (not when it takes effect)
 
 
 @dataclass
@@ -195,7 +203,12 @@ class OrgHistory(Application[UUID]):
         assert on is not None
         if isinstance(
             entry,
-            UnitRenamed | UnitMoved | UnitAbolished | UnitMerged | UnitAbsorbed | UnitSplit
+            UnitRenamed
+            | UnitMoved
+            | UnitAbolished
+            | UnitMerged
+            | UnitAbsorbed
+            | UnitSplit
             | FiguresRecorded,
         ):
             unit = require(batch, entry.unit, Unit, "unit")
@@ -254,7 +267,7 @@ class OrgHistory(Application[UUID]):
 
     def read_events(
         self, after: int = 0, batch_size: int = 1000
-    ) -> Iterator[tuple[int, DomainEventProtocol[UUID]]]:
+    ) -> Iterator[tuple[int, StoredChange]]:
         """Every stored event after position ``after``, in recorded order, with its position."""
         start = after + 1
         while True:
@@ -262,7 +275,8 @@ class OrgHistory(Application[UUID]):
             if not notifications:
                 return
             for notification in notifications:
-                yield notification.id, self.mapper.to_domain_event(notification)
+                event = self.mapper.to_domain_event(notification)
+                yield notification.id, cast(StoredChange, event)
             start = notifications[-1].id + 1
 
     def last_position(self) -> int:

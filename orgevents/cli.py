@@ -158,8 +158,11 @@ def find(text: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json([f.model_dump(exclude={"matched"}) for f in found])
     else:
-        _table(None, ["id", "type", "name", "abbreviation", "matched"],
-               [[f.id, f.type, f.name, f.abbreviation, f.matched] for f in found])
+        _table(
+            None,
+            ["id", "type", "name", "abbreviation", "matched"],
+            [[f.id, f.type, f.name, f.abbreviation, f.matched] for f in found],
+        )
 
 
 @app.command()
@@ -175,8 +178,11 @@ def units(at: AtOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json([v.model_dump() for v in views])
     else:
-        _table(f"Units on {on}", ["id", "name", "abbr", "kind", "parent"],
-               [[v.id, v.name, v.abbreviation, v.kind, v.parent] for v in views])
+        _table(
+            f"Units on {on}",
+            ["id", "name", "abbr", "kind", "parent"],
+            [[v.id, v.name, v.abbreviation, v.kind, v.parent] for v in views],
+        )
 
 
 @app.command()
@@ -194,7 +200,9 @@ def show(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
         return
     if data["type"] == "unit":
         status = "" if data["in_force"] else "  (not in force on this date)"
-        typer.echo(f"{data['name']} [{data['abbreviation'] or '-'}] — {data['kind']} ({id}) on {on}{status}")
+        typer.echo(
+            f"{data['name']} [{data['abbreviation'] or '-'}] — {data['kind']} ({id}) on {on}{status}"
+        )
         typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
         if data["former_names"]:
             typer.echo("  also known as: " + "; ".join(data["former_names"]))
@@ -203,9 +211,17 @@ def show(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
         rows = [[r["role"], r["id"], r["name"]] for r in data["responsibilities"]]
         if rows:
             _table("Responsibilities", ["role", "id", "name"], rows)
-        figs = [[f["metric"], f["value"], f["year"], f["steering_area"], f["text"],
-                 f["sources"][0]["document"] + ": " + f["sources"][0]["locator"]]
-                for f in data["figures"]]
+        figs = [
+            [
+                f["metric"],
+                f["value"],
+                f["year"],
+                f["steering_area"],
+                f["text"],
+                f["sources"][0]["document"] + ": " + f["sources"][0]["locator"],
+            ]
+            for f in data["figures"]
+        ]
         if figs:
             _table("Figures", ["metric", "value", "year", "area", "as written", "source"], figs)
     else:
@@ -234,10 +250,16 @@ def who(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
         f"{answer.responsibility.name} ({id}) on {on}",
         ["role", "unit", "kind", "since", "chain up to the council"],
         [
-            [h.role, h.unit.name, h.unit.kind, h.since + (" (expected)" if h.expected else ""),
-             " → ".join(c.name for c in h.chain)]
+            [
+                h.role,
+                h.unit.name,
+                h.unit.kind,
+                (h.since or "") + (" (expected)" if h.expected else ""),
+                " → ".join(c.name for c in h.chain),
+            ]
             for h in answer.holders
-        ] or [["-", "nobody holds it on this date", "", "", ""]],
+        ]
+        or [["-", "nobody holds it on this date", "", "", ""]],
     )
 
 
@@ -256,8 +278,13 @@ def diff(
     start, end = _date(from_date, "D1"), _date(to_date, "D2")
     changes = diff_(_state(), start, end)
     if as_json:
-        _print_json({"from": start.isoformat(), "to": end.isoformat(),
-                     "changes": [c.model_dump(mode="json") for c in changes]})
+        _print_json(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "changes": [c.model_dump(mode="json") for c in changes],
+            }
+        )
         return
     _changes_table(f"Changes effective after {start} up to {end}", changes)
 

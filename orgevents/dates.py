@@ -14,9 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, WithJsonSchema, model_validator
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 
 class Precision(StrEnum):
@@ -38,6 +40,18 @@ _SHORTHAND = re.compile(
     r"^(?P<approx>~)?(?P<year>\d{4})"
     r"(?:-(?:(?P<month>\d{2})(?:-(?P<day>\d{2}))?|Q(?P<quarter>[1-4])|H(?P<half>[12])))?$"
 )
+
+
+_SHORTHAND_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "string",
+            "pattern": _SHORTHAND.pattern,
+            "description": "YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY; a leading ~ means about",
+        },
+        {"type": "integer", "minimum": 1000, "maximum": 9999, "description": "a year"},
+    ]
+}
 
 
 def parse_date(text: str) -> dt.date:
@@ -62,7 +76,7 @@ class EffectiveDate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    date: dt.date
+    date: Annotated[dt.date, WithJsonSchema(_SHORTHAND_SCHEMA)]
     precision: Precision = Precision.DAY
     qualifier: Qualifier = Qualifier.EXACT
     text: str | None = None
@@ -84,6 +98,12 @@ class EffectiveDate(BaseModel):
                 merged["precision"] = parsed["precision"]
             return merged
         return value
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {"anyOf": [*_SHORTHAND_SCHEMA["anyOf"], handler(core_schema)]}
 
     @property
     def end(self) -> dt.date:

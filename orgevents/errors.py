@@ -73,9 +73,7 @@ class InvalidEntryError(OrgEventsError):
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         lines = [p.describe() for p in problems]
-        super().__init__(
-            f"{len(problems)} problem(s); nothing was written:\n" + "\n".join(lines)
-        )
+        super().__init__(f"{len(problems)} problem(s); nothing was written:\n" + "\n".join(lines))
 
 
 class Problem:

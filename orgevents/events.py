@@ -12,6 +12,7 @@ Who recorded it and when are not part of the entry: the store adds them.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -55,6 +56,7 @@ class DecisionKind(StrEnum):
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    type: str
     key: Key
     note: Text | None = None
 
@@ -296,7 +298,7 @@ class ClaimRecorded(_Change):
     property: Text
     value: ClaimValue
 
-    @property
+    @builtins.property
     def subject(self) -> str:
         return self.key
 

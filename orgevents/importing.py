@@ -23,6 +23,16 @@ from orgevents.events import Entry, LoadFile
 EXAMPLES = {"copenhagen": "data/copenhagen"}
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, but dates stay text: our models parse (and report) them."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class Located:
     entry: Entry
@@ -46,7 +56,8 @@ def read_file(path: Path) -> list[Located]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise InvalidEntryError([Problem(f"cannot read: {exc.strerror}", file=name, rule="readable")])
+        problem = Problem(f"cannot read: {exc.strerror}", file=name, rule="readable")
+        raise InvalidEntryError([problem]) from None
     return parse_text(text, name)
 
 
@@ -55,19 +66,25 @@ def parse_text(text: str, name: str) -> list[Located]:
         if name.endswith(".json"):
             data: Any = json.loads(text)
             lines: list[int | None] = []
+            positions = []
         else:
-            data = yaml.safe_load(text)
-            lines = _entry_lines(text)
+            data = yaml.load(text, Loader=_Loader)
+            positions = _entry_positions(text)
+            lines = [line for line, _ in positions]
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         line = line + 1 if line is not None else getattr(exc, "lineno", None)
         raise InvalidEntryError(
-            [Problem(f"not valid YAML/JSON: {_first_line(exc)}", file=name, line=line, rule="syntax")]
+            [
+                Problem(
+                    f"not valid YAML/JSON: {_first_line(exc)}", file=name, line=line, rule="syntax"
+                )
+            ]
         ) from None
     try:
         parsed = LoadFile.model_validate(data)
     except ValidationError as exc:
-        raise InvalidEntryError(_problems(exc, data, name, lines)) from None
+        raise InvalidEntryError(_problems(exc, data, name, positions)) from None
     return [
         Located(entry, name, i, lines[i] if i < len(lines) else None)
         for i, entry in enumerate(parsed.entries)
@@ -107,8 +124,8 @@ def record_located(app: OrgHistory, located: Sequence[Located], recorded_by: str
         ) from None
 
 
-def _entry_lines(text: str) -> list[int | None]:
-    """Line number (1-based) of each item under the top-level ``entries:`` key."""
+def _entry_positions(text: str) -> list[tuple[int, dict[str, int]]]:
+    """For each entry: its line, and the line of each of its top-level fields."""
     try:
         root = yaml.compose(text)
     except yaml.YAMLError:
@@ -117,11 +134,19 @@ def _entry_lines(text: str) -> list[int | None]:
         return []
     for key_node, value_node in root.value:
         if key_node.value == "entries" and isinstance(value_node, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value_node.value]
+            out = []
+            for item in value_node.value:
+                fields = {}
+                if isinstance(item, yaml.MappingNode):
+                    fields = {k.value: k.start_mark.line + 1 for k, _ in item.value}
+                out.append((item.start_mark.line + 1, fields))
+            return out
     return []
 
 
-def _problems(exc: ValidationError, data: Any, name: str, lines: list[int | None]) -> list[Problem]:
+def _problems(
+    exc: ValidationError, data: Any, name: str, positions: list[tuple[int, dict[str, int]]]
+) -> list[Problem]:
     problems = []
     for err in exc.errors():
         loc = list(err["loc"])
@@ -136,7 +161,10 @@ def _problems(exc: ValidationError, data: Any, name: str, lines: list[int | None
             if isinstance(raw, dict) and isinstance(raw.get("key"), str):
                 key = raw["key"]
         field = ".".join(str(p) for p in loc) or None
-        line = lines[index] if index is not None and index < len(lines) else None
+        line = None
+        if index is not None and index < len(positions):
+            entry_line, field_lines = positions[index]
+            line = field_lines.get(str(loc[0]), entry_line) if loc else entry_line
         problems.append(
             Problem(
                 err["msg"],

@@ -39,8 +39,7 @@ class Unit(Subject):
 
     @property
     def established(self) -> UnitEstablished:
-        first = next(c for _, _, c in self.changes if isinstance(c, UnitEstablished))
-        return first
+        return next(c for _, _, c in self.changes if isinstance(c, UnitEstablished))
 
     @property
     def ended_on(self) -> dt.date | None:

@@ -6,6 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.structure import figure_view, source_view
+from orgevents.projections.views import ChangeView
+
 from orgevents.errors import NotFoundError
 from orgevents.events import (
     Change,
@@ -26,9 +30,6 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
-from orgevents.projections.fold import OrgState, Record
-from orgevents.projections.structure import figure_view, source_view
-from orgevents.projections.views import ChangeView
 
 _COMMON = {"key", "type", "effective", "sources", "decision", "note"}
 DAY = dt.timedelta(days=1)
@@ -102,7 +103,7 @@ def change_view(state: OrgState, rec: Record) -> ChangeView:
         details["decision_date"] = str(d.effective)
     return ChangeView(
         event_id=p.key,
-        type=p.type,  # type: ignore[attr-defined]
+        type=p.type,
         subject={"id": p.subject, "name": state.subject_name(p.subject, on)},
         summary=summary(state, rec),
         recorded_at=rec.recorded_at,
@@ -150,9 +151,8 @@ def summary(state: OrgState, rec: Record) -> str:
         return f"{name}: {p.role.value} held by {lbl(p.unit)}"
     if isinstance(p, ResponsibilityTransferred):
         moved = "; ".join(f.describe() for f in p.figures)
-        return (
-            f"{name}: {p.role.value} {' + '.join(map(lbl, p.from_units))} → {lbl(p.to_unit)}"
-            + (f" ({moved})" if moved else "")
+        return f"{name}: {p.role.value} {' + '.join(map(lbl, p.from_units))} → {lbl(p.to_unit)}" + (
+            f" ({moved})" if moved else ""
         )
     if isinstance(p, ResponsibilityEnded):
         return f"{name}: {p.role.value} of {lbl(p.unit)} ended"

@@ -12,6 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from orgevents.projections.timeline import Timeline
+
+from orgevents.events import Change as ChangePayload
 from orgevents.events import (
     ClaimRecorded,
     DecisionMade,
@@ -32,9 +35,7 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
-from orgevents.events import Change as ChangePayload
 from orgevents.figures import Figure
-from orgevents.projections.timeline import Timeline
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ reading the log after the last position it has seen — cheap when nothing is ne
 
 from __future__ import annotations
 
-from orgevents.application import OrgHistory
 from orgevents.projections.fold import OrgState
+
+from orgevents.application import OrgHistory
 
 
 class ReadModel:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 import networkx as nx
-
-from orgevents.figures import Figure
-from orgevents.sources import SourceRef
-from orgevents.events import Change
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.views import FigureView, SourceView, UnitRef, UnitView
+
+from orgevents.events import Change
+from orgevents.figures import Figure
+from orgevents.sources import SourceRef
 
 
 def units_at(state: OrgState, on: dt.date) -> list[UnitView]:
@@ -54,7 +54,11 @@ def chain(state: OrgState, key: str, on: dt.date) -> list[UnitRef]:
 
 def children(state: OrgState, key: str, on: dt.date) -> list[str]:
     return sorted(
-        (k for k, u in state.units.items() if u.parent.at(on, None) == key and u.exists.at(on, False)),
+        (
+            k
+            for k, u in state.units.items()
+            if u.parent.at(on, None) == key and u.exists.at(on, False)
+        ),
         key=lambda k: state.unit_name(k, on),
     )
 

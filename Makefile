@@ -1,0 +1,34 @@
+# Set-up is part of every target: a fresh machine needs only `make demo` or `make test`.
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test typecheck system-packages
+
+demo: $(STAMP)
+	$(VENV)/bin/orgevents demo
+
+test: $(STAMP) typecheck
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest
+
+# mypy sees the installed layout (projections/ and diagrams/ inside orgevents/) through a tree
+# of symbolic links, since it cannot follow setuptools' package-dir mapping.
+typecheck: $(STAMP)
+	rm -rf build/typecheck && mkdir -p build/typecheck/orgevents
+	for f in orgevents/*; do ln -s "$$PWD/$$f" build/typecheck/orgevents/; done
+	ln -s "$$PWD/projections" build/typecheck/orgevents/projections
+	ln -s "$$PWD/diagrams" build/typecheck/orgevents/diagrams
+	cd build/typecheck && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml \
+		--explicit-package-bases orgevents
+
+# The system Graphviz program (`dot`), where it is missing (Debian/Ubuntu).
+system-packages:
+	@command -v dot >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+
+$(STAMP): pyproject.toml | system-packages
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)

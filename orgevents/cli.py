@@ -19,7 +19,8 @@ from orgevents.errors import OrgEventsError
 from orgevents.store import DEFAULT_STORE
 
 app = typer.Typer(
-    help="orgevents — organisational history as immutable, sourced events, queryable as of any date.",
+    help="orgevents — organisational history as immutable, sourced events, "
+    "queryable as of any date.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -200,9 +201,8 @@ def show(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
         return
     if data["type"] == "unit":
         status = "" if data["in_force"] else "  (not in force on this date)"
-        typer.echo(
-            f"{data['name']} [{data['abbreviation'] or '-'}] — {data['kind']} ({id}) on {on}{status}"
-        )
+        abbr = data["abbreviation"] or "-"
+        typer.echo(f"{data['name']} [{abbr}] — {data['kind']} ({id}) on {on}{status}")
         typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
         if data["former_names"]:
             typer.echo("  also known as: " + "; ".join(data["former_names"]))

@@ -152,7 +152,8 @@ def _parse_shorthand(text: str) -> dict[str, Any]:
     m = _SHORTHAND.match(text.strip())
     if not m:
         raise ValueError(
-            f"{text!r} is not an effective date; write YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"
+            f"{text!r} is not an effective date; "
+            "write YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY"
         )
     year = int(m["year"])
     result: dict[str, Any] = {}

@@ -376,3 +376,7 @@ def main() -> None:
     except OrgEventsError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+# Chart commands live in their own module and register themselves on ``app``.
+from orgevents import cli_charts  # noqa: E402, F401

@@ -6,8 +6,8 @@ Human-readable tables by default; ``--json`` prints one JSON document.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -122,7 +122,7 @@ def load(
         files = example_files(example) + files
     if not files:
         raise typer.BadParameter("give at least one file or --example copenhagen")
-    who = recorded_by or os.environ.get("USER") or "unknown"
+    who = recorded_by or getpass.getuser()
     result = load_paths(open_store(_ctx.store_url), files, who)
     if as_json:
         _print_json({"appended": len(result.appended), "skipped": len(result.skipped)})
@@ -213,17 +213,14 @@ def show(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
             _table("Responsibilities", ["role", "id", "name"], rows)
         figs = [
             [
-                f["metric"],
-                f["value"],
-                f["year"],
-                f["steering_area"],
+                f["summary"],
                 f["text"],
                 f["sources"][0]["document"] + ": " + f["sources"][0]["locator"],
             ]
             for f in data["figures"]
         ]
         if figs:
-            _table("Figures", ["metric", "value", "year", "area", "as written", "source"], figs)
+            _table("Figures", ["figure", "as the source writes it", "source"], figs)
     else:
         typer.echo(f"{data['name']} ({id}) on {on}")
         typer.echo(f"  scope: {data['scope']}")
@@ -254,7 +251,7 @@ def who(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
                 h.role,
                 h.unit.name,
                 h.unit.kind,
-                (h.since or "") + (" (expected)" if h.expected else ""),
+                h.since or "",
                 " → ".join(c.name for c in h.chain),
             ]
             for h in answer.holders
@@ -286,7 +283,7 @@ def diff(
             }
         )
         return
-    _changes_table(f"Changes effective after {start} up to {end}", changes)
+    _changes_list(f"Changes effective after {start} up to {end}", changes)
 
 
 @app.command()
@@ -302,7 +299,7 @@ def history(id: str, as_json: JsonOpt = False) -> None:
     if as_json:
         _print_json([c.model_dump(mode="json") for c in items])
         return
-    _changes_table(f"History of {id}", items, recorded=True)
+    _changes_list(f"History of {id}", items, recorded=True)
 
 
 @app.command()
@@ -321,16 +318,29 @@ def dates(as_json: JsonOpt = False) -> None:
             typer.echo(d.isoformat())
 
 
-def _changes_table(title: str, changes: list[Any], recorded: bool = False) -> None:
-    rows = []
+def _changes_list(title: str, changes: list[Any], recorded: bool = False) -> None:
+    """Changes as short blocks: the date and what happened, then type, decision and sources."""
+    import textwrap
+
+    typer.echo(title)
+    if not changes:
+        typer.echo("  (nothing)")
+    pad = " " * 15
     for c in changes:
-        src = "; ".join(f"{s.document}: {s.locator}" for s in c.sources)
-        row = [c.effective, c.type, c.summary, src]
+        lines = textwrap.wrap(
+            c.summary, 100, initial_indent=f"{c.effective:<15}", subsequent_indent=pad
+        )
+        typer.echo("\n".join(lines))
+        typer.echo(pad + c.type + (f", implements decision {c.decision}" if c.decision else ""))
+        cited = "; ".join(f"{s.document} ({s.locator})" for s in c.sources)
+        label = "sources" if len(c.sources) > 1 else "source"
+        typer.echo(
+            textwrap.fill(
+                f"{label}: {cited}", 100, initial_indent=pad, subsequent_indent=pad + "  "
+            )
+        )
         if recorded:
-            row.append(f"{c.recorded_at:%Y-%m-%d %H:%M} by {c.recorded_by}")
-        rows.append(row)
-    cols = ["effective", "type", "change", "sources"] + (["recorded"] if recorded else [])
-    _table(title, cols, rows)
+            typer.echo(f"{pad}recorded {c.recorded_at:%Y-%m-%d %H:%M} UTC by {c.recorded_by}")
 
 
 # --- the demo ------------------------------------------------------------------------------
@@ -360,13 +370,27 @@ def demo(
     state = ReadModel(store).catch_up()
     typer.echo(f"Loaded the Copenhagen dataset: {len(result.appended)} events into {db}\n")
     before, after = dt.date(2025, 12, 31), dt.date(2026, 1, 1)
-    _changes_table("What changed on 1 January 2026", diff_(state, before, after))
-    typer.echo("")
-    for resp in ("stu", "udsatteteam-beskaeftigelse"):
-        for on in (before, after):
-            answer = who_(state, resp, on)
-            holders = "; ".join(f"{h.role}: {h.unit.name}" for h in answer.holders)
-            typer.echo(f"who {resp} --at {on}: {holders}")
+    changes = diff_(state, before, after)
+    structural = [c for c in changes if c.type != "FiguresRecorded"]
+    _changes_list(
+        "What changed on 1 January 2026 (orgevents diff 2025-12-31 2026-01-01)", structural
+    )
+    figures = len(changes) - len(structural)
+    typer.echo(f"... and {figures} sets of figures (budgets, savings) took effect that day.\n")
+    rows = []
+    for resp in ("erhverv", "stu", "uu-vejledning", "udsatteteam-beskaeftigelse"):
+        name = state.responsibility_name(resp, after)
+        for role in ("authority", "performer"):
+            cells = []
+            for on in (before, after):
+                units = [h.unit.id for h in who_(state, resp, on).holders if h.role == role]
+                cells.append(", ".join(state.label(u, on) for u in units) or "-")
+            rows.append([name if role == "authority" else "", role, *cells])
+    _table(
+        "Who holds what (orgevents who ID --at DATE)",
+        ["responsibility", "role", str(before), str(after)],
+        rows,
+    )
     typer.echo(f"\nExplore it: orgevents --store sqlite:///{db} history biu")
 
 

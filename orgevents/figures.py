@@ -40,23 +40,32 @@ class Figure(BaseModel):
     sources: Sources
 
     def describe(self) -> str:
+        """A short English rendering: "ca. 2 FTE", "DKK 1.357 m budget (2026, Service)"."""
+        about = "ca. " if self.approximate else ""
         if self.metric in (Metric.BUDGET, Metric.PAYOUTS, Metric.SAVINGS):
-            number = _money(self.value)
+            text = f"{about}{money(self.value)} {self.metric.value}"
         else:
-            number = f"{self.value:g}".replace(".", ",")
-        parts = [("ca. " if self.approximate else "") + number, self.metric.value]
-        if self.year:
-            parts.append(str(self.year))
+            text = f"{about}{self.value:g} {_UNIT_WORDS[self.metric]}"
+        qualifiers = [str(self.year)] if self.year else []
+        if self.per_year:
+            qualifiers.append("per year")
         if self.steering_area:
-            parts.append(self.steering_area)
-        return " ".join(parts)
+            qualifiers.append(self.steering_area)
+        return text + (f" ({', '.join(qualifiers)})" if qualifiers else "")
 
 
-def _money(kr: float) -> str:
+_UNIT_WORDS = {
+    Metric.FTE: "FTE",
+    Metric.HEADCOUNT: "staff",
+    Metric.CITIZENS: "citizens",
+    Metric.PLACES: "places",
+}
+
+
+def money(kr: float) -> str:
+    """Kroner for people: DKK 11 bn, DKK 1.357 m, DKK 4,500."""
     if kr >= 1e9:
-        return f"{kr / 1e9:g} bn kr"
+        return f"DKK {kr / 1e9:g} bn"
     if kr >= 1e6:
-        return f"{kr / 1e6:g} m kr"
-    if kr >= 1e3:
-        return f"{kr / 1e3:g} k kr"
-    return f"{kr:g} kr"
+        return f"DKK {kr / 1e6:g} m"
+    return f"DKK {kr:,.0f}"

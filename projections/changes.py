@@ -6,10 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from orgevents.projections.fold import OrgState, Record
-from orgevents.projections.structure import figure_view, source_view
-from orgevents.projections.views import ChangeView
-
 from orgevents.errors import NotFoundError
 from orgevents.events import (
     Change,
@@ -30,6 +26,9 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
+from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.structure import figure_view, source_view
+from orgevents.projections.views import ChangeView
 
 _COMMON = {"key", "type", "effective", "sources", "decision", "note"}
 DAY = dt.timedelta(days=1)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from orgevents.errors import NotFoundError
 from orgevents.projections.fold import OrgState
 from orgevents.projections.holders import responsibilities_of, who
 from orgevents.projections.structure import chain, children, figures_at, unit_view
-
-from orgevents.errors import NotFoundError
 
 
 def show(state: OrgState, key: str, on: dt.date) -> dict[str, Any]:

@@ -12,8 +12,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from orgevents.projections.timeline import Timeline
-
 from orgevents.events import Change as ChangePayload
 from orgevents.events import (
     ClaimRecorded,
@@ -36,6 +34,7 @@ from orgevents.events import (
     UnitSplit,
 )
 from orgevents.figures import Figure
+from orgevents.projections.timeline import Timeline
 
 
 @dataclass(frozen=True)

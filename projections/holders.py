@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import networkx as nx
-from orgevents.projections.fold import OrgState, Record
-from orgevents.projections.structure import chain, unit_ref
-from orgevents.projections.views import HolderView, ResponsibilityRef, WhoView
 
 from orgevents.dates import Qualifier
 from orgevents.errors import NotFoundError
 from orgevents.events import Change, Role
+from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.structure import chain, unit_ref
+from orgevents.projections.views import HolderView, ResponsibilityRef, WhoView
 
 
 def holdings(state: OrgState, resp: str, on: dt.date) -> list[tuple[Role, str, Record]]:

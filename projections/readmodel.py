@@ -6,9 +6,8 @@ reading the log after the last position it has seen — cheap when nothing is ne
 
 from __future__ import annotations
 
-from orgevents.projections.fold import OrgState
-
 from orgevents.application import OrgHistory
+from orgevents.projections.fold import OrgState
 
 
 class ReadModel:

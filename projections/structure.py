@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import networkx as nx
-from orgevents.projections.fold import OrgState, Record
-from orgevents.projections.views import FigureView, SourceView, UnitRef, UnitView
 
 from orgevents.events import Change
 from orgevents.figures import Figure
+from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.views import FigureView, SourceView, UnitRef, UnitView
 from orgevents.sources import SourceRef
 
 
@@ -78,6 +78,7 @@ def effective_text(rec: Record) -> str:
 
 def figure_view(state: OrgState, fig: Figure, effective: str) -> FigureView:
     return FigureView(
+        summary=fig.describe(),
         metric=fig.metric.value,
         value=fig.value,
         approximate=fig.approximate,

@@ -34,6 +34,7 @@ class SourceView(_View):
 
 
 class FigureView(_View):
+    summary: str
     metric: str
     value: float
     approximate: bool

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 import yaml
-from orgevents.projections.fold import OrgState
-from orgevents.projections.readmodel import ReadModel
 
 from orgevents.application import OrgHistory
 from orgevents.events import entry_adapter
 from orgevents.importing import example_files, load_paths
+from orgevents.projections.fold import OrgState
+from orgevents.projections.readmodel import ReadModel
 from orgevents.store import open_store
 
 POSTGRES = os.environ.get("ORGEVENTS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

@@ -47,8 +47,12 @@ def test_load_again_appends_nothing(store):
 
 def test_find_matches_former_names_case_insensitively(store):
     found = run_json("--store", store, "find", "beskæftigelses- og integrationsudvalget")
-    assert {"id": "biu", "type": "unit", "name": "Beskæftigelses-, Integrations- og Erhvervsudvalget",
-            "abbreviation": "BIU"} in found
+    assert {
+        "id": "biu",
+        "type": "unit",
+        "name": "Beskæftigelses-, Integrations- og Erhvervsudvalget",
+        "abbreviation": "BIU",
+    } in found
     responsibilities = run_json("--store", store, "find", "stu")
     assert any(f["id"] == "stu" and f["type"] == "responsibility" for f in responsibilities)
     for item in found + responsibilities:
@@ -70,8 +74,17 @@ def test_units_before_the_dataset_starts_is_empty_not_an_error(store):
 
 def test_show_a_unit(store):
     data = run_json("--store", store, "show", "ungecenteret", "--at", "2026-01-01")
-    assert set(data) >= {"id", "type", "name", "abbreviation", "kind", "parent", "children",
-                         "responsibilities", "figures"}
+    assert set(data) >= {
+        "id",
+        "type",
+        "name",
+        "abbreviation",
+        "kind",
+        "parent",
+        "children",
+        "responsibilities",
+        "figures",
+    }
     assert data["type"] == "unit" and data["parent"] == "bif"
     assert {"uiu", "csv"} <= set(data["children"])
     assert {"id": "stu", "name": "Særligt Tilrettelagt Ungdomsuddannelse", "role": "performer"} in [
@@ -93,7 +106,11 @@ def test_who_holds_stu_before_and_after(store):
     assert before["responsibility"]["id"] == "stu"
     [auth_before] = [h for h in before["holders"] if h["role"] == "authority"]
     [auth_after] = [h for h in after["holders"] if h["role"] == "authority"]
-    assert auth_before["unit"] == {"id": "buu", "name": "Børne- og Ungdomsudvalget", "kind": "committee"}
+    assert auth_before["unit"] == {
+        "id": "buu",
+        "name": "Børne- og Ungdomsudvalget",
+        "kind": "committee",
+    }
     assert auth_after["unit"]["id"] == "biu"
     assert auth_after["unit"]["name"] == "Beskæftigelses-, Integrations- og Erhvervsudvalget"
     assert auth_after["chain"][-1]["kind"] == "council"
@@ -159,7 +176,10 @@ def test_an_invalid_file_is_refused_with_its_location_and_nothing_written(tmp_pa
     )
     proc = run("--store", url, "load", str(bad), check=False)
     assert proc.returncode == 1
-    assert f"{bad}:8, entry 1 (u), field 'kind'" in proc.stderr and "nothing was written" in proc.stderr
+    assert (
+        f"{bad}:8, entry 1 (u), field 'kind'" in proc.stderr
+        and "nothing was written" in proc.stderr
+    )
     assert run_json("--store", url, "units", "--at", "2020-01-01") == []
 
 
@@ -177,8 +197,13 @@ def test_a_change_contradicting_the_history_is_refused_with_the_rule(store, tmp_
 
 def test_python_dash_m_and_the_console_script_agree(store):
     script = Path(sys.executable).parent / "orgevents"
-    out = subprocess.run([str(script), "--store", store, "who", "stu", "--at", "2026-01-01", "--json"],
-                         capture_output=True, text=True, env=ENV, check=True).stdout
+    out = subprocess.run(
+        [str(script), "--store", store, "who", "stu", "--at", "2026-01-01", "--json"],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        check=True,
+    ).stdout
     assert json.loads(out) == run_json("--store", store, "who", "stu", "--at", "2026-01-01")
 
 

@@ -26,7 +26,9 @@ NEW_YEAR_EVE, NEW_YEAR = D(2025, 12, 31), D(2026, 1, 1)
 
 
 @pytest.fixture(scope="module", params=["memory", "sqlite", "postgres"])
-def kk(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgState]:
+def kk(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OrgState]:
     """The dataset loaded into a fresh store of each kind, read back through the notification log."""
     schema = None
     if request.param == "memory":
@@ -64,10 +66,20 @@ def test_stu_authority_moves_from_buu_to_the_renamed_biu(kk):
 
 
 def test_the_administration_is_renamed_too_and_keeps_its_centres(kk):
-    assert kk.unit_name("bif", NEW_YEAR) == "Beskæftigelses-, Integrations- og Erhvervsforvaltningen"
+    assert (
+        kk.unit_name("bif", NEW_YEAR) == "Beskæftigelses-, Integrations- og Erhvervsforvaltningen"
+    )
     before = {u.id for u in units_at(kk, NEW_YEAR_EVE) if u.parent == "bif"}
     after = {u.id for u in units_at(kk, NEW_YEAR) if u.parent == "bif"}
-    assert {"cbe", "cba", "ungecenteret", "csi", "ydelsesservice", "centralforvaltningen", "cdo"} <= before
+    assert {
+        "cbe",
+        "cba",
+        "ungecenteret",
+        "csi",
+        "ydelsesservice",
+        "centralforvaltningen",
+        "cdo",
+    } <= before
     assert before <= after | {"taskforce"}
 
 
@@ -76,10 +88,16 @@ def test_business_tasks_move_from_three_committees_to_biu_with_both_fte_claims(k
     assert set(holders(kk, "erhverv", NEW_YEAR_EVE, "authority")) == {"ou", "tmu", "kfu"}
     assert holders(kk, "erhverv", NEW_YEAR, "authority") == ["biu"]
     # The memo says 3,75 årsværk, the presentation "ca. 2": both are kept, each with its source.
-    [transfer] = [c for c in diff(kk, NEW_YEAR_EVE, NEW_YEAR)
-                  if c.subject["id"] == "erhverv" and c.details.get("role") == "authority"]
-    fte = {(f["value"], f["sources"][0]["document"]) for f in transfer.details["figures"]
-           if f["metric"] == "fte"}
+    [transfer] = [
+        c
+        for c in diff(kk, NEW_YEAR_EVE, NEW_YEAR)
+        if c.subject["id"] == "erhverv" and c.details.get("role") == "authority"
+    ]
+    fte = {
+        (f["value"], f["sources"][0]["document"])
+        for f in transfer.details["figures"]
+        if f["metric"] == "fte"
+    }
     assert (3.75, "notat") in fte and (2, "bif-praesentation") in fte
 
 
@@ -160,8 +178,15 @@ def test_every_disagreement_in_the_sources_is_kept_as_competing_claims(kk):
     about = {a for a, _ in disputed}
     # 1 the agreement date, 2 business FTE, 3 youth FTE, 4 the outreach team's authority,
     # 5 UU scope, 6 STU scope, 7 the name used for 2026, 8 the rehabilitation team.
-    for subject in ("ressortaftale", "erhverv", "uu-vejledning", "udsatteteam-beskaeftigelse",
-                    "stu-tilsyn-private", "bif", "rehabiliteringsteams"):
+    for subject in (
+        "ressortaftale",
+        "erhverv",
+        "uu-vejledning",
+        "udsatteteam-beskaeftigelse",
+        "stu-tilsyn-private",
+        "bif",
+        "rehabiliteringsteams",
+    ):
         assert subject in about, f"no competing claims about {subject}"
     assert len(disputed) >= 8
     dates = next(v for (a, p), v in groups.items() if a == "ressortaftale" and len(v) > 1)

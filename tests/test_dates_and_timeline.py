@@ -7,10 +7,10 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from orgevents.projections.timeline import Timeline
 from pydantic import ValidationError
 
 from orgevents.dates import EffectiveDate, Precision, Qualifier, parse_date
+from orgevents.projections.timeline import Timeline
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ nothing of the batch is written."""
 from __future__ import annotations
 
 import pytest
-from orgevents.projections.readmodel import ReadModel
 
 from orgevents.application import OrgHistory, RejectedEntryError
 from orgevents.errors import ConflictError
+from orgevents.projections.readmodel import ReadModel
 from orgevents.store import open_store
 from tests.conftest import entries
 

@@ -23,9 +23,12 @@ typecheck: $(STAMP)
 	cd build/typecheck && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml \
 		--explicit-package-bases orgevents
 
-# The system Graphviz program (`dot`), where it is missing (Debian/Ubuntu).
+# System programs, where missing (Debian/Ubuntu): Graphviz's `dot` for charts; Chromium and its
+# driver for the browser tests (Playwright drives the system Chromium; it downloads no browser).
 system-packages:
-	@command -v dot >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+	@command -v dot >/dev/null && command -v chromium >/dev/null || { \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq graphviz chromium chromium-driver; }
 
 $(STAMP): pyproject.toml | system-packages
 	test -x $(PY) || python3 -m venv $(VENV)

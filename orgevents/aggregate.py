@@ -4,12 +4,35 @@ and the entry keys it has recorded (which make loading idempotent)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from orgevents.events import Change, Entry
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+_clock: ContextVar[Clock] = ContextVar("orgevents_clock", default=system_clock)
+
+
+@contextmanager
+def recording_clock(clock: Clock) -> Iterator[None]:
+    """Events created inside this block are stamped (recorded) with ``clock()``."""
+    token = _clock.set(clock)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
 
 NAMESPACE = UUID("5d0c6a43-6f1f-4f5c-9b1e-3c2a0f6a7e11")
 
@@ -26,6 +49,15 @@ class Subject(Aggregate):
     were recorded; as-of questions about one subject fold over it. ``entries`` maps each recorded
     entry key to its content hash.
     """
+
+    class Event(Aggregate.Event):
+        @staticmethod
+        def create_timestamp() -> dt.datetime:
+            """The recorded time: the application's clock, not the effective date."""
+            return _clock.get()()
+
+    class Created(Event, Aggregate.Created):
+        pass
 
     if TYPE_CHECKING:  # set in _start(); not annotations at runtime, which would make fields
         key: str

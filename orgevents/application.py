@@ -17,7 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from orgevents.aggregate import Subject, aggregate_id
+from orgevents.aggregate import Clock, Subject, aggregate_id, recording_clock, system_clock
 from orgevents.decisions import Claim, Decision, Document
 from orgevents.errors import (
     AlreadyExistsError,
@@ -134,6 +134,10 @@ class OrgHistory(Application[UUID]):
     name = "orgevents"
     log_section_size = 1000
 
+    def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
+        super().__init__(env)
+        self.clock: Clock = clock or system_clock
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
@@ -147,15 +151,18 @@ class OrgHistory(Application[UUID]):
         batch = _Batch(self)
         result = RecordResult()
         seen: set[str] = set()
-        for index, entry in enumerate(entries):
-            try:
-                if entry.key in seen:
-                    raise AlreadyExistsError(f"entry key {entry.key!r} appears twice in this load")
-                seen.add(entry.key)
-                appended = self._apply(batch, entry, recorded_by)
-            except DomainRuleError as exc:
-                raise RejectedEntryError(index, entry, exc) from None
-            (result.appended if appended else result.skipped).append(entry.key)
+        with recording_clock(self.clock):
+            for index, entry in enumerate(entries):
+                try:
+                    if entry.key in seen:
+                        raise AlreadyExistsError(
+                            f"entry key {entry.key!r} appears twice in this load"
+                        )
+                    seen.add(entry.key)
+                    appended = self._apply(batch, entry, recorded_by)
+                except DomainRuleError as exc:
+                    raise RejectedEntryError(index, entry, exc) from None
+                (result.appended if appended else result.skipped).append(entry.key)
         if result.appended:
             try:
                 self.save(*batch.touched.values())

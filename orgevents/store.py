@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from orgevents.aggregate import Clock
 from orgevents.application import OrgHistory
 from orgevents.errors import StoreError
 
@@ -60,12 +61,12 @@ def store_env(url: str) -> dict[str, str]:
     )
 
 
-def open_store(url: str | None = None) -> OrgHistory:
+def open_store(url: str | None = None, clock: Clock | None = None) -> OrgHistory:
     """Open (and if needed create) the store at ``url``, ``$ORGEVENTS_STORE`` or the default."""
     url = url or os.environ.get("ORGEVENTS_STORE") or DEFAULT_STORE
     env = store_env(url)
     try:
-        return OrgHistory(env=env)
+        return OrgHistory(env=env, clock=clock)
     except Exception as exc:  # the drivers raise many kinds; the user needs one line
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StoreError(f"cannot open store {redact(url)!r}: {reason}") from None

@@ -10,9 +10,17 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, event
 
-from orgevents.events import Change, Entry
+from orgevents.events import (
+    Amendment,
+    Change,
+    ChangeCancelled,
+    ChangeConfirmed,
+    Entry,
+    EventCorrected,
+    EventRetracted,
+)
 
 Clock = Callable[[], dt.datetime]
 
@@ -63,6 +71,7 @@ class Subject(Aggregate):
         key: str
         changes: list[tuple[dt.date, int, Change]]
         entries: dict[str, str]
+        current: dict[str, Entry]
 
     @staticmethod
     def create_id(payload: Entry, **_: Any) -> UUID:
@@ -72,14 +81,34 @@ class Subject(Aggregate):
         self.key = payload.subject
         self.changes = []
         self.entries = {}
+        self.current = {}
         self._remember(payload)
 
     def _remember(self, payload: Entry) -> None:
         self.entries[payload.key] = payload.content_hash()
+        if isinstance(payload, Amendment):
+            self.current = amended(self.current, payload)
+            self.changes = [
+                (c.effective.date, seq, c)
+                for seq, c in enumerate(self.current.values())
+                if isinstance(c, Change)
+            ]
+            self.changes.sort(key=lambda c: (c[0], c[1]))
+            return
+        self.current[payload.key] = payload
         if isinstance(payload, Change):
-            seq = len(self.entries)
+            seq = len(self.current)
             self.changes.append((payload.effective.date, seq, payload))
             self.changes.sort(key=lambda c: (c[0], c[1]))
+
+    def amend(self, payload: Amendment, recorded_by: str) -> None:
+        """Correct, retract, confirm or cancel one of this subject's entries (checked by the
+        application, which replays the amended history through every rule first)."""
+        self._amended(payload=payload, recorded_by=recorded_by)
+
+    @event("Amended")
+    def _amended(self, payload: Amendment, recorded_by: str) -> None:
+        self._remember(payload)
 
     def has_entry(self, payload: Entry) -> bool | None:
         """True if this exact entry was recorded, False if its key was recorded with other
@@ -94,3 +123,16 @@ class Subject(Aggregate):
 
     def changes_after(self, on: dt.date) -> list[Change]:
         return [c for d, _, c in self.changes if d > on]
+
+
+def amended(current: dict[str, Entry], amendment: Amendment) -> dict[str, Entry]:
+    """The entries that count after ``amendment``, in recorded order (a new dict)."""
+    result = dict(current)
+    target = amendment.target
+    if isinstance(amendment, EventCorrected):
+        result[target] = amendment.replacement
+    elif isinstance(amendment, ChangeConfirmed):
+        result[target] = result[target].model_copy(update={"effective": amendment.effective})
+    elif isinstance(amendment, EventRetracted | ChangeCancelled):
+        del result[target]
+    return result

@@ -17,22 +17,36 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
 
-from orgevents.aggregate import Clock, Subject, aggregate_id, recording_clock, system_clock
+from orgevents.aggregate import (
+    Clock,
+    Subject,
+    aggregate_id,
+    amended,
+    recording_clock,
+    system_clock,
+)
 from orgevents.decisions import Claim, Decision, Document
 from orgevents.errors import (
     AlreadyExistsError,
+    AmendmentError,
     ConflictError,
     DomainRuleError,
     EntryChangedError,
     OrgEventsError,
+    UnknownReferenceError,
 )
 from orgevents.events import (
     ENTRY_TYPES,
+    Amendment,
     Change,
+    ChangeCancelled,
+    ChangeConfirmed,
+    ClaimPreferred,
     ClaimRecorded,
     DecisionMade,
     DocumentRegistered,
     Entry,
+    EventCorrected,
     FiguresRecorded,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
@@ -114,10 +128,13 @@ class _Batch:
     def __init__(self, app: OrgHistory) -> None:
         self.app = app
         self.touched: dict[UUID, Subject] = {}
+        self.hidden: set[UUID] = set()  # treated as not (yet) existing: see _revalidate
 
     def find(self, key: str) -> Subject | None:
         agg_id = aggregate_id(key)
         if agg_id not in self.touched:
+            if agg_id in self.hidden:
+                return None
             try:
                 self.touched[agg_id] = self.app.repository.get(agg_id)
             except AggregateNotFoundError:
@@ -185,7 +202,7 @@ class OrgHistory(Application[UUID]):
                     "events are never changed — record a new entry instead",
                     subject=entry.subject,
                 )
-        if isinstance(entry, Change):
+        if isinstance(entry, Change | Amendment):
             check_citations(batch, entry)
             for i, figure in enumerate(getattr(entry, "figures", [])):
                 for j, source in enumerate(figure.sources):
@@ -206,6 +223,14 @@ class OrgHistory(Application[UUID]):
                     subject=entry.subject,
                 )
             batch.add(self._create(batch, entry, recorded_by))
+            return True
+        if isinstance(entry, Amendment):
+            subject = require(batch, entry.about, Subject, "about")
+            self._check_amendment(batch, subject, entry)
+            subject.amend(entry, recorded_by)
+            return True
+        if isinstance(entry, ClaimPreferred):
+            require(batch, entry.claim, Claim, "claim").prefer(entry, recorded_by)
             return True
         assert on is not None
         if isinstance(
@@ -249,6 +274,59 @@ class OrgHistory(Application[UUID]):
         else:  # pragma: no cover - the entry union is closed
             raise TypeError(f"unhandled entry type {type(entry).__name__}")
         return True
+
+    def _check_amendment(self, batch: _Batch, subject: Subject, entry: Amendment) -> None:
+        """An amendment must name an entry in force, keep its type and subject, and leave a
+        history that still obeys every rule — checked by replaying it."""
+        target = entry.target
+        original = subject.current.get(target)
+        if original is None:
+            raise UnknownReferenceError(
+                f"{subject.key!r} has no entry {target!r} in force "
+                "(never recorded about it, or already retracted)",
+                subject=subject.key,
+            )
+        if isinstance(entry, EventCorrected):
+            replacement = entry.replacement
+            if (replacement.key, replacement.type, replacement.subject) != (
+                original.key,
+                original.type,
+                original.subject,
+            ):
+                raise AmendmentError(
+                    f"the replacement must be a {original.type} with key {target!r} about "
+                    f"{original.subject!r}",
+                    subject=subject.key,
+                )
+        if isinstance(entry, ChangeConfirmed | ChangeCancelled) and not (
+            isinstance(original, Change) and original.effective.is_planned
+        ):
+            raise AmendmentError(
+                f"only an expected or planned change can be confirmed or cancelled; "
+                f"{target!r} is effective {getattr(original, 'effective', '?')}",
+                subject=subject.key,
+            )
+        if isinstance(entry, ChangeConfirmed) and entry.effective.is_planned:
+            raise AmendmentError(
+                "a confirmation gives the date the change took effect; it cannot be "
+                f"{entry.effective.qualifier.value}",
+                subject=subject.key,
+            )
+        self._revalidate(batch, subject, list(amended(subject.current, entry).values()))
+
+    def _revalidate(self, batch: _Batch, subject: Subject, entries: list[Entry]) -> None:
+        """Replay ``entries`` as a fresh history of ``subject`` through every rule."""
+        trial = _Batch(self)
+        trial.touched = {k: v for k, v in batch.touched.items() if k != subject.id}
+        trial.hidden = {subject.id}
+        for entry in entries:
+            try:
+                self._apply(trial, entry, "revalidation")
+            except DomainRuleError as exc:
+                raise AmendmentError(
+                    f"after this amendment, entry {entry.key!r} would break a rule: {exc}",
+                    subject=subject.key,
+                ) from None
 
     @staticmethod
     def _create(batch: _Batch, entry: Entry, recorded_by: str) -> Subject:

@@ -38,6 +38,21 @@ StoreOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+KnownAtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        metavar="T",
+        help="Answer from only the events recorded up to T (a date, or date and time, UTC).",
+    ),
+]
+PlannedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-planned",
+        help="Include expected and planned changes (marked as such) [default: enacted only].",
+    ),
+]
 AtOpt = Annotated[
     str | None,
     typer.Option("--at", metavar="YYYY-MM-DD", help="The date to answer for [default: today]."),
@@ -71,11 +86,32 @@ def _date(text: str | None, name: str = "--at") -> dt.date:
         raise typer.BadParameter(str(exc), param_hint=name) from None
 
 
-def _state() -> Any:
+def _state(known_at: str | None = None, include_planned: bool = False) -> Any:
+    """The read side for one command: every event, or only those recorded up to ``known_at``."""
     from orgevents.projections.readmodel import ReadModel
     from orgevents.store import open_store
 
-    return ReadModel(open_store(_ctx.store_url)).catch_up()
+    model = ReadModel(open_store(_ctx.store_url), include_planned=include_planned)
+    return model.known_at(_recorded_time(known_at))
+
+
+def _recorded_time(text: str | None) -> dt.datetime | dt.date | None:
+    """``--known-at`` takes a date (the end of that day, UTC) or an ISO date and time."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            from orgevents.dates import parse_date
+
+            return parse_date(text)
+        moment = dt.datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date (YYYY-MM-DD) or a date and time "
+            "(YYYY-MM-DDTHH:MM[:SS][+00:00])",
+            param_hint="--known-at",
+        ) from None
 
 
 def _print_json(data: Any) -> None:
@@ -148,14 +184,20 @@ def schema() -> None:
 
 
 @app.command()
-def find(text: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
+def find(
+    text: str,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
     """Find units and responsibilities by current or former name or abbreviation.
 
     Example: orgevents find erhverv
     """
     from orgevents.projections.search import find as find_
 
-    found = find_(_state(), text, _date(at))
+    found = find_(_state(known_at, include_planned), text, _date(at))
     if as_json:
         _print_json([f.model_dump(exclude={"matched"}) for f in found])
     else:
@@ -167,7 +209,12 @@ def find(text: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def units(at: AtOpt = None, as_json: JsonOpt = False) -> None:
+def units(
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
     """List the units in force on a date, parents first.
 
     Example: orgevents units --at 2026-01-01
@@ -175,7 +222,7 @@ def units(at: AtOpt = None, as_json: JsonOpt = False) -> None:
     from orgevents.projections.structure import units_at
 
     on = _date(at)
-    views = units_at(_state(), on)
+    views = units_at(_state(known_at, include_planned), on)
     if as_json:
         _print_json([v.model_dump() for v in views])
     else:
@@ -187,7 +234,13 @@ def units(at: AtOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def show(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
+def show(
+    id: str,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
     """Show one unit or responsibility as of a date.
 
     Example: orgevents show biu --at 2026-01-01
@@ -195,7 +248,7 @@ def show(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
     from orgevents.projections.details import show as show_
 
     on = _date(at)
-    data = show_(_state(), id, on)
+    data = show_(_state(known_at, include_planned), id, on)
     if as_json:
         _print_json(data)
         return
@@ -230,7 +283,13 @@ def show(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def who(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
+def who(
+    id: str,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
     """Who holds a responsibility on a date: the authority and the performers, with the chain
     up to the council.
 
@@ -239,7 +298,7 @@ def who(id: str, at: AtOpt = None, as_json: JsonOpt = False) -> None:
     from orgevents.projections.holders import who as who_
 
     on = _date(at)
-    answer = who_(_state(), id, on)
+    answer = who_(_state(known_at, include_planned), id, on)
     if as_json:
         _print_json(answer.model_dump(mode="json"))
         return
@@ -265,15 +324,36 @@ def diff(
     from_date: Annotated[str, typer.Argument(metavar="D1")],
     to_date: Annotated[str, typer.Argument(metavar="D2")],
     as_json: JsonOpt = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="svg|png|pdf|dot",
+            help="Draw the change diagram instead of listing the changes.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File for the change diagram (format from its name)."),
+    ] = None,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
 ) -> None:
-    """Everything effective after D1 up to and including D2.
+    """Everything effective after D1 up to and including D2; with --format or -o, the change
+    diagram: the org chart on D2 with what changed marked.
 
-    Example: orgevents diff 2025-12-31 2026-01-01
+    Example: orgevents diff 2025-12-31 2026-01-01 --format svg -o changes.svg
     """
     from orgevents.projections.changes import diff as diff_
 
+    if fmt is not None or out is not None:
+        from orgevents.cli_charts import diff_chart
+
+        diff_chart(from_date, to_date, fmt, out, known_at, include_planned)
+        return
     start, end = _date(from_date, "D1"), _date(to_date, "D2")
-    changes = diff_(_state(), start, end)
+    changes = diff_(_state(known_at, include_planned), start, end)
     if as_json:
         _print_json(
             {
@@ -287,7 +367,12 @@ def diff(
 
 
 @app.command()
-def history(id: str, as_json: JsonOpt = False) -> None:
+def history(
+    id: str,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
     """The audit trail of a unit, responsibility or decision: every event, its sources and
     when it was recorded.
 
@@ -295,7 +380,7 @@ def history(id: str, as_json: JsonOpt = False) -> None:
     """
     from orgevents.projections.changes import history as history_
 
-    items = history_(_state(), id)
+    items = history_(_state(known_at, include_planned), id)
     if as_json:
         _print_json([c.model_dump(mode="json") for c in items])
         return
@@ -303,14 +388,16 @@ def history(id: str, as_json: JsonOpt = False) -> None:
 
 
 @app.command()
-def dates(as_json: JsonOpt = False) -> None:
+def dates(
+    as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
+) -> None:
     """The dates on which anything changes.
 
     Example: orgevents dates
     """
     from orgevents.projections.changes import change_dates
 
-    found = change_dates(_state())
+    found = change_dates(_state(known_at, include_planned))
     if as_json:
         _print_json([d.isoformat() for d in found])
     else:

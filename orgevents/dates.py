@@ -32,7 +32,8 @@ class Precision(StrEnum):
 class Qualifier(StrEnum):
     EXACT = "exact"
     APPROXIMATE = "approximate"  # "ca.", "omkring"
-    EXPECTED = "expected"  # "forventeligt", planned but not yet enacted
+    EXPECTED = "expected"  # "forventeligt": expected, not yet enacted
+    PLANNED = "planned"  # decided or proposed for a future date, not yet enacted
     ON_OR_BEFORE = "on-or-before"  # "already in place by then"; the real date is earlier
 
 
@@ -124,6 +125,11 @@ class EffectiveDate(BaseModel):
         return first_after - dt.timedelta(days=1)
 
     @property
+    def is_planned(self) -> bool:
+        """Expected or planned: not (yet) enacted."""
+        return self.qualifier in (Qualifier.EXPECTED, Qualifier.PLANNED)
+
+    @property
     def is_exact(self) -> bool:
         return self.precision is Precision.DAY and self.qualifier is Qualifier.EXACT
 
@@ -143,6 +149,7 @@ class EffectiveDate(BaseModel):
             Qualifier.EXACT: "",
             Qualifier.APPROXIMATE: "~",
             Qualifier.EXPECTED: "expected ",
+            Qualifier.PLANNED: "planned ",
             Qualifier.ON_OR_BEFORE: "by ",
         }[self.qualifier]
         return prefix + text

@@ -9,7 +9,7 @@ from __future__ import annotations
 from eventsourcing.domain import event
 
 from orgevents.aggregate import Subject
-from orgevents.events import ClaimRecorded, DecisionMade, DocumentRegistered
+from orgevents.events import ClaimPreferred, ClaimRecorded, DecisionMade, DocumentRegistered
 
 
 class Decision(Subject):
@@ -34,3 +34,10 @@ class Claim(Subject):
     @event("Recorded")
     def __init__(self, payload: ClaimRecorded, recorded_by: str) -> None:
         self._start(payload)
+
+    def prefer(self, payload: ClaimPreferred, recorded_by: str) -> None:
+        self._preferred(payload=payload, recorded_by=recorded_by)
+
+    @event("Preferred")
+    def _preferred(self, payload: ClaimPreferred, recorded_by: str) -> None:
+        self._remember(payload)

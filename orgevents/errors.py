@@ -67,6 +67,12 @@ class EntryChangedError(DomainRuleError):
     rule = "entry-immutable"
 
 
+class AmendmentError(DomainRuleError):
+    """A correction, retraction, confirmation or cancellation that does not fit the history."""
+
+    rule = "amendment-fits"
+
+
 class InvalidEntryError(OrgEventsError):
     """One or more entries of a load are invalid. Nothing of the load was written."""
 

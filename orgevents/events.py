@@ -303,6 +303,75 @@ class ClaimRecorded(_Change):
         return self.key
 
 
+class ClaimPreferred(_Change):
+    """A recorded decision to prefer one claim over the competing ones (recorded on that claim)."""
+
+    type: Literal["ClaimPreferred"] = "ClaimPreferred"
+    claim: Key
+    reason: Text
+
+    @property
+    def subject(self) -> str:
+        return self.claim
+
+
+# --- corrections: new events that name the event they correct; nothing is ever changed ------
+
+
+class _Amendment(_Entry):
+    """Common to corrections, retractions, confirmations and cancellations.
+
+    ``about`` is the unit, responsibility, decision or claim the amended entry is about; ``target``
+    is the key of the amended entry. The amendment is itself a new event with its own sources.
+    """
+
+    about: Key
+    reason: Text
+    sources: Sources
+
+    @property
+    def subject(self) -> str:
+        return self.about
+
+    @property
+    def target(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class EventRetracted(_Amendment):
+    """The entry ``retracts`` was wrong and no longer counts (it stays in the history)."""
+
+    type: Literal["EventRetracted"] = "EventRetracted"
+    retracts: Key
+
+    @builtins.property
+    def target(self) -> str:
+        return self.retracts
+
+
+class ChangeConfirmed(_Amendment):
+    """An expected or planned change was enacted, on the (usually more precise) ``effective``."""
+
+    type: Literal["ChangeConfirmed"] = "ChangeConfirmed"
+    confirms: Key
+    effective: EffectiveDate
+
+    @builtins.property
+    def target(self) -> str:
+        return self.confirms
+
+
+class ChangeCancelled(_Amendment):
+    """An expected or planned change will not happen."""
+
+    type: Literal["ChangeCancelled"] = "ChangeCancelled"
+    cancels: Key
+
+    @builtins.property
+    def target(self) -> str:
+        return self.cancels
+
+
 UnitEntry = (
     UnitEstablished
     | UnitRenamed
@@ -320,8 +389,37 @@ ResponsibilityEntry = (
     | ResponsibilityEnded
     | ResponsibilityAbolished
 )
+ChangeEntry = Annotated[
+    UnitEntry | ResponsibilityEntry | DecisionMade | ClaimRecorded,
+    Field(discriminator="type"),
+]
+
+
+class EventCorrected(_Amendment):
+    """The entry ``corrects`` said something wrong; ``replacement`` is what counts from now on.
+
+    The replacement is a whole entry of the same type about the same subject, with the same key.
+    """
+
+    type: Literal["EventCorrected"] = "EventCorrected"
+    corrects: Key
+    replacement: ChangeEntry
+
+    @builtins.property
+    def target(self) -> str:
+        return self.corrects
+
+
+Amendment = EventCorrected | EventRetracted | ChangeConfirmed | ChangeCancelled
+
 AnyEntry = Annotated[
-    DocumentRegistered | UnitEntry | ResponsibilityEntry | DecisionMade | ClaimRecorded,
+    DocumentRegistered
+    | UnitEntry
+    | ResponsibilityEntry
+    | DecisionMade
+    | ClaimRecorded
+    | ClaimPreferred
+    | Amendment,
     Field(discriminator="type"),
 ]
 
@@ -342,6 +440,11 @@ ENTRY_TYPES: tuple[type[_Entry], ...] = (
     ResponsibilityAbolished,
     DecisionMade,
     ClaimRecorded,
+    ClaimPreferred,
+    EventCorrected,
+    EventRetracted,
+    ChangeConfirmed,
+    ChangeCancelled,
 )
 
 Entry = _Entry

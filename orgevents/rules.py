@@ -13,7 +13,7 @@ from typing import Protocol, TypeVar
 from orgevents.aggregate import Subject
 from orgevents.decisions import Decision, Document
 from orgevents.errors import NotInForceError, ParentCycleError, UnknownReferenceError
-from orgevents.events import Change
+from orgevents.events import Amendment, Change
 from orgevents.responsibilities import Responsibility
 from orgevents.units import Unit
 
@@ -71,9 +71,9 @@ def check_no_parent_cycle(lookup: Lookup, unit: str, new_parent: str, on: dt.dat
             raise ParentCycleError(f"parent chain of {new_parent!r} does not end", subject=unit)
 
 
-def check_citations(lookup: Lookup, change: Change) -> None:
+def check_citations(lookup: Lookup, change: Change | Amendment) -> None:
     """Every cited document must be registered, and the decision must exist."""
     for i, source in enumerate(change.sources):
         require(lookup, source.document, Document, f"sources.{i}.document")
-    if change.decision is not None:
+    if isinstance(change, Change) and change.decision is not None:
         require(lookup, change.decision, Decision, "decision")

@@ -8,10 +8,16 @@ from typing import Any
 
 from orgevents.errors import NotFoundError
 from orgevents.events import (
+    Amendment,
     Change,
+    ChangeCancelled,
+    ChangeConfirmed,
+    ClaimPreferred,
     ClaimRecorded,
     DecisionMade,
     DocumentRegistered,
+    EventCorrected,
+    EventRetracted,
     FiguresRecorded,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
@@ -43,25 +49,36 @@ def diff(state: OrgState, start: dt.date, end: dt.date) -> list[ChangeView]:
         r
         for r in state.records
         if isinstance(r.payload, Change)
-        and not isinstance(r.payload, DecisionMade | ClaimRecorded)
+        and not isinstance(r.payload, DecisionMade | ClaimRecorded | ClaimPreferred)
         and start < r.payload.effective.date <= end
     ]
-    return [change_view(state, r) for r in _effective_order(chosen)]
+    return [change_view(state, r) for r in _effective_order(chosen, state)]
 
 
 def history(state: OrgState, key: str) -> list[ChangeView]:
     """Every event about ``key`` or involving it, in effective order (registrations first)."""
     if state.kind_of(key) is None:
         raise NotFoundError(key, "unit, responsibility, decision or document")
-    return [change_view(state, r) for r in _effective_order(state.by_subject.get(key, []))]
+    records = state.by_subject.get(key, [])
+    return [change_view(state, r) for r in _effective_order(records, state)]
 
 
 def change_dates(state: OrgState) -> list[dt.date]:
     return sorted(state.change_dates)
 
 
-def _effective_order(records: list[Record]) -> list[Record]:
-    return sorted(records, key=lambda r: (r.effective_date or dt.date.min, r.position))
+def _effective_order(records: list[Record], state: OrgState) -> list[Record]:
+    """By effective date, then recorded order; an amendment right after the entry it amends."""
+
+    def key(r: Record) -> tuple[dt.date, int, int]:
+        p = r.payload
+        if isinstance(p, Amendment):
+            target = next((t for t in state.log if t.payload.key == p.target), None)
+            if target is not None:
+                return (target.effective_date or dt.date.min, target.position, r.position)
+        return (r.effective_date or dt.date.min, r.position, 0)
+
+    return sorted(records, key=key)
 
 
 def change_view(state: OrgState, rec: Record) -> ChangeView:
@@ -76,10 +93,18 @@ def change_view(state: OrgState, rec: Record) -> ChangeView:
         details["old_parent"] = state.units[p.unit].parent.at(on - DAY, None)
     if p.note:
         details["note"] = p.note
-    if isinstance(p, Change):
-        effective = p.effective
-        sources = [source_view(state, s) for s in p.sources]
-        decision = p.decision
+    amendments = state.amendments.get(p.key, [])
+    if amendments and rec.amended_by is None:
+        details["amended_by"] = [a.payload.key for a in amendments]
+    if rec.amended_by is not None:
+        details["amended_by"] = [rec.amended_by.payload.key]
+        details["amended_at"] = rec.amended_by.recorded_at.isoformat()
+    if state.is_planned(rec):
+        details["planned"] = True
+    sources = [source_view(state, s) for s in getattr(p, "sources", [])]
+    decision = p.decision if isinstance(p, Change) else None
+    effective = getattr(p, "effective", None)
+    if effective is not None:
         eff = {
             "effective": str(effective),
             "effective_date": effective.date,
@@ -89,7 +114,6 @@ def change_view(state: OrgState, rec: Record) -> ChangeView:
         if effective.text:
             details["effective_text"] = effective.text
     else:
-        sources, decision = [], None
         eff = {
             "effective": "",
             "effective_date": dt.date.min,
@@ -125,6 +149,16 @@ def summary(state: OrgState, rec: Record) -> str:
 
     if isinstance(p, DocumentRegistered):
         return f"document registered: {p.title}"
+    if isinstance(p, EventCorrected):
+        return f"correction of {p.corrects}: {p.reason}"
+    if isinstance(p, EventRetracted):
+        return f"retraction of {p.retracts}: {p.reason}"
+    if isinstance(p, ChangeConfirmed):
+        return f"{p.confirms} confirmed as enacted {p.effective}: {p.reason}"
+    if isinstance(p, ChangeCancelled):
+        return f"{p.cancels} cancelled: {p.reason}"
+    if isinstance(p, ClaimPreferred):
+        return f"claim {p.claim} preferred: {p.reason}"
     if isinstance(p, UnitEstablished):
         where = f" under {lbl(p.parent)}" if p.parent else ""
         end = f", planned to end {p.planned_end}" if p.planned_end else ""

@@ -9,15 +9,19 @@ without replaying the log.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from orgevents.events import Change as ChangePayload
+from orgevents.aggregate import amended
 from orgevents.events import (
+    Amendment,
+    ChangeCancelled,
+    ClaimPreferred,
     ClaimRecorded,
     DecisionMade,
     DocumentRegistered,
     Entry,
+    EventRetracted,
     FiguresRecorded,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
@@ -33,18 +37,24 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
+from orgevents.events import Change as ChangePayload
 from orgevents.figures import Figure
 from orgevents.projections.timeline import Timeline
 
 
 @dataclass(frozen=True)
 class Record:
-    """One stored event as the read side sees it."""
+    """One stored event as the read side sees it.
+
+    For an entry that was later corrected or confirmed, the *current* record keeps the original's
+    position and carries the amended payload, with ``amended_by`` the amending record.
+    """
 
     position: int  # recorded order in the whole log
     payload: Entry
     recorded_at: dt.datetime
     recorded_by: str
+    amended_by: Record | None = None
 
     @property
     def effective_date(self) -> dt.date | None:
@@ -75,41 +85,93 @@ class ResponsibilityFacts:
 
 
 class OrgState:
-    """Everything the read side knows, up to ``position`` in the log."""
+    """Everything the read side knows, up to ``position`` in the log.
 
-    def __init__(self) -> None:
+    ``log`` is every event as recorded (originals, corrections, retractions). The indexes hold
+    only what counts now: each entry in its latest version, retracted and cancelled ones left out,
+    and — unless ``include_planned`` — expected or planned changes left out too.
+    """
+
+    def __init__(self, include_planned: bool = False) -> None:
+        self.include_planned = include_planned
         self.position = 0
-        self.records: list[Record] = []
+        self.log: list[Record] = []
         self.by_subject: dict[str, list[Record]] = {}
+        self.current: dict[str, Record] = {}  # entry key → the record that counts
+        self.amendments: dict[str, list[Record]] = {}  # entry key → records amending it
+        self._reset_indexes()
+
+    def _reset_indexes(self) -> None:
         self.units: dict[str, UnitFacts] = {}
         self.responsibilities: dict[str, ResponsibilityFacts] = {}
         self.decisions: dict[str, DecisionMade] = {}
         self.documents: dict[str, DocumentRegistered] = {}
         self.claims: list[Record] = []
+        self.preferred_claims: dict[str, Record] = {}
         self.names: dict[str, set[str]] = {}
         self.change_dates: set[dt.date] = set()
 
     # --- the fold --------------------------------------------------------------------------
 
+    @property
+    def records(self) -> list[Record]:
+        """The records that count now, in recorded order."""
+        return sorted(self.current.values(), key=lambda r: r.position)
+
     def apply(self, position: int, payload: Entry, recorded_at: dt.datetime, by: str) -> None:
         rec = Record(position, payload, recorded_at, by)
         self.position = max(self.position, position)
-        self.records.append(rec)
+        self.log.append(rec)
         for key in related_keys(payload):
             self.by_subject.setdefault(key, []).append(rec)
-        p = payload
+        if isinstance(payload, Amendment):
+            self._amend(rec, payload)
+            return
+        self.current[payload.key] = rec
+        self._index(rec)
+
+    def _amend(self, rec: Record, amendment: Amendment) -> None:
+        target = amendment.target
+        self.amendments.setdefault(target, []).append(rec)
+        original = self.current.get(target)
+        if original is None:
+            return
+        if isinstance(amendment, EventRetracted | ChangeCancelled):
+            del self.current[target]
+        else:
+            [payload] = amended({target: original.payload}, amendment).values()
+            self.current[target] = replace(original, payload=payload, amended_by=rec)
+        self._reset_indexes()
+        for current in self.records:
+            self._index(current)
+
+    def is_planned(self, rec: Record) -> bool:
+        p = rec.payload
+        return (
+            isinstance(p, ChangePayload)
+            and p.effective.is_planned
+            and not isinstance(p, DecisionMade | ClaimRecorded)
+        )
+
+    def _index(self, rec: Record) -> None:
+        position = rec.position
+        p = rec.payload
+        if self.is_planned(rec) and not self.include_planned:
+            return
         if isinstance(p, DocumentRegistered):
             self.documents[p.document] = p
             return
         assert isinstance(p, ChangePayload)
         on = p.effective.date
-        if not isinstance(p, ClaimRecorded | DecisionMade):
+        if not isinstance(p, ClaimRecorded | DecisionMade | ClaimPreferred):
             self.change_dates.add(on)
         if isinstance(p, DecisionMade):
             self.decisions[p.id] = p
             self._name(p.id, p.title, None)
         elif isinstance(p, ClaimRecorded):
             self.claims.append(rec)
+        elif isinstance(p, ClaimPreferred):
+            self.preferred_claims[p.claim] = rec
         elif isinstance(p, UnitEstablished):
             u = self.units.setdefault(p.unit, UnitFacts(p.unit, p.kind.value))
             u.exists.add(on, position, True)

@@ -20,9 +20,10 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 
 class ReadModel:
-    def __init__(self, app: OrgHistory) -> None:
+    def __init__(self, app: OrgHistory, include_planned: bool = False) -> None:
         self.app = app
-        self.state = OrgState()
+        self.include_planned = include_planned
+        self.state = OrgState(include_planned)
 
     def catch_up(self) -> OrgState:
         for position, event in self.app.read_events(after=self.state.position):
@@ -37,7 +38,7 @@ class ReadModel:
             recorded_until = end_of_day(recorded_until)
         elif recorded_until.tzinfo is None:
             recorded_until = recorded_until.replace(tzinfo=dt.UTC)
-        state = OrgState()
+        state = OrgState(self.include_planned)
         for position, event in self.app.read_events():
             if event.timestamp <= recorded_until:
                 state.apply(position, event.payload, event.timestamp, event.recorded_by)

@@ -1,0 +1,310 @@
+"""The change diagram between two dates: the org chart of the later date with what changed marked.
+
+- established units: green;
+- abolished, merged, absorbed or split units: red and dashed, kept visible under their old parent;
+- renamed units: the new name, the old one shown under it;
+- moved units: a dashed line from the old parent;
+- transferred responsibilities: an arrow from each old holder to the new one, labelled with what
+  moved (the responsibility, FTE, headcount, budget), bold for authority, thin for the work;
+- responsibilities established or abolished (a reform's new and ended tasks): a note below the unit
+  that performs them (or holds the authority).
+
+Changes are those :func:`orgevents.projections.changes.diff` returns: effective after ``start``
+up to and including ``end``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from orgevents.diagrams.figures import moved_figure_text
+from orgevents.diagrams.labels import Markup, label, rows, swatch, text
+from orgevents.diagrams.orgchart import draw, long_date
+from orgevents.diagrams.styles import (
+    MARKS,
+    MUTED,
+    RESPONSIBILITY_GONE,
+    RESPONSIBILITY_NEW,
+    TRANSFER,
+)
+from orgevents.projections.changes import diff
+from orgevents.projections.fold import OrgState
+from orgevents.projections.holders import holdings
+from orgevents.projections.structure import org_graph
+from orgevents.projections.views import ChangeView
+
+DAY = dt.timedelta(days=1)
+ENDED = {"UnitAbolished", "UnitMerged", "UnitAbsorbed"}
+
+
+@dataclass
+class _Transfer:
+    lines: list[tuple[str, str, list[str], bool]] = field(default_factory=list)
+    # (responsibility label, role, what moved, expected)
+
+
+@dataclass
+class _Note:
+    status: str  # "new" or "abolished"
+    names: list[tuple[str, bool]] = field(default_factory=list)  # (name, expected)
+
+
+def change_chart(
+    state: OrgState,
+    start: dt.date,
+    end: dt.date,
+    *,
+    root: str | None = None,
+    depth: int | None = None,
+    max_units: int | None = None,
+    title: str | None = None,
+) -> str:
+    """DOT source of the change diagram: the org chart on ``end`` with the changes after
+    ``start`` marked."""
+    if end <= start:
+        raise ValueError(f"the second date ({end}) must come after the first ({start})")
+    changes = diff(state, start, end)
+    before, after = org_graph(state, start), org_graph(state, end)
+    graph = after.copy()
+    marks: dict[str, list[str]] = {}
+    notes: dict[str, list[Markup]] = {}
+    moves: dict[str, str] = {}  # unit → its parent on ``start``
+
+    def mark(unit: str, what: str, note: str | None = None) -> None:
+        if what not in marks.setdefault(unit, []):
+            marks[unit].append(what)
+        if note:
+            notes.setdefault(unit, []).append(text(note, width=34, size=8.5, italic=True))
+
+    for change in changes:
+        unit = change.subject["id"]
+        d = change.details
+        if change.type == "UnitEstablished" and unit in graph:
+            mark(unit, "added")
+        elif change.type in ENDED or (change.type == "UnitSplit" and not d.get("continues")):
+            if unit not in before:
+                continue
+            if unit not in graph:
+                graph.add_node(unit, **before.nodes[unit])
+                for parent in before.predecessors(unit):
+                    if parent in graph:
+                        graph.add_edge(parent, unit)
+            into = d.get("into")
+            targets = into if isinstance(into, list) else [into] if into else []
+            verb = {"UnitMerged": "merged into", "UnitAbsorbed": "absorbed into"}.get(
+                change.type, "split into"
+            )
+            note = f"{verb} {', '.join(state.label(t, end) for t in targets)}" if targets else None
+            mark(unit, "abolished", note)
+        elif change.type == "UnitRenamed" and unit in graph:
+            mark(unit, "renamed", f"formerly {d.get('old_name')}")
+        elif change.type == "UnitMoved" and unit in graph and unit in before:
+            old = next(iter(before.predecessors(unit)), None)
+            if old is not None and old != next(iter(after.predecessors(unit)), None):
+                moves.setdefault(unit, old)
+                mark(unit, "moved", f"moved from {state.label(old, start)}")
+    for unit in marks:
+        if "added" in marks[unit] and "moved" in marks[unit]:
+            marks[unit].remove("moved")
+            moves.pop(unit, None)
+
+    first = title or (
+        f"Changes on {long_date(end)}"
+        if end - start == DAY
+        else f"Changes from {long_date(start)} to {long_date(end)}"
+    )
+    subtitle = (
+        f"the organisation on {end.isoformat()}, with what changed after {start.isoformat()}"
+        + ("" if changes else " — nothing changed")
+    )
+    legend = _legend(changes, marks)
+    dot, selection = draw(
+        graph,
+        end,
+        title=first,
+        subtitle=subtitle,
+        root=root,
+        depth=depth,
+        max_units=max_units,
+        marks=marks,
+        notes=notes,
+        legend=legend,
+    )
+
+    def box(unit: str) -> str | None:
+        return selection.box_of(graph, unit)
+
+    for unit, old in sorted(moves.items()):
+        tail, head = box(old), box(unit)
+        if tail and head and tail != head:
+            dot.edge(
+                tail,
+                head,
+                style="dashed",
+                color=MARKS["moved"].colour,
+                penwidth=2,
+                arrowhead="normal",
+                constraint=False,
+            )
+
+    transfers: dict[tuple[tuple[str, ...], str], _Transfer] = {}
+    responsibility_notes: dict[tuple[str, str], _Note] = {}
+    for change in changes:
+        d = change.details
+        if change.type == "ResponsibilityTransferred":
+            head = box(str(d["to_unit"]))
+            tails = tuple(
+                dict.fromkeys(t for t in (box(str(u)) for u in d["from_units"]) if t and t != head)
+            )
+            if head and tails:
+                transfers.setdefault((tails, head), _Transfer()).lines.append(
+                    (
+                        state.label(change.subject["id"], end),
+                        str(d["role"]),
+                        moved_figure_text(d.get("figures") or []),
+                        change.effective_qualifier == "expected",
+                    )
+                )
+        elif change.type in ("ResponsibilityDefined", "ResponsibilityAbolished"):
+            _add_note(state, change, start, end, box, responsibility_notes)
+
+    for index, ((tails, head), transfer) in enumerate(sorted(transfers.items())):
+        authority = any(role == "authority" for _, role, _, _ in transfer.lines)
+        expected = all(exp for *_, exp in transfer.lines)
+        node = f"_moved{index}"
+        line = {
+            "color": TRANSFER,
+            "penwidth": 2.4 if authority else 1.5,
+            "style": "dashed" if expected else "solid",
+            "constraint": False,
+        }
+        with (
+            dot.subgraph(selection.cluster_of.get(head, f"_around{index}")) as around,
+            around.subgraph(f"_rank{index}", rank="same") as same,
+        ):
+            same.node(
+                node,
+                shape="box",
+                style="rounded,filled,dashed" if expected else "rounded,filled",
+                fillcolor="#f6effa",
+                color=TRANSFER,
+                penwidth=line["penwidth"],
+                label=label(
+                    _transfer_label(
+                        transfer, "from " + ", ".join(state.label(t, start) for t in tails)
+                    )
+                ),
+            )
+            same.node(head)
+        for tail in tails:
+            dot.edge(tail, node, arrowhead="none", **line)
+        dot.edge(node, head, arrowhead="normal", arrowsize=1.1, **line)
+    for index, ((unit, status), tasks) in enumerate(sorted(responsibility_notes.items())):
+        colour = RESPONSIBILITY_NEW if status == "new" else RESPONSIBILITY_GONE
+        node = f"_task{index}"
+        word = "NEW TASKS" if status == "new" else "TASKS ENDED"
+        lines = [
+            text(
+                name + (" (expected)" if expected else ""),
+                width=34,
+                size=8.5,
+                strike=status == "abolished",
+                color="#1a1a1a",
+            )
+            for name, expected in tasks.names
+        ]
+        dot.node(
+            node,
+            shape="note",
+            style="filled,dashed" if status == "abolished" else "filled",
+            fillcolor="#fbe5e5" if status == "abolished" else "#e3f3e1",
+            color=colour,
+            penwidth=1.6,
+            label=label(rows(text(word, size=8, bold=True, color=colour), *lines)),
+        )
+        dot.edge(unit, node, color=colour, style="dashed", arrowhead="none", penwidth=1.4)
+    return dot.source
+
+
+def _add_note(
+    state: OrgState,
+    change: ChangeView,
+    start: dt.date,
+    end: dt.date,
+    box: Any,
+    notes: dict[tuple[str, str], _Note],
+) -> None:
+    key = change.subject["id"]
+    status = "new" if change.type == "ResponsibilityDefined" else "abolished"
+    on = end if status == "new" else start
+    held = holdings(state, key, on)
+    performers = [unit for role, unit, _ in held if role.value == "performer"]
+    holders = performers or [unit for _, unit, _ in held]
+    if not holders:
+        return
+    unit = box(holders[0])
+    if unit is None:
+        return
+    note = notes.setdefault((unit, status), _Note(status))
+    note.names.append(
+        (state.responsibility_name(key, on), change.effective_qualifier == "expected")
+    )
+
+
+def _transfer_label(transfer: _Transfer, heading: str) -> Markup:
+    cells: list[Markup | None] = [
+        text(heading.upper(), width=34, size=7.5, bold=True, color=TRANSFER)
+    ]
+    for name, role, moved, expected in transfer.lines:
+        role_word = "authority" if role == "authority" else "work"
+        cells.append(
+            text(
+                f"{name} ({role_word}{', expected' if expected else ''})",
+                width=30,
+                size=8.5,
+                bold=role == "authority",
+                color=TRANSFER,
+            )
+        )
+        cells.extend(text(line, width=40, size=8, color=MUTED) for line in moved)
+    return rows(*cells)
+
+
+def _legend(changes: list[ChangeView], marks: dict[str, list[str]]) -> list[tuple[Markup, Markup]]:
+    used = {m for ms in marks.values() for m in ms}
+    entries = [
+        (
+            swatch(
+                MARKS[m].fill or "#ffffff",
+                MARKS[m].colour,
+                text(" ", size=6),
+                dashed=MARKS[m].dashed,
+            ),
+            text(MARKS[m].word, size=9),
+        )
+        for m in MARKS
+        if m in used
+    ]
+    types = {c.type for c in changes}
+    if "ResponsibilityTransferred" in types:
+        for role, word in (("authority", "authority moved"), ("performer", "the work moved")):
+            arrow = text("⟶", size=14, bold=role == "authority", color=TRANSFER)
+            entries.append(
+                (Markup(f"<TD>{arrow}</TD>"), text(f"{word}: old holder → new holder", size=9))
+            )
+    if types & {"ResponsibilityDefined", "ResponsibilityAbolished"}:
+        entries.append(
+            (
+                swatch("#e3f3e1", RESPONSIBILITY_NEW, text(" ", size=6)),
+                text("new tasks, below the unit doing them", size=9),
+            )
+        )
+        entries.append(
+            (
+                swatch("#fbe5e5", RESPONSIBILITY_GONE, text(" ", size=6), dashed=True),
+                text("tasks ended", size=9),
+            )
+        )
+    return entries

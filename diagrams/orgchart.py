@@ -1,0 +1,461 @@
+"""The org chart as of a date: council → committees → administrations → centres → units.
+
+Each administration is drawn as a cluster together with the committee it serves (the pair the
+council's structure is built on); every kind of unit has its own style (:mod:`.styles`); each box
+shows the unit's name, abbreviation and the figures known on the date. Units without a parent
+(external partners) sit apart at the bottom, beside the legend.
+
+Big organisations: ``root`` draws one unit and what lies below it, ``depth`` stops after that many
+levels, ``max_units`` picks the deepest level that keeps the chart at or under that many boxes.
+A unit whose children are not drawn becomes one box with a count of what it holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from orgevents.diagrams.dotgraph import Dot
+from orgevents.diagrams.figures import unit_figure_lines
+from orgevents.diagrams.labels import (
+    HtmlLabel,
+    Markup,
+    label,
+    plain,
+    rows,
+    swatch,
+    swatch_table,
+    text,
+)
+from orgevents.diagrams.styles import (
+    CLUSTER_BORDER,
+    CLUSTER_FILL,
+    EDGE,
+    FONT,
+    KIND_ORDER,
+    MARKS,
+    MUTED,
+    TEXT,
+    kind_style,
+)
+from orgevents.errors import NotFoundError
+from orgevents.projections.fold import OrgState
+from orgevents.projections.structure import org_graph
+
+NAME_WIDTH = 24
+FAN_OUT = 5  # more children than this under one unit are drawn in several rows
+LIST_FROM = 4  # a centre with this many plain sub-units lists them inside its box
+LISTING_KINDS = {"centre", "office", "team", "institution", "taskforce", "external"}
+MONTHS = [
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+]  # fmt: skip
+
+
+def long_date(on: dt.date) -> str:
+    return f"{on.day} {MONTHS[on.month - 1]} {on.year}"
+
+
+@dataclass
+class Selection:
+    """Which units a chart draws: a tree cut at ``limit`` levels, and what each cut box holds."""
+
+    shown: list[str]
+    level: dict[str, int]
+    tops: list[str]
+    outside: list[str]
+    collapsed: dict[str, Counter[str]] = field(default_factory=dict)
+    limit: int | None = None
+    drawn: list[str] = field(default_factory=list)  # units with a box of their own
+    cluster_of: dict[str, str] = field(default_factory=dict)  # unit → its cluster's name
+    inside: dict[str, str] = field(default_factory=dict)  # unit listed in → its parent's box
+
+    def box_of(self, graph: nx.DiGraph, unit: str) -> str | None:
+        """The box a unit is drawn in: its own, its parent's (listed or collapsed), or None."""
+        drawn = set(self.drawn)
+        current: str | None = unit
+        seen: set[str] = set()
+        while current is not None and current not in seen:
+            if current in drawn:
+                return current
+            if current in self.inside:
+                return self.inside[current]
+            seen.add(current)
+            parents = list(graph.predecessors(current)) if current in graph else []
+            current = parents[0] if parents else None
+        return None
+
+    @property
+    def hidden(self) -> int:
+        return sum(sum(c.values()) for c in self.collapsed.values())
+
+
+def select(
+    graph: nx.DiGraph,
+    *,
+    root: str | None = None,
+    depth: int | None = None,
+    max_units: int | None = None,
+    on: dt.date | None = None,
+) -> Selection:
+    """The units to draw: below ``root`` (default: everything), at most ``depth`` levels below
+    the top, and no more than ``max_units`` boxes (by cutting whole levels)."""
+    if root is not None:
+        if root not in graph:
+            raise NotFoundError(root, f"unit in force on {on}" if on else "unit")
+        tops, outside = [root], []
+    else:
+        tops = [n for n in graph if graph.in_degree(n) == 0 and graph.out_degree(n) > 0]
+        outside = [n for n in graph if graph.in_degree(n) == 0 and graph.out_degree(n) == 0]
+        if not tops:
+            tops, outside = outside, []
+    level: dict[str, int] = {}
+    queue = deque((t, 0) for t in tops)
+    while queue:
+        node, lvl = queue.popleft()
+        if node in level:
+            continue
+        level[node] = lvl
+        queue.extend((child, lvl + 1) for child in graph.successors(node))
+    limit = depth
+    if max_units:
+        per_level = Counter(level.values())
+        budget = max_units - len(outside)
+        total, fit = 0, 0
+        for lvl in sorted(per_level):
+            total += per_level[lvl]
+            if total > budget:
+                break
+            fit = lvl
+        if total > budget:
+            limit = fit if limit is None else min(limit, fit)
+    shown = [n for n in graph if n in level and (limit is None or level[n] <= limit)]
+    selection = Selection(shown, level, tops, outside, limit=limit)
+    if limit is not None:
+        for node in shown:
+            if level[node] == limit and graph.out_degree(node):
+                below = nx.descendants(graph, node)
+                selection.collapsed[node] = Counter(graph.nodes[n]["kind"] for n in below)
+    selection.shown += outside
+    return selection
+
+
+def unit_label(
+    attributes: dict[str, object],
+    on: dt.date,
+    *,
+    marks: Iterable[str] = (),
+    notes: Iterable[Markup] = (),
+    hidden: Counter[str] | None = None,
+    listed: Iterable[str] = (),
+) -> HtmlLabel:
+    """A unit's box: change tags, name, abbreviation, notes, figures, the units listed inside it,
+    what a collapsed box holds."""
+    marks = list(marks)
+    name = str(attributes.get("name") or "")
+    abbreviation = attributes.get("abbreviation")
+    tags = (
+        text(
+            " · ".join(MARKS[m].tag for m in marks), size=8, bold=True, color=MARKS[marks[0]].colour
+        )
+        if marks
+        else None
+    )
+    gone = "abolished" in marks
+    cells: list[Markup | None] = [
+        tags,
+        text(name, width=NAME_WIDTH, size=11, bold=True, strike=gone, color=TEXT),
+    ]
+    if abbreviation and abbreviation != name:
+        cells.append(text(str(abbreviation), size=9.5, color=MUTED))
+    cells.extend(notes)
+    figures = attributes.get("figures") or []
+    assert isinstance(figures, list)
+    for line in unit_figure_lines(figures, on):
+        cells.append(text(line, size=8, color=MUTED))
+    listed = list(listed)
+    if listed:
+        cells.append(
+            rows(
+                *(text(f"▸ {name}", width=NAME_WIDTH + 8, size=9, color=TEXT) for name in listed),
+                align="LEFT",
+            )
+        )
+    if hidden:
+        count = sum(hidden.values())
+        kinds = ", ".join(
+            f"{n} {kind_style(k).word.split(' (')[0]}"
+            for k, n in sorted(hidden.items(), key=lambda kv: _kind_rank(kv[0]))
+        )
+        cells.append(
+            text(f"+ {count} unit{'s' if count != 1 else ''} below: {kinds}", size=8.5, italic=True)
+        )
+    return label(rows(*cells))
+
+
+def _kind_rank(kind: str) -> int:
+    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
+
+
+def title_label(title: str, subtitle: str | None = None) -> HtmlLabel:
+    return label(
+        rows(
+            text(title, size=18, bold=True, color=TEXT),
+            text(subtitle, size=10, color=MUTED) if subtitle else None,
+        )
+    )
+
+
+def clusters(graph: nx.DiGraph, selection: Selection) -> dict[str, str]:
+    """Unit → the administration whose cluster it is drawn in (committees with their pair)."""
+    shown = set(selection.shown)
+    found: dict[str, str] = {}
+    for node in selection.shown:
+        current: str | None = node
+        seen = set()
+        while current is not None and current in shown and current not in seen:
+            seen.add(current)
+            if graph.nodes[current]["kind"] == "administration":
+                found[node] = current
+                break
+            parents = [p for p in graph.predecessors(current) if p in shown]
+            current = parents[0] if parents else None
+    for node in selection.shown:
+        if graph.nodes[node]["kind"] == "committee" and node not in found:
+            admins = [
+                c
+                for c in graph.successors(node)
+                if c in shown and graph.nodes[c]["kind"] == "administration"
+            ]
+            if len(admins) == 1:
+                found[node] = admins[0]
+    return found
+
+
+def listed_children(
+    graph: nx.DiGraph, selection: Selection, marks: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """Units listed by name inside their parent's box instead of drawn as boxes of their own:
+    the plain sub-units (no units below, no figures, no change marks) of a centre or smaller
+    unit that has at least :data:`LIST_FROM` of them."""
+    shown = set(selection.shown)
+    found: dict[str, list[str]] = {}
+    for parent in selection.shown:
+        if graph.nodes[parent]["kind"] not in LISTING_KINDS or parent in selection.collapsed:
+            continue
+        plain_kids = [
+            c
+            for c in graph.successors(parent)
+            if c in shown
+            and c not in selection.collapsed
+            and not any(g in shown for g in graph.successors(c))
+            and not graph.nodes[c].get("figures")
+            and not marks.get(c)
+        ]
+        if len(plain_kids) >= LIST_FROM:
+            found[parent] = plain_kids
+    return found
+
+
+def child_rows(
+    graph: nx.DiGraph, selection: Selection, parent: str, shown: set[str]
+) -> dict[str, int]:
+    """Children of a unit with many children, spread over several rows: units with units below
+    them first, then by kind; each child → its extra row (0 for the first)."""
+    kids = [c for c in graph.successors(parent) if c in shown]
+    if len(kids) <= FAN_OUT:
+        return {}
+
+    def leaf(c: str) -> bool:
+        return not any(g in shown for g in graph.successors(c))
+
+    ordered = sorted(kids, key=lambda c: (leaf(c), _kind_rank(graph.nodes[c]["kind"])))
+    per_row = math.ceil(len(kids) / math.ceil(len(kids) / FAN_OUT))
+    return {c: i // per_row for i, c in enumerate(ordered) if leaf(c)}
+
+
+def draw(
+    graph: nx.DiGraph,
+    on: dt.date,
+    *,
+    title: str,
+    subtitle: str | None = None,
+    root: str | None = None,
+    depth: int | None = None,
+    max_units: int | None = None,
+    marks: dict[str, list[str]] | None = None,
+    notes: dict[str, list[Markup]] | None = None,
+    legend: list[tuple[Markup, Markup]] | None = None,
+) -> tuple[Dot, Selection]:
+    """The org chart of ``graph`` (as :func:`structure.org_graph` makes it), ready for extra
+    edges (the change diagram adds moves and transfers)."""
+    marks, notes = marks or {}, notes or {}
+    selection = select(graph, root=root, depth=depth, max_units=max_units, on=on)
+    if selection.hidden:
+        extra = f"{selection.hidden} units below level {selection.limit} drawn as counts"
+        subtitle = f"{subtitle} · {extra}" if subtitle else extra
+    dot = Dot.digraph(
+        graph={
+            "rankdir": "TB",
+            "newrank": True,
+            "nodesep": 0.25,
+            "ranksep": 0.5,
+            "fontname": FONT,
+            "labelloc": "t",
+            "label": title_label(title, subtitle),
+            "pad": 0.3,
+            "outputorder": "edgesfirst",
+            "bgcolor": "white",
+        },
+        node={"fontname": FONT, "fontsize": 10, "margin": "0.12,0.06", "fontcolor": TEXT},
+        edge={"color": EDGE, "arrowhead": "none", "penwidth": 1.2, "fontname": FONT},
+    )
+
+    listed = listed_children(graph, selection, marks)
+    selection.inside = {c: parent for parent, kids in listed.items() for c in kids}
+    drawn = selection.drawn = [n for n in selection.shown if n not in selection.inside]
+
+    def add_node(target: Dot, node: str) -> None:
+        attributes = graph.nodes[node]
+        kind = str(attributes["kind"])
+        style = kind_style(kind).attributes()
+        node_marks = marks.get(node, [])
+        if node_marks:
+            mark = MARKS[node_marks[0]]
+            style.update(color=mark.colour, penwidth=3)
+            if mark.fill:
+                style["fillcolor"] = mark.fill
+            if mark.dashed:
+                style["style"] = "dashed,filled"
+        target.node(
+            node,
+            label=unit_label(
+                attributes,
+                on,
+                marks=node_marks,
+                notes=notes.get(node, []),
+                hidden=selection.collapsed.get(node),
+                listed=[str(graph.nodes[c]["name"]) for c in listed.get(node, [])],
+            ),
+            **style,
+        )
+
+    cluster_of = clusters(graph, selection)
+    selection.cluster_of = {unit: f"cluster_{admin}" for unit, admin in cluster_of.items()}
+    outside = set(selection.outside)
+    for node in drawn:
+        if node not in cluster_of and node not in outside:
+            add_node(dot, node)
+    members: dict[str, list[str]] = {}
+    for node in drawn:
+        if node in cluster_of:
+            members.setdefault(cluster_of[node], []).append(node)
+    for admin, inside in members.items():
+        with dot.subgraph(
+            f"cluster_{admin}",
+            style="rounded,filled",
+            fillcolor=CLUSTER_FILL,
+            color=CLUSTER_BORDER,
+            penwidth=1.0,
+            margin=10,
+            label=plain(""),
+        ) as sub:
+            for node in inside:
+                add_node(sub, node)
+
+    shown = set(drawn)
+    for parent in drawn:
+        spread = child_rows(graph, selection, parent, shown)
+        for child in graph.successors(parent):
+            if child in shown:
+                extra_row = spread.get(child, 0)
+                dot.edge(parent, child, minlen=1 + extra_row if extra_row else None)
+    bottom = max((selection.level[n] for n in selection.shown if n in selection.level), default=0)
+    anchor = selection.tops[0] if selection.tops else None
+    if selection.outside and anchor:
+        words = {kind_style(graph.nodes[n]["kind"]).word for n in selection.outside}
+        with dot.subgraph(
+            "cluster__outside",
+            label=label(
+                text(
+                    "External partners"
+                    if words == {"external partner"}
+                    else "Outside the hierarchy",
+                    size=10,
+                    bold=True,
+                    color=MUTED,
+                )
+            ),
+            style="rounded,dashed",
+            color="#999999",
+            margin=10,
+        ) as sub:
+            for node in selection.outside:
+                add_node(sub, node)
+        for node in selection.outside:
+            dot.edge(anchor, node, style="invis", minlen=bottom + 1)
+    kinds = sorted({str(graph.nodes[n]["kind"]) for n in selection.shown}, key=_kind_rank)
+    entries = [kind_entry(k) for k in kinds]
+    if selection.collapsed:
+        entries.append(
+            (
+                swatch("#ffffff", "#5b6b7a", text(" ", size=6)),
+                text("+ N units below: a box standing for what it holds", size=9),
+            )
+        )
+    entries += legend or []
+    dot.node(
+        "_legend",
+        shape="plain",
+        label=label(swatch_table(entries, text("Legend", size=10, bold=True))),
+    )
+    if anchor:
+        dot.edge(anchor, "_legend", style="invis", minlen=bottom + 1)
+    return dot, selection
+
+
+def kind_entry(kind: str) -> tuple[Markup, Markup]:
+    style = kind_style(kind)
+    return (
+        swatch(style.fill, style.border, text(" ", size=6), dashed="dashed" in style.style),
+        text(style.word, size=9),
+    )
+
+
+def org_chart_of_graph(
+    graph: nx.DiGraph,
+    on: dt.date,
+    *,
+    root: str | None = None,
+    depth: int | None = None,
+    max_units: int | None = None,
+    title: str | None = None,
+) -> str:
+    """DOT source of the org chart for a graph made by :func:`structure.org_graph`."""
+    dot, _ = draw(
+        graph,
+        on,
+        title=title or f"Organisation on {long_date(on)}",
+        subtitle=f"as of {on.isoformat()} · figures as known on that date",
+        root=root,
+        depth=depth,
+        max_units=max_units,
+    )
+    return dot.source
+
+
+def org_chart(
+    state: OrgState,
+    on: dt.date,
+    *,
+    root: str | None = None,
+    depth: int | None = None,
+    max_units: int | None = None,
+) -> str:
+    """DOT source of the org chart as of ``on``."""
+    return org_chart_of_graph(org_graph(state, on), on, root=root, depth=depth, max_units=max_units)

@@ -1,0 +1,39 @@
+"""The timeline: one change diagram per date on which something changes between two dates.
+
+As a PDF, one page per date (:func:`orgevents.diagrams.render.render_pages`); as SVG, PNG or DOT,
+one file per date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from orgevents.diagrams.changes import change_chart
+from orgevents.projections.changes import change_dates
+from orgevents.projections.fold import OrgState
+
+DAY = dt.timedelta(days=1)
+
+
+def timeline_dates(state: OrgState, start: dt.date, end: dt.date) -> list[dt.date]:
+    """The dates after ``start`` up to and including ``end`` on which something changes."""
+    return [d for d in change_dates(state) if start < d <= end]
+
+
+def timeline_charts(
+    state: OrgState,
+    start: dt.date,
+    end: dt.date,
+    *,
+    root: str | None = None,
+    depth: int | None = None,
+    max_units: int | None = None,
+) -> list[tuple[dt.date, str]]:
+    """(date, DOT source of what changed on that date) for every change date in the period."""
+    return [
+        (
+            day,
+            change_chart(state, day - DAY, day, root=root, depth=depth, max_units=max_units),
+        )
+        for day in timeline_dates(state, start, end)
+    ]

@@ -6,20 +6,19 @@ import xml.etree.ElementTree as ET
 
 from orgevents.projections.fold import OrgState
 from orgevents.projections.readmodel import ReadModel
-
 from orgevents.store import open_store
 from tests.conftest import BASE, entries
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def state_of(*texts: str) -> OrgState:
+def state_of(*texts: str, include_planned: bool = False) -> OrgState:
     """The base history (council, committees A and B, administration A, centre A1, task T) plus
     ``texts``, folded."""
     app = open_store("memory:")
     for text in (BASE, *texts):
         app.record(entries(text), "tester")
-    return ReadModel(app).catch_up()
+    return ReadModel(app, include_planned=include_planned).catch_up()
 
 
 def parse_svg(svg: bytes) -> ET.Element:
@@ -30,9 +29,7 @@ def node_titles(svg: bytes, cls: str = "node") -> list[str]:
     """The <title> of every node (or edge, cluster) group: Graphviz writes the DOT id there."""
     root = parse_svg(svg)
     return [
-        (g.findtext(f"{SVG}title") or "")
-        for g in root.iter(f"{SVG}g")
-        if g.get("class") == cls
+        (g.findtext(f"{SVG}title") or "") for g in root.iter(f"{SVG}g") if g.get("class") == cls
     ]
 
 

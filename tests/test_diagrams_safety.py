@@ -26,7 +26,7 @@ EVIL = [
     '<x>]; evil [image="/etc/hostname"]; y [label=<z>',
     "back \\N slash \\G here \\L \\n",
     "trailing backslash \\",
-    "<IMG SRC=\"/etc/hostname\"/>",
+    '<IMG SRC="/etc/hostname"/>',
     "javascript:alert(1) & <b>bold</b> 'quoted'",
 ]
 
@@ -57,7 +57,16 @@ def test_a_hostile_unit_name_renders_as_plain_text_in_the_org_chart(name):
         ["br", "a", "b", "af", "ac", "evil"]
     )
     # No markup came through: no script, image or link element, nothing read from a file.
-    assert element_names(svg) <= {"svg", "g", "title", "polygon", "path", "text", "ellipse", "polyline"}
+    assert element_names(svg) <= {
+        "svg",
+        "g",
+        "title",
+        "polygon",
+        "path",
+        "text",
+        "ellipse",
+        "polyline",
+    }
     assert Path("/etc/hostname").read_text().strip() not in all_text(svg)
 
 

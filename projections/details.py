@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from orgevents.errors import NotFoundError
+from orgevents.projections.claims import claims_about
 from orgevents.projections.fold import OrgState
 from orgevents.projections.holders import responsibilities_of, who
 from orgevents.projections.structure import chain, children, figures_at, unit_view
@@ -40,6 +41,7 @@ def show_unit(state: OrgState, key: str, on: dt.date) -> dict[str, Any]:
         "figures": [f.model_dump(mode="json") for f in figures_at(state, key, on)],
         "planned_end": str(facts.planned_end) if facts.planned_end else None,
         "former_names": sorted(state.names.get(key, set()) - {view.name, view.abbreviation}),
+        "claims": claims_about(state, key),
     }
 
 
@@ -56,4 +58,5 @@ def show_responsibility(state: OrgState, key: str, on: dt.date) -> dict[str, Any
         "scope": facts.scope,
         "legal_basis": facts.legal_basis,
         "holders": [h.model_dump(mode="json") for h in answer.holders],
+        "claims": claims_about(state, key),
     }

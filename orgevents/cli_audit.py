@@ -1,0 +1,71 @@
+"""Audit commands: competing claims and the provenance report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from orgevents.cli import (
+    JsonOpt,
+    KnownAtOpt,
+    PlannedOpt,
+    _date,
+    _print_json,
+    _state,
+    app,
+)
+
+
+@app.command()
+def conflicts(
+    as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
+) -> None:
+    """Where the sources disagree: every subject and property with competing claims, each value
+    with its sources — computed from the stored claims and figures.
+
+    Example: orgevents conflicts
+    """
+    from orgevents.projections.claims import conflicts as conflicts_
+
+    found = conflicts_(_state(known_at, include_planned))
+    if as_json:
+        _print_json([c.model_dump(mode="json") for c in found])
+        return
+    typer.echo(f"{len(found)} disagreements between sources")
+    for c in found:
+        typer.echo(f"\n{c.subject['name']} ({c.subject['id']}) — {c.property}")
+        for claim in c.claims:
+            cited = "; ".join(f"{s.document} ({s.locator})" for s in claim.sources)
+            mark = "  [preferred]" if claim.preferred else ""
+            typer.echo(f"  {claim.value}{mark}\n      {cited}")
+
+
+@app.command()
+def audit(
+    from_date: Annotated[str, typer.Argument(metavar="D1")],
+    to_date: Annotated[str, typer.Argument(metavar="D2")],
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", metavar="md|json|csv", help="Report format.")
+    ] = "md",
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
+    """The provenance report: every change effective from D1 to D2 (both included) with its
+    decision, sources and quotes, who recorded it when, and its corrections.
+
+    Example: orgevents audit 2026-01-01 2026-12-31 --format md > audit.md
+    """
+    from orgevents.projections.audit import audit as audit_
+    from orgevents.projections.audit import to_csv, to_markdown
+
+    if fmt not in ("md", "json", "csv"):
+        raise typer.BadParameter("choose md, json or csv", param_hint="--format")
+    start, end = _date(from_date, "D1"), _date(to_date, "D2")
+    items = audit_(_state(known_at, include_planned), start, end)
+    if fmt == "json":
+        _print_json({"from": start.isoformat(), "to": end.isoformat(), "changes": items})
+    elif fmt == "csv":
+        typer.echo(to_csv(items), nl=False)
+    else:
+        typer.echo(to_markdown(items, start, end), nl=False)

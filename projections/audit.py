@@ -1,0 +1,158 @@
+"""The provenance report: every change effective in a date range with its decision, sources
+(document, locator, quote), who recorded it and when, and every correction of it."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from orgevents.events import (
+    Amendment,
+    Change,
+    ClaimPreferred,
+    ClaimRecorded,
+    DecisionMade,
+)
+from orgevents.projections.changes import summary
+from orgevents.projections.fold import OrgState, Record
+
+
+def audit(state: OrgState, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Changes effective from ``start`` to ``end``, both included, in effective order."""
+    chosen = [
+        r
+        for r in state.records
+        if isinstance(r.payload, Change)
+        and not isinstance(r.payload, DecisionMade | ClaimRecorded | ClaimPreferred)
+        and start <= r.payload.effective.date <= end
+    ]
+    chosen.sort(key=lambda r: (r.effective_date or dt.date.min, r.position))
+    return [_item(state, r) for r in chosen]
+
+
+def _item(state: OrgState, rec: Record) -> dict[str, Any]:
+    p = rec.payload
+    assert isinstance(p, Change)
+    original = next((r for r in state.log if r.position == rec.position), rec)
+    decision = None
+    if p.decision and p.decision in state.decisions:
+        d = state.decisions[p.decision]
+        decision = {
+            "id": d.id,
+            "title": d.title,
+            "kind": d.kind.value,
+            "date": str(d.effective),
+            "sources": [_source(state, s) for s in d.sources],
+        }
+    return {
+        "event_id": p.key,
+        "type": p.type,
+        "subject": {"id": p.subject, "name": state.subject_name(p.subject, p.effective.date)},
+        "effective": str(p.effective),
+        "effective_text": p.effective.text,
+        "summary": summary(state, rec),
+        "decision": decision,
+        "sources": [_source(state, s) for s in p.sources],
+        "recorded_at": original.recorded_at.isoformat(),
+        "recorded_by": original.recorded_by,
+        "corrections": [_amendment(state, a) for a in state.amendments.get(p.key, [])],
+        "original_summary": summary(state, original) if rec.amended_by else None,
+    }
+
+
+def _amendment(state: OrgState, rec: Record) -> dict[str, Any]:
+    a = rec.payload
+    assert isinstance(a, Amendment)
+    return {
+        "event_id": a.key,
+        "type": a.type,
+        "reason": a.reason,
+        "recorded_at": rec.recorded_at.isoformat(),
+        "recorded_by": rec.recorded_by,
+        "sources": [_source(state, s) for s in a.sources],
+    }
+
+
+def _source(state: OrgState, source: Any) -> dict[str, Any]:
+    doc = state.documents.get(source.document)
+    return {
+        "document": source.document,
+        "title": doc.title if doc else None,
+        "location": doc.location if doc else None,
+        "locator": source.locator,
+        "quote": source.quote,
+    }
+
+
+def to_markdown(items: list[dict[str, Any]], start: dt.date, end: dt.date) -> str:
+    lines = [f"# Provenance report: changes effective {start} – {end}", ""]
+    lines.append(f"{len(items)} changes.")
+    for item in items:
+        lines += ["", f"## {item['effective']} — {item['summary']}", ""]
+        lines.append(f"- event: `{item['event_id']}` ({item['type']})")
+        if item["effective_text"]:
+            lines.append(f"- effective as the source puts it: “{item['effective_text']}”")
+        d = item["decision"]
+        if d:
+            lines.append(f"- decision: {d['title']} ({d['kind']}, {d['date']}) `{d['id']}`")
+        lines.append(f"- recorded {item['recorded_at']} by {item['recorded_by']}")
+        for s in item["sources"]:
+            title = f" — {s['title']}" if s["title"] else ""
+            lines.append(f"- source: `{s['document']}`{title}, {s['locator']}")
+            if s["quote"]:
+                lines.append(f"  > {s['quote']}")
+        if item["original_summary"]:
+            lines.append(f"- originally recorded as: {item['original_summary']}")
+        for c in item["corrections"]:
+            lines.append(
+                f"- {c['type']} `{c['event_id']}` recorded {c['recorded_at']} by "
+                f"{c['recorded_by']}: {c['reason']}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(items: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    columns = [
+        "effective",
+        "event_id",
+        "type",
+        "subject_id",
+        "subject_name",
+        "summary",
+        "decision_id",
+        "decision_title",
+        "decision_date",
+        "sources",
+        "quotes",
+        "recorded_at",
+        "recorded_by",
+        "corrections",
+    ]
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    for item in items:
+        d = item["decision"] or {}
+        writer.writerow(
+            {
+                "effective": item["effective"],
+                "event_id": item["event_id"],
+                "type": item["type"],
+                "subject_id": item["subject"]["id"],
+                "subject_name": item["subject"]["name"],
+                "summary": item["summary"],
+                "decision_id": d.get("id"),
+                "decision_title": d.get("title"),
+                "decision_date": d.get("date"),
+                "sources": "; ".join(f"{s['document']}: {s['locator']}" for s in item["sources"]),
+                "quotes": " | ".join(s["quote"] for s in item["sources"] if s["quote"]),
+                "recorded_at": item["recorded_at"],
+                "recorded_by": item["recorded_by"],
+                "corrections": "; ".join(
+                    f"{c['type']} {c['event_id']}: {c['reason']}" for c in item["corrections"]
+                ),
+            }
+        )
+    return out.getvalue()

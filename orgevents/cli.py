@@ -439,7 +439,8 @@ def demo(
         Path, typer.Option("--out", help="Folder for the demo's store (made afresh).")
     ] = Path("orgevents-demo"),
 ) -> None:
-    """Load the Copenhagen dataset into a fresh store and show what changed on 1 January 2026.
+    """Load the Copenhagen dataset into a fresh store, show what changed on 1 January 2026 and
+    draw the before, after, changes and responsibility charts (SVG and PNG) into the folder.
 
     Example: orgevents demo
     """
@@ -478,6 +479,12 @@ def demo(
         ["responsibility", "role", str(before), str(after)],
         rows,
     )
+    from orgevents.diagrams import demo_charts
+
+    charts = demo_charts(state, out / "charts")
+    typer.echo(f"\nCharts ({len(charts)} files) in {out / 'charts'}:")
+    for path in charts:
+        typer.echo(f"  {path}")
     typer.echo(f"\nExplore it: orgevents --store sqlite:///{db} history biu")
 
 

@@ -49,6 +49,7 @@ from orgevents.projections.structure import org_graph
 
 NAME_WIDTH = 24
 FAN_OUT = 5  # more children than this under one unit are drawn in several rows
+STAGGER_UP_TO = 200  # rows of children only in charts up to this many boxes (6× slower at 5,000)
 LIST_FROM = 4  # a centre with this many plain sub-units lists them inside its box
 LISTING_KINDS = {"centre", "office", "team", "institution", "taskforce", "external"}
 MONTHS = [
@@ -370,7 +371,7 @@ def draw(
 
     shown = set(drawn)
     for parent in drawn:
-        spread = child_rows(graph, selection, parent, shown)
+        spread = child_rows(graph, selection, parent, shown) if len(drawn) <= STAGGER_UP_TO else {}
         for child in graph.successors(parent):
             if child in shown:
                 extra_row = spread.get(child, 0)

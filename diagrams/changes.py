@@ -146,7 +146,7 @@ def change_chart(
                 color=MARKS["moved"].colour,
                 penwidth=2,
                 arrowhead="normal",
-                constraint=False,
+                weight=0,
             )
 
     transfers: dict[tuple[tuple[str, ...], str], _Transfer] = {}

@@ -399,7 +399,7 @@ def draw(
             for node in selection.outside:
                 add_node(sub, node)
         for node in selection.outside:
-            dot.edge(anchor, node, style="invis", minlen=bottom + 1)
+            dot.edge(anchor, node, style="invis", minlen=bottom + 1, weight=0)
     kinds = sorted({str(graph.nodes[n]["kind"]) for n in selection.shown}, key=_kind_rank)
     entries = [kind_entry(k) for k in kinds]
     if selection.collapsed:
@@ -416,7 +416,7 @@ def draw(
         label=label(swatch_table(entries, text("Legend", size=10, bold=True))),
     )
     if anchor:
-        dot.edge(anchor, "_legend", style="invis", minlen=bottom + 1)
+        dot.edge(anchor, "_legend", style="invis", minlen=bottom + 1, weight=0)
     return dot, selection
 
 

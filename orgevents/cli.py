@@ -499,3 +499,4 @@ def main() -> None:
 # Chart commands live in their own module and register themselves on ``app``.
 from orgevents import cli_charts  # noqa: E402, F401
 from orgevents import cli_audit  # noqa: E402, F401
+from orgevents import cli_verify  # noqa: E402, F401

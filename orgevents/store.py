@@ -14,13 +14,22 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from orgevents.aggregate import Clock
 from orgevents.application import OrgHistory
+from orgevents.chain import chain_env
 from orgevents.errors import StoreError
 
 DEFAULT_STORE = "sqlite:///orgevents.db"
 
 
 def store_env(url: str) -> dict[str, str]:
-    """The eventsourcing environment for a store URL (every key set, nothing inherited)."""
+    """The eventsourcing environment for a store URL (every key set, nothing inherited).
+
+    Every store chains its events for tamper evidence (``orgevents.chain``).
+    """
+    env = _backend_env(url)
+    return {**env, **chain_env(env["PERSISTENCE_MODULE"])}
+
+
+def _backend_env(url: str) -> dict[str, str]:
     if url in ("memory:", "memory://"):
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if url.startswith("sqlite:///"):

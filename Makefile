@@ -4,7 +4,7 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test typecheck system-packages
+.PHONY: demo test typecheck charts bench system-packages
 
 demo: $(STAMP)
 	$(VENV)/bin/orgevents demo
@@ -35,3 +35,10 @@ $(STAMP): pyproject.toml | system-packages
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# Regenerate the committed Copenhagen charts in docs/charts (a test fails when they are stale).
+charts: $(STAMP)
+	$(PY) -m orgevents.diagrams.docs
+
+bench: $(STAMP)
+	$(PY) bench/bench_diagrams.py

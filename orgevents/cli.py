@@ -500,3 +500,4 @@ def main() -> None:
 from orgevents import cli_charts  # noqa: E402, F401
 from orgevents import cli_audit  # noqa: E402, F401
 from orgevents import cli_verify  # noqa: E402, F401
+from orgevents import cli_serve  # noqa: E402, F401

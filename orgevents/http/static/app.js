@@ -219,15 +219,38 @@
       svg.removeAttribute("height");
       svg.setAttribute("role", "img");
       svg.setAttribute("aria-label", request.title);
-      const chart = clear($("chart"));
-      chart.append(svg);
+      const chart = $("chart");
+      const fresh = !chart.querySelector("svg") || chart.dataset.kind !== request.path;
+      const [left, top] = [chart.scrollLeft, chart.scrollTop];
+      clear(chart).append(svg);
+      chart.dataset.kind = request.path;
       applyZoom();
       markSelected();
+      centre(chart, fresh, left, top);
       setStatus("");
     } catch (err) {
       if (seq !== chartSeq) return;
       clear($("chart")).append(el("p", { class: "empty error", text: `No chart: ${err.message}` }));
       setStatus("");
+    }
+  }
+
+  // A fresh chart shows its selected unit, or else the top of the chart in the middle; a
+  // redrawn one (another date) keeps its place.
+  function centre(chart, fresh, left, top) {
+    if (!fresh) {
+      [chart.scrollLeft, chart.scrollTop] = [left, top];
+      return;
+    }
+    const selected = chart.querySelector("g.node.selected");
+    if (selected) {
+      const box = selected.getBoundingClientRect();
+      const view = chart.getBoundingClientRect();
+      chart.scrollLeft += box.left + box.width / 2 - (view.left + view.width / 2);
+      chart.scrollTop += box.top + box.height / 2 - (view.top + view.height / 2);
+    } else {
+      chart.scrollLeft = (chart.scrollWidth - chart.clientWidth) / 2;
+      chart.scrollTop = 0;
     }
   }
 
@@ -378,12 +401,9 @@
       u.in_force ? null : el("p", { class: "warning", text: `Not in force on ${longDate(at)}.` }),
       u.planned_end ? el("p", { text: `Planned to end: ${u.planned_end}` }) : null);
     if (u.chain && u.chain.length) {
-      const chain = el("p", { class: "chain" }, el("span", { class: "label", text: "Under: " }));
-      u.chain.forEach((c, i) => {
-        if (i) chain.append(" → ");
-        chain.append(unitButton(c.id, c.name));
-      });
-      add(target, chain);
+      add(target, el("p", { class: "label chain-label", text: "Under" }),
+        el("ol", { class: "chain" }, u.chain.map((c, i) =>
+          el("li", {}, i ? el("span", { class: "label", text: "in " }) : null, unitButton(c.id, c.name)))));
     }
     if (u.former_names && u.former_names.length) {
       add(target, el("p", { class: "former" }, el("span", { class: "label", text: "Also known as: " }),
@@ -587,9 +607,15 @@
     for (const mode of ["chart", "diff", "graph"]) {
       $(`mode-${mode}`).addEventListener("click", () => {
         if (state.mode === mode) return;
+        const leaving = state.mode;
         state.mode = mode;
-        if (mode === "diff") defaultDiff();
-        else if (!state.at) state.at = state.to || isoToday();
+        if (mode === "diff") {
+          state.from = "";
+          state.to = "";
+          defaultDiff();
+        } else if (leaving === "diff") {
+          state.at = state.to || state.at || isoToday();
+        }
         zoom = null;
         writeUrl(true);
         renderAll();

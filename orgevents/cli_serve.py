@@ -36,6 +36,7 @@ def serve(
     """
     import uvicorn
 
+    from orgevents.http.protocol import NoDelayH11Protocol
     from orgevents.http.settings import Settings
     from orgevents.store import open_store
 
@@ -58,6 +59,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        http=NoDelayH11Protocol,
         proxy_headers=False,
         server_header=False,
         log_level="warning",

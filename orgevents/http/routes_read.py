@@ -1,13 +1,22 @@
 """The read endpoints: the CLI's queries as JSON. Each parses its parameters, calls one query and
-returns its read model; errors become 4xx in :mod:`orgevents.http.app`."""
+returns its read model; errors become 4xx in :mod:`orgevents.http.app`.
+
+Answers are serialised through the declared response model (so the OpenAPI schema is what is
+sent) and kept by the service per state (:meth:`Service.answer`): a repeated question to an
+unchanged store costs one look at the store's last position and a lookup.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable, Hashable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+import anyio
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import TypeAdapter
 
 from orgevents.http.params import At, From, Key, KnownAt, Planned, To, day_or_today
 from orgevents.http.schemas import (
@@ -20,13 +29,14 @@ from orgevents.http.schemas import (
 from orgevents.http.service import Service
 from orgevents.projections.changes import change_dates, diff, history
 from orgevents.projections.details import show
+from orgevents.projections.fold import OrgState
 from orgevents.projections.holders import who
 from orgevents.projections.search import find
 from orgevents.projections.structure import units_at
 from orgevents.projections.views import ChangeView, FoundView, UnitView, WhoView
 
 
-def service(request: Request) -> Service:
+async def service(request: Request) -> Service:
     svc: Service = request.app.state.service
     return svc
 
@@ -35,13 +45,45 @@ ServiceDep = Annotated[Service, Depends(service)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorView, "description": "No unit or responsibility has that id."}
 }
+UNITS = TypeAdapter(list[UnitView])
+DETAIL = TypeAdapter(UnitDetail | ResponsibilityDetail)
+WHO = TypeAdapter(WhoView)
+DIFF = TypeAdapter(DiffView)
+CHANGES = TypeAdapter(list[ChangeView])
+FOUND = TypeAdapter(list[FoundView])
+DATES = TypeAdapter(list[dt.date])
 
 router = APIRouter(prefix="/api", tags=["read"])
 health_router = APIRouter(tags=["service"])
 
 
+async def answer(
+    svc: Service,
+    known_at: dt.date | dt.datetime | None,
+    planned: bool,
+    question: Hashable,
+    query: Callable[[OrgState], Any],
+    model: TypeAdapter[Any],
+) -> Response:
+    """The query's answer as JSON, through ``model`` — built once per state.
+
+    A kept answer to an unchanged store is sent from the event loop (one cheap look at the
+    store's last position); building one — or catching up with new events — runs in a thread.
+    """
+
+    def build(state: OrgState) -> bytes:
+        return model.dump_json(model.validate_python(query(state)), by_alias=True)
+
+    body = svc.kept_answer(planned, question) if known_at is None else None
+    if body is None:
+        body = await anyio.to_thread.run_sync(
+            svc.answer, known_at, planned, question, build, limiter=svc.builders
+        )
+    return Response(body, media_type="application/json")
+
+
 @health_router.get("/health", response_model=Health, summary="Is the service up")
-def health(request: Request, svc: ServiceDep) -> Health:
+async def health(request: Request, svc: ServiceDep) -> Health:
     """The service answers and its store can be read (503 when it cannot)."""
     return Health(
         status="ok",
@@ -52,12 +94,14 @@ def health(request: Request, svc: ServiceDep) -> Health:
 
 
 @router.get("/units", response_model=list[UnitView], summary="Units in force on a date")
-def list_units(
+async def list_units(
     svc: ServiceDep, at: At = None, known_at: KnownAt = None, include_planned: Planned = False
-) -> Any:
+) -> Response:
     """Every unit in force on ``at``, parents first (as `orgevents units --json`)."""
     on = day_or_today(at)
-    return svc.read(known_at, include_planned, lambda state: units_at(state, on))
+    return await answer(
+        svc, known_at, include_planned, ("units", on), lambda s: units_at(s, on), UNITS
+    )
 
 
 @router.get(
@@ -66,17 +110,19 @@ def list_units(
     responses=NOT_FOUND,
     summary="One unit or responsibility on a date",
 )
-def show_one(
+async def show_one(
     key: Key,
     svc: ServiceDep,
     at: At = None,
     known_at: KnownAt = None,
     include_planned: Planned = False,
-) -> Any:
+) -> Response:
     """A unit with its chain, children, responsibilities and figures; or a responsibility with
     its holders (as `orgevents show ID --json`)."""
     on = day_or_today(at)
-    return svc.read(known_at, include_planned, lambda state: show(state, key, on))
+    return await answer(
+        svc, known_at, include_planned, ("show", key, on), lambda s: show(s, key, on), DETAIL
+    )
 
 
 @router.get(
@@ -85,31 +131,36 @@ def show_one(
     responses=NOT_FOUND,
     summary="Who holds a responsibility on a date",
 )
-def who_holds(
+async def who_holds(
     key: Key,
     svc: ServiceDep,
     at: At = None,
     known_at: KnownAt = None,
     include_planned: Planned = False,
-) -> Any:
+) -> Response:
     """The authority and the performers, each with its chain up to the council (as
     `orgevents who ID --json`)."""
     on = day_or_today(at)
-    return svc.read(known_at, include_planned, lambda state: who(state, key, on))
+    return await answer(
+        svc, known_at, include_planned, ("who", key, on), lambda s: who(s, key, on), WHO
+    )
 
 
 @router.get("/diff", response_model=DiffView, summary="What changed between two dates")
-def changes_between(
+async def changes_between(
     svc: ServiceDep,
     start: From,
     end: To,
     known_at: KnownAt = None,
     include_planned: Planned = False,
-) -> Any:
+) -> Response:
     """Everything effective after ``from`` up to and including ``to`` (as
     `orgevents diff D1 D2 --json`)."""
-    changes = svc.read(known_at, include_planned, lambda state: diff(state, start, end))
-    return DiffView(from_=start, to=end, changes=changes)
+
+    def query(state: OrgState) -> DiffView:
+        return DiffView(from_=start, to=end, changes=diff(state, start, end))
+
+    return await answer(svc, known_at, include_planned, ("diff", start, end), query, DIFF)
 
 
 @router.get(
@@ -118,16 +169,18 @@ def changes_between(
     responses=NOT_FOUND,
     summary="The audit trail of a unit, responsibility or decision",
 )
-def history_of(
+async def history_of(
     key: Key, svc: ServiceDep, known_at: KnownAt = None, include_planned: Planned = False
-) -> Any:
+) -> Response:
     """Every event about it, in effective order, with its sources and recorded time (as
     `orgevents history ID --json`)."""
-    return svc.read(known_at, include_planned, lambda state: history(state, key))
+    return await answer(
+        svc, known_at, include_planned, ("history", key), lambda s: history(s, key), CHANGES
+    )
 
 
 @router.get("/find", response_model=list[FoundView], summary="Find by any name it ever had")
-def find_by_name(
+async def find_by_name(
     svc: ServiceDep,
     q: Annotated[
         str,
@@ -141,14 +194,18 @@ def find_by_name(
     at: At = None,
     known_at: KnownAt = None,
     include_planned: Planned = False,
-) -> Any:
+) -> Response:
     """Units and responsibilities whose current or former name or abbreviation contains ``q``
     (as `orgevents find TEXT --json`, plus the name that matched)."""
     on = day_or_today(at)
-    return svc.read(known_at, include_planned, lambda state: find(state, q, on))
+    return await answer(
+        svc, known_at, include_planned, ("find", q, on), lambda s: find(s, q, on), FOUND
+    )
 
 
 @router.get("/dates", response_model=list[dt.date], summary="The dates on which anything changes")
-def dates(svc: ServiceDep, known_at: KnownAt = None, include_planned: Planned = False) -> Any:
+async def dates(
+    svc: ServiceDep, known_at: KnownAt = None, include_planned: Planned = False
+) -> Response:
     """Every effective date with a change, in order (as `orgevents dates --json`)."""
-    return svc.read(known_at, include_planned, change_dates)
+    return await answer(svc, known_at, include_planned, ("dates",), change_dates, DATES)

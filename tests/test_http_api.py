@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import socket
+import threading
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from typing import Any
@@ -242,6 +244,20 @@ def test_a_store_url_that_cannot_be_opened_fails_when_the_app_is_built(tmp_path)
         create_app(f"sqlite:///{tmp_path / 'missing' / 'x.db'}")
 
 
+def test_a_write_by_another_process_is_seen_by_the_next_read(shared_store_url):
+    """Answers are kept per store position: a write through another store object (another
+    worker, another process) makes the next read catch up and answer afresh."""
+    store = open_store(shared_store_url)
+    store.record(entries(BASE), "tests")
+    client = TestClient(create_app(shared_store_url))
+    params = {"at": "2022-01-01"}
+    first = client.get("/api/units", params=params).json()
+    assert client.get("/api/units", params=params).json() == first  # kept
+    open_store(shared_store_url).record(entries(RENAME_A), "elsewhere")
+    renamed = {u["id"]: u["name"] for u in client.get("/api/units", params=params).json()}
+    assert renamed["a"] == "Udvalget for Æbler og Østers"
+
+
 # --- charts ------------------------------------------------------------------------------
 
 
@@ -295,6 +311,38 @@ def test_a_chart_that_takes_too_long_to_draw_is_503():
     answer = slow.get("/api/charts/org.png", params={"at": "2021-01-01"})
     assert answer.status_code == 503
     assert "longer than" in answer.json()["detail"]
+
+
+def test_a_chart_is_refused_with_503_while_every_renderer_is_busy():
+    client = TestClient(create_app("memory:", render_timeout=0.05))
+    client.app.state.service.store.record(entries(BASE), "tests")
+    busy = threading.BoundedSemaphore(1)
+    busy.acquire()
+    client.app.state.service.render_slots = busy
+    answer = client.get("/api/charts/org.svg", params={"at": "2021-01-01"})
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"]
+    assert client.get("/api/charts/org.dot", params={"at": "2021-01-01"}).status_code == 200
+
+
+def test_every_connection_has_nagle_s_algorithm_off():
+    from orgevents.http.protocol import no_delay
+
+    class Transport:
+        def __init__(self, sock: socket.socket) -> None:
+            self.sock = sock
+
+        def get_extra_info(self, name: str) -> Any:
+            return self.sock if name == "socket" else None
+
+    # As uvicorn binds it for several workers: no protocol named, so asyncio leaves Nagle on.
+    with socket.socket(socket.AF_INET) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        with socket.create_connection(listener.getsockname()) as _, listener.accept()[0] as conn:
+            assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+            no_delay(Transport(conn))  # type: ignore[arg-type]
+            assert conn.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
 
 
 # --- writing -----------------------------------------------------------------------------

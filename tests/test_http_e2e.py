@@ -135,6 +135,41 @@ def wait_for_chart(page: Any, title: str) -> None:
     )
 
 
+# --- orgevents serve ----------------------------------------------------------------------
+
+
+def serve_command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "ORGEVENTS_STORE"} | env
+    return subprocess.run(
+        [sys.executable, "-m", "orgevents", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )
+
+
+def test_serve_refuses_a_store_it_cannot_open_in_one_line(tmp_path):
+    done = serve_command("--store", f"sqlite:///{tmp_path / 'no' / 'x.db'}", "serve")
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith("error: cannot open store") and "does not exist" in line
+
+
+def test_serve_refuses_a_malformed_token_setting(tmp_path):
+    done = serve_command(
+        "--store", f"sqlite:///{tmp_path / 'x.db'}", "serve", ORGEVENTS_TOKEN="alice:"
+    )
+    assert done.returncode == 2
+    assert "ORGEVENTS_TOKEN" in done.stderr and "empty secret" in done.stderr
+
+
+def test_serve_binds_to_loopback_and_says_whether_it_takes_writes(server):
+    assert server.url.startswith("http://127.0.0.1:")
+    assert "writes with a bearer token as e2e" in server.log.read_text()
+    assert httpx.get(server.url + "/health").json()["read_only"] is False
+
+
 # --- the page in Chromium ----------------------------------------------------------------
 
 
@@ -207,6 +242,21 @@ def test_the_url_carries_the_state(server, page):
     assert "mode=diff" in page.url and "from=2026-01-31" in page.url
     page.go_back()
     wait_for_chart(page, "Organisation on 1 Feb 2026")
+    # A free date between change dates: the slider stands at the last change before it.
+    page.locator("#date").fill("2026-03-15")
+    wait_for_chart(page, "Organisation on 15 Mar 2026")
+    assert page.locator("#slider").input_value() == str(
+        page.evaluate("() => [...document.querySelectorAll('.tick')].length") - 2
+    )
+    assert page.locator("#changes-title").text_content() == (
+        "Latest changes before this date: 1 Feb 2026"
+    )
+    # Planned and expected changes add their dates to the slider.
+    ticks = page.locator(".tick").count()
+    page.locator("#planned").check()
+    page.wait_for_function("n => document.querySelectorAll('.tick').length > n", arg=ticks)
+    assert "planned=1" in page.url
+    assert page.get_by_role("button", name="1 Jan 2030").count() == 1
 
 
 def test_search_finds_a_former_name_and_opens_it(server, page):

@@ -9,7 +9,9 @@ appends nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import itertools
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from uuid import UUID
@@ -122,6 +124,25 @@ class RecordResult:
     skipped: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class BatchSaved:
+    """What ``record_batches`` reports after each batch it saved (or skipped whole)."""
+
+    entries: int  # entries checked so far, this batch included
+    appended: int  # entries appended so far
+    skipped: int  # entries skipped so far (already recorded)
+    recordings: list[Any]  # this batch's saved events, with their log positions
+
+
+class BatchRejectedError(RejectedEntryError):
+    """An entry of a bulk load broke a rule: the batches before its batch were written, nothing
+    of its batch was."""
+
+    def __init__(self, index: int, entry: Entry, cause: DomainRuleError, written: int) -> None:
+        super().__init__(index, entry, cause)
+        self.written = written
+
+
 class _Batch:
     """The aggregates one ``record`` call reads and changes (its unit of work)."""
 
@@ -143,6 +164,37 @@ class _Batch:
 
     def add(self, aggregate: Subject) -> None:
         self.touched[aggregate.id] = aggregate
+
+
+class _CachedBatch(_Batch):
+    """A batch of a bulk load: finds aggregates saved by earlier batches in memory."""
+
+    def __init__(
+        self, app: OrgHistory, saved: OrderedDict[UUID, Subject], ids: dict[str, UUID]
+    ) -> None:
+        super().__init__(app)
+        self.saved = saved
+        self.ids = ids  # key → aggregate id, remembered (uuid5 is not free)
+        self.absent: set[UUID] = set()  # looked up in the store and not found
+
+    def find(self, key: str) -> Subject | None:
+        agg_id = self.ids.get(key)
+        if agg_id is None:
+            agg_id = self.ids[key] = aggregate_id(key)
+        found = self.touched.get(agg_id)
+        if found is not None or agg_id in self.hidden:
+            return found
+        found = self.saved.get(agg_id)
+        if found is None:
+            if agg_id in self.absent:
+                return None
+            try:
+                found = self.app.repository.get(agg_id)
+            except AggregateNotFoundError:
+                self.absent.add(agg_id)
+                return None
+        self.touched[agg_id] = found
+        return found
 
 
 class OrgHistory(Application[UUID]):
@@ -188,6 +240,70 @@ class OrgHistory(Application[UUID]):
                     "another writer changed the same units or responsibilities at the same "
                     "time; nothing of this load was written — run it again"
                 ) from None
+        return result
+
+    def record_batches(
+        self,
+        entries: Iterable[Entry],
+        recorded_by: str,
+        batch_size: int = 1000,
+        on_batch: Callable[[BatchSaved], None] | None = None,
+        cache_size: int = 50_000,
+    ) -> RecordResult:
+        """Check and append a long stream of entries, ``batch_size`` entries per transaction.
+
+        Each batch is checked like ``record`` (against the history and the entries before it)
+        and saved atomically: after a crash the store holds whole batches. Entries already
+        recorded are skipped, so running the same load again completes it. Aggregates saved by
+        one batch are kept in memory for the next ones (up to ``cache_size``). If an entry breaks
+        a rule, ``BatchRejectedError`` says which; the batches before its batch stay written.
+        ``on_batch`` is called after every batch (for progress bars and index upkeep).
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        saved: OrderedDict[UUID, Subject] = OrderedDict()
+        ids: dict[str, UUID] = {}
+        result = RecordResult()
+        seen: set[str] = set()
+        done = 0
+        stream = iter(entries)
+        while chunk := list(itertools.islice(stream, batch_size)):
+            batch = _CachedBatch(self, saved, ids)
+            appended = 0
+            with recording_clock(self.clock):
+                for offset, entry in enumerate(chunk):
+                    try:
+                        if entry.key in seen:
+                            raise AlreadyExistsError(
+                                f"entry key {entry.key!r} appears twice in this load"
+                            )
+                        seen.add(entry.key)
+                        if self._apply(batch, entry, recorded_by):
+                            result.appended.append(entry.key)
+                            appended += 1
+                        else:
+                            result.skipped.append(entry.key)
+                    except DomainRuleError as exc:
+                        written = len(result.appended) - appended
+                        raise BatchRejectedError(done + offset, entry, exc, written) from None
+            recordings: list[Any] = []
+            if appended:
+                try:
+                    recordings = self.save(*batch.touched.values())
+                except IntegrityError:
+                    raise ConflictError(
+                        "another writer changed the same units or responsibilities at the same "
+                        f"time; the first {len(result.appended) - appended} entries were written, "
+                        "nothing of the batch after them — run the load again"
+                    ) from None
+            for agg_id, aggregate in batch.touched.items():
+                saved[agg_id] = aggregate
+                saved.move_to_end(agg_id)
+            while len(saved) > cache_size:
+                saved.popitem(last=False)
+            done += len(chunk)
+            if on_batch is not None:
+                on_batch(BatchSaved(done, len(result.appended), len(result.skipped), recordings))
         return result
 
     def _apply(self, batch: _Batch, entry: Entry, recorded_by: str) -> bool:

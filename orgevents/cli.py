@@ -502,3 +502,4 @@ from orgevents import cli_audit  # noqa: E402, F401
 from orgevents import cli_verify  # noqa: E402, F401
 from orgevents import cli_serve  # noqa: E402, F401
 from orgevents import cli_export  # noqa: E402, F401
+from orgevents import cli_scale  # noqa: E402, F401

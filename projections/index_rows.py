@@ -1,0 +1,290 @@
+"""The rows of the SQL temporal index for one unit or responsibility — a pure function.
+
+Given the entries of one subject that count now (each in its latest version, with the position of
+the original in the log, amendments applied), the index holds the subject's *validity intervals*:
+each row says "from effective date ``e_from`` until the day before ``e_to`` the subject looked like
+this". The fold (:mod:`.fold`) answers "as of D" with a binary search over change points; a row
+here is the same answer written out for every D between two change points, which is what lets SQL
+find every unit in force on D with one interval-stabbing query instead of a per-key search.
+
+Rows come in four kinds:
+
+- ``UnitRow`` — the unit's state (in force or not, name, abbreviation, parent, kind);
+- ``FigureRow`` — one figure, for the days the unit is in force from the figure's date on;
+- ``ResponsibilityRow`` — the responsibility's state (in force or not, name, abbreviation);
+- ``HoldingRow`` — one unit holding one role, with the entry that gave it.
+
+``variants`` says which views a row belongs to: bit 1 enacted changes only (the default), bit 2
+with expected and planned changes (``--include-planned``); a row in both has 3. The same rules as
+the fold decide which entries count and how ties on a date are broken (recorded order).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple, TypeVar
+
+from orgevents.dates import Qualifier
+from orgevents.events import (
+    Change,
+    Entry,
+    FiguresRecorded,
+    ResponsibilityAbolished,
+    ResponsibilityAssigned,
+    ResponsibilityDefined,
+    ResponsibilityEnded,
+    ResponsibilityTransferred,
+    UnitAbolished,
+    UnitAbsorbed,
+    UnitEstablished,
+    UnitMerged,
+    UnitMoved,
+    UnitRenamed,
+    UnitSplit,
+)
+
+S = TypeVar("S")
+
+FOREVER = 2**31 - 1  # an open end, on either axis (fits SQLite's rtree_i32)
+ENACTED, PLANNED = 1, 2  # the variant bits
+
+UNIT_ENTRIES = (
+    UnitEstablished,
+    UnitRenamed,
+    UnitMoved,
+    UnitAbolished,
+    UnitMerged,
+    UnitAbsorbed,
+    UnitSplit,
+    FiguresRecorded,
+)
+RESPONSIBILITY_ENTRIES = (
+    ResponsibilityDefined,
+    ResponsibilityAssigned,
+    ResponsibilityTransferred,
+    ResponsibilityEnded,
+    ResponsibilityAbolished,
+)
+
+
+class UnitRow(NamedTuple):
+    e_from: int
+    e_to: int
+    variants: int
+    alive: bool
+    name: str | None
+    abbreviation: str | None
+    parent: str | None
+    kind: str
+    established_at: int  # position of the establishment: the fold's order of units
+
+
+class FigureRow(NamedTuple):
+    e_from: int
+    e_to: int
+    variants: int
+    e_date: int  # the figure's own effective date
+    position: int
+    seq: int  # its place in the entry's list
+    effective: str  # the entry's effective date as people read it
+    figure: str  # the Figure as JSON
+
+
+class ResponsibilityRow(NamedTuple):
+    e_from: int
+    e_to: int
+    variants: int
+    alive: bool
+    name: str | None
+    abbreviation: str | None
+    defined_at: int  # position of the definition: the fold lists responsibilities in that order
+
+
+class HoldingRow(NamedTuple):
+    e_from: int
+    e_to: int
+    variants: int
+    role: str
+    unit: str
+    position: int  # of the entry that gave the role
+    since: str  # that entry's effective date as people read it
+    expected: bool
+
+
+class Point(NamedTuple):
+    """One entry of the subject as the index reads it (computed once per entry version)."""
+
+    day: int  # effective date as a day number
+    position: int  # of the original entry in the log
+    planned: bool  # expected or planned: left out of the enacted-only variant
+    effective: str  # the effective date as people read it
+    expected: bool
+    payload: Entry
+
+
+def point(position: int, payload: Entry) -> Point:
+    assert isinstance(payload, Change)
+    eff = payload.effective
+    return Point(
+        eff.date.toordinal(),
+        position,
+        eff.is_planned,
+        str(eff),
+        eff.qualifier is Qualifier.EXPECTED,
+        payload,
+    )
+
+
+def day(on: dt.date) -> int:
+    return on.toordinal()
+
+
+def _variant(points: Sequence[Point], include_planned: bool) -> list[Point]:
+    """The points that count in a variant, in as-of order (date, then recorded order)."""
+    chosen = [p for p in points if include_planned or not p.planned]
+    chosen.sort(key=lambda p: (p.day, p.position))
+    return chosen
+
+
+def _both(rows_e: Iterable[tuple[Any, ...]], rows_p: Iterable[tuple[Any, ...]]) -> list[Any]:
+    """Rows of the two variants, with ``variants`` set: shared rows once, with both bits."""
+    bits: dict[tuple[Any, ...], int] = {}
+    for row in rows_e:
+        bits[row] = bits.get(row, 0) | ENACTED
+    for row in rows_p:
+        bits[row] = bits.get(row, 0) | PLANNED
+    return [(r[0], r[1], b, *r[2:]) for r, b in bits.items()]
+
+
+def _intervals(points: list[tuple[int, S]]) -> list[tuple[int, int, S]]:
+    """(day, state after that change) in as-of order → intervals ``[start, end)`` of constant
+    state; the last change of a day decides that day, and the last interval is open."""
+    starts: list[tuple[int, S]] = []
+    for on, state in points:
+        if starts and starts[-1][0] == on:
+            starts[-1] = (on, state)
+        elif not starts or starts[-1][1] != state:
+            starts.append((on, state))
+    merged: list[tuple[int, S]] = []
+    for on, state in starts:
+        if not merged or merged[-1][1] != state:
+            merged.append((on, state))
+    return [
+        (on, merged[i + 1][0] if i + 1 < len(merged) else FOREVER, state)
+        for i, (on, state) in enumerate(merged)
+    ]
+
+
+# --- units -------------------------------------------------------------------------------------
+
+
+def unit_rows(points: Sequence[Point]) -> tuple[list[UnitRow], list[FigureRow]]:
+    """The rows of one unit, from the points of its entries that count now."""
+    units_e, figures_e = _unit_variant(points, include_planned=False)
+    if any(p.planned for p in points):
+        units_p, figures_p = _unit_variant(points, include_planned=True)
+    else:
+        units_p, figures_p = units_e, figures_e
+    units = [UnitRow(*r) for r in _both(units_e, units_p)]
+    figures = [FigureRow(*r) for r in _both(figures_e, figures_p)]
+    return units, figures
+
+
+def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[Any], list[Any]]:
+    chosen = _variant(points, include_planned)
+    established = [
+        (c.position, c.payload) for c in chosen if isinstance(c.payload, UnitEstablished)
+    ]
+    if not established:
+        return [], []  # the fold does not know the unit in this variant
+    established_at, first = min(established, key=lambda x: x[0])
+    assert isinstance(first, UnitEstablished)
+    kind = first.kind.value
+    alive, name, abbreviation, parent = False, None, None, None
+    states: list[tuple[int, tuple[bool, str | None, str | None, str | None]]] = []
+    figures: list[tuple[int, int, int, str, str]] = []  # (day, position, seq, effective, json)
+    for on, pos, _, text, _, p in chosen:
+        if isinstance(p, UnitEstablished):
+            alive, name, abbreviation, parent = True, p.name, p.abbreviation, p.parent
+        elif isinstance(p, UnitRenamed):
+            name = p.name
+            if p.abbreviation is not None:
+                abbreviation = p.abbreviation
+        elif isinstance(p, UnitMoved):
+            parent = p.parent
+        elif isinstance(p, UnitAbolished | UnitMerged | UnitAbsorbed) or (
+            isinstance(p, UnitSplit) and not p.continues
+        ):
+            alive = False
+        if isinstance(p, UnitEstablished | FiguresRecorded):
+            for seq, fig in enumerate(p.figures):
+                figures.append((on, pos, seq, text, fig.model_dump_json()))
+        states.append((on, (alive, name, abbreviation, parent)))
+    versions = _intervals(states)
+    rows = [(a, b, *state, kind, established_at) for a, b, state in versions]
+    in_force = [(a, b) for a, b, state in versions if state[0]]
+    figure_rows = []
+    for on, pos, seq, text, fig_json in figures:
+        for a, b in in_force:
+            if b > on:
+                figure_rows.append((max(a, on), b, on, pos, seq, text, fig_json))
+    return rows, figure_rows
+
+
+# --- responsibilities --------------------------------------------------------------------------
+
+
+def responsibility_rows(
+    points: Sequence[Point],
+) -> tuple[list[ResponsibilityRow], list[HoldingRow]]:
+    """The rows of one responsibility, from the points of its entries that count now."""
+    resp_e, hold_e = _responsibility_variant(points, include_planned=False)
+    if any(p.planned for p in points):
+        resp_p, hold_p = _responsibility_variant(points, include_planned=True)
+    else:
+        resp_p, hold_p = resp_e, hold_e
+    return (
+        [ResponsibilityRow(*r) for r in _both(resp_e, resp_p)],
+        [HoldingRow(*r) for r in _both(hold_e, hold_p)],
+    )
+
+
+Holding = tuple[int, str, bool]  # position, since, expected
+
+
+def _responsibility_variant(
+    points: Sequence[Point], include_planned: bool
+) -> tuple[list[Any], list[Any]]:
+    chosen = _variant(points, include_planned)
+    defined = [c.position for c in chosen if isinstance(c.payload, ResponsibilityDefined)]
+    if not defined:
+        return [], []
+    defined_at = min(defined)
+    alive, name, abbreviation = False, None, None
+    states: list[tuple[int, tuple[bool, str | None, str | None]]] = []
+    holding: dict[tuple[str, str], list[tuple[int, Holding | None]]] = {}
+    for on, pos, _, text, expected, p in chosen:
+        if isinstance(p, ResponsibilityDefined):
+            alive, name, abbreviation = True, p.name, p.abbreviation
+        elif isinstance(p, ResponsibilityAbolished):
+            alive = False
+        else:
+            value = (pos, text, expected)
+            if isinstance(p, ResponsibilityAssigned):
+                holding.setdefault((p.role.value, p.unit), []).append((on, value))
+            elif isinstance(p, ResponsibilityTransferred):
+                for unit in p.from_units:
+                    holding.setdefault((p.role.value, unit), []).append((on, None))
+                holding.setdefault((p.role.value, p.to_unit), []).append((on, value))
+            elif isinstance(p, ResponsibilityEnded):
+                holding.setdefault((p.role.value, p.unit), []).append((on, None))
+            continue
+        states.append((on, (alive, name, abbreviation)))
+    rows = [(a, b, *state, defined_at) for a, b, state in _intervals(states)]
+    holdings = []
+    for (role, unit), timeline in holding.items():
+        for a, b, held in _intervals(timeline):
+            if held is not None:
+                holdings.append((a, b, role, unit, *held))
+    return rows, holdings

@@ -1,0 +1,270 @@
+"""Where the SQL temporal index lives: tables in the event store's own database.
+
+SQLite keeps the intervals of the rows that a date-stabbing query returns in R*Tree virtual
+tables (``rtree_i32``: exact 32-bit integers — effective dates as day numbers, recorded positions);
+PostgreSQL keeps them in GiST indexes over ``int4range(e_from, e_to)`` and
+``int8range(p_from, p_to)``. Both answer "every row whose interval holds (D, P)" without reading
+the rows that do not (``bench/bench_stab.py`` measured this against a B-tree scan).
+
+Each backend opens its own connection to the store's database (same file, same schema) and
+gives the index two things: a write transaction that holds the index's write lock (SQLite
+``BEGIN IMMEDIATE``; PostgreSQL a row lock on the tracking row) and plain reads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from orgevents.errors import StoreError
+
+# table → (key column, the row columns after the interval, the stab filter on the row)
+TABLES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
+    "orgindex_units": (
+        "unit",
+        ("alive", "name", "abbreviation", "parent", "kind", "established_at"),
+        "alive",
+    ),
+    "orgindex_figures": (
+        "unit",
+        ("e_date", "position", "seq", "effective", "figure"),
+        None,
+    ),
+    "orgindex_responsibilities": (
+        "responsibility",
+        ("alive", "name", "abbreviation", "defined_at"),
+        "alive",
+    ),
+    "orgindex_holdings": (
+        "responsibility",
+        ("role", "unit", "position", "since", "expected"),
+        None,
+    ),
+}
+_TYPES = {
+    "alive": "INTEGER NOT NULL",
+    "expected": "INTEGER NOT NULL",
+    "established_at": "BIGINT NOT NULL",
+    "defined_at": "BIGINT NOT NULL",
+    "e_date": "INTEGER NOT NULL",
+    "position": "BIGINT NOT NULL",
+    "seq": "INTEGER NOT NULL",
+}
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+    def executemany(self, sql: str, params: Any, /) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+class Backend:
+    """What differs between SQLite and PostgreSQL."""
+
+    name = ""
+    events_table = ""
+    position_column = ""
+
+    def ddl(self) -> list[str]:
+        raise NotImplementedError
+
+    def drop(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {t}" for t in [*TABLES, *_OTHER_TABLES]]
+
+    def write(self) -> Any:
+        raise NotImplementedError
+
+    def read(self) -> Any:
+        raise NotImplementedError
+
+    def sql(self, text: str) -> str:
+        """``?`` placeholders in the backend's own style."""
+        return text
+
+    def stab(self, table: str) -> str:
+        """SELECT the key, interval and row columns of ``table`` whose intervals hold the day and
+        the position and whose variants include the bit (parameters: ``stab_params``)."""
+        raise NotImplementedError
+
+    def stab_params(self, day: int, position: int, variant: int) -> tuple[int, ...]:
+        raise NotImplementedError
+
+    def insert_stab(self, table: str) -> str | None:
+        """The statement that adds a row's interval to the stab structure (None: a DB index)."""
+        return None
+
+    def close_stab(self, table: str) -> str | None:
+        return None
+
+    def originator(self, key_uuid: Any) -> Any:
+        return key_uuid
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+_OTHER_TABLES = ["orgindex_tracking", "orgindex_events", "orgindex_documents"]
+
+
+def _common_ddl(bigint: str) -> list[str]:
+    statements = [
+        (
+            "CREATE TABLE IF NOT EXISTS orgindex_tracking (id INTEGER PRIMARY KEY, "
+            f"position {bigint} NOT NULL, monotone INTEGER NOT NULL, "
+            f"last_recorded {bigint} NOT NULL)"
+        ),
+        (
+            "INSERT INTO orgindex_tracking (id, position, monotone, last_recorded) "
+            "SELECT 1, 0, 1, 0 WHERE NOT EXISTS (SELECT 1 FROM orgindex_tracking)"
+        ),
+        (
+            f"CREATE TABLE IF NOT EXISTS orgindex_events (position {bigint} PRIMARY KEY, "
+            f"recorded {bigint} NOT NULL)"
+        ),
+        "CREATE INDEX IF NOT EXISTS orgindex_events_recorded ON orgindex_events (recorded)",
+        (
+            "CREATE TABLE IF NOT EXISTS orgindex_documents (document TEXT NOT NULL, title TEXT, "
+            f"p_from {bigint} NOT NULL, p_to {bigint} NOT NULL)"
+        ),
+        "CREATE INDEX IF NOT EXISTS orgindex_documents_key ON orgindex_documents (document)",
+    ]
+    for table, (key, columns, _) in TABLES.items():
+        cols = ", ".join(f"{c} {_TYPES.get(c, 'TEXT')}" for c in columns)
+        statements += [
+            (
+                f"CREATE TABLE IF NOT EXISTS {table} (id {bigint} PRIMARY KEY, "
+                f"{key} TEXT NOT NULL, e_from INTEGER NOT NULL, e_to INTEGER NOT NULL, "
+                f"p_from {bigint} NOT NULL, p_to {bigint} NOT NULL, variants INTEGER NOT NULL, "
+                f"{cols})"
+            ),
+            f"CREATE INDEX IF NOT EXISTS {table}_key ON {table} ({key}, p_to)",
+        ]
+    return statements
+
+
+def _row_columns(table: str) -> str:
+    key, columns, _ = TABLES[table]
+    return ", ".join(f"t.{c}" for c in (key, "e_from", "e_to", *columns))
+
+
+class SQLiteBackend(Backend):
+    name = "sqlite"
+    events_table = "stored_events"
+    position_column = "rowid"
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+
+    def ddl(self) -> list[str]:
+        statements = _common_ddl("INTEGER")
+        for table in TABLES:
+            statements.append(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {table}_rt USING rtree_i32(id, e0, e1, p0, p1)"
+            )
+        return statements
+
+    def drop(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {t}_rt" for t in TABLES] + super().drop()
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Cursor]:
+        cur = self.conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            self.conn.rollback()
+            raise
+        self.conn.commit()
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Cursor]:
+        cur = self.conn.cursor()
+        cur.execute("BEGIN")  # one snapshot for the whole read
+        try:
+            yield cur
+        finally:
+            self.conn.rollback()
+
+    def stab(self, table: str) -> str:
+        return (
+            f"SELECT {_row_columns(table)} FROM {table}_rt r JOIN {table} t ON t.id = r.id "
+            "WHERE r.e0 <= ? AND r.e1 >= ? AND r.p0 <= ? AND r.p1 >= ? AND (t.variants & ?) != 0"
+        )
+
+    def stab_params(self, day: int, position: int, variant: int) -> tuple[int, ...]:
+        return (day, day, position, position, variant)
+
+    def insert_stab(self, table: str) -> str | None:
+        return f"INSERT INTO {table}_rt (id, e0, e1, p0, p1) VALUES (?, ?, ?, ?, ?)"
+
+    def close_stab(self, table: str) -> str | None:
+        return f"UPDATE {table}_rt SET p1 = ? WHERE id = ?"
+
+    def originator(self, key_uuid: Any) -> Any:
+        return key_uuid.hex
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresBackend(Backend):
+    name = "postgres"
+    position_column = "notification_id"
+
+    def __init__(self, conninfo: dict[str, Any], schema: str, events_table: str) -> None:
+        import psycopg
+
+        self.events_table = events_table
+        self.schema = schema
+        try:
+            self.conn = psycopg.connect(**conninfo, autocommit=True)
+        except psycopg.Error as exc:
+            raise StoreError(f"the index cannot reach PostgreSQL: {exc}") from None
+        self.conn.execute(f'SET search_path TO "{schema}"')
+
+    def ddl(self) -> list[str]:
+        statements = _common_ddl("BIGINT")
+        for table, (_, _, alive) in TABLES.items():
+            where = f" WHERE {alive} = 1" if alive else ""
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {table}_stab ON {table} USING gist "
+                f"(int4range(e_from, e_to), int8range(p_from, p_to)){where}"
+            )
+        return statements
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s")
+
+    @contextmanager
+    def write(self) -> Iterator[Any]:
+        with self.conn.transaction():
+            cur = self.conn.cursor()
+            yield cur
+
+    @contextmanager
+    def read(self) -> Iterator[Any]:
+        with self.conn.transaction():
+            cur = self.conn.cursor()
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield cur
+
+    def stab(self, table: str) -> str:
+        _, _, alive = TABLES[table]
+        where = f"t.{alive} = 1 AND " if alive else ""
+        return (
+            f"SELECT {_row_columns(table)} FROM {table} t WHERE {where}"
+            "int4range(t.e_from, t.e_to) @> %s::int4 "
+            "AND int8range(t.p_from, t.p_to) @> %s::int8 AND (t.variants & %s) != 0"
+        )
+
+    def stab_params(self, day: int, position: int, variant: int) -> tuple[int, ...]:
+        return (day, position, variant)
+
+    def close(self) -> None:
+        self.conn.close()

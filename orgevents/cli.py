@@ -496,10 +496,12 @@ def main() -> None:
         sys.exit(1)
 
 
-# Chart commands live in their own module and register themselves on ``app``.
-from orgevents import cli_charts  # noqa: E402, F401
-from orgevents import cli_audit  # noqa: E402, F401
-from orgevents import cli_verify  # noqa: E402, F401
-from orgevents import cli_serve  # noqa: E402, F401
-from orgevents import cli_export  # noqa: E402, F401
-from orgevents import cli_scale  # noqa: E402, F401
+# The other commands live in modules of their own and register themselves on ``app``.
+from orgevents import (  # noqa: E402, F401
+    cli_audit,
+    cli_charts,
+    cli_export,
+    cli_scale,
+    cli_serve,
+    cli_verify,
+)

@@ -12,7 +12,8 @@ Rows come in four kinds:
 - ``UnitRow`` — the unit's state (in force or not, name, abbreviation, parent, kind);
 - ``FigureRow`` — one figure, for the days the unit is in force from the figure's date on;
 - ``ResponsibilityRow`` — the responsibility's state (in force or not, name, abbreviation);
-- ``HoldingRow`` — one unit holding one role, with the entry that gave it.
+- ``HoldingRow`` — one unit holding one role, with the entry that gave it, while the
+  responsibility is in force.
 
 ``variants`` says which views a row belongs to: bit 1 enacted changes only (the default), bit 2
 with expected and planned changes (``--include-planned``); a row in both has 3. The same rules as
@@ -72,7 +73,7 @@ class UnitRow(NamedTuple):
     e_from: int
     e_to: int
     variants: int
-    alive: bool
+    alive: int  # 1 or 0, as stored
     name: str | None
     abbreviation: str | None
     parent: str | None
@@ -95,7 +96,7 @@ class ResponsibilityRow(NamedTuple):
     e_from: int
     e_to: int
     variants: int
-    alive: bool
+    alive: int
     name: str | None
     abbreviation: str | None
     defined_at: int  # position of the definition: the fold lists responsibilities in that order
@@ -109,7 +110,7 @@ class HoldingRow(NamedTuple):
     unit: str
     position: int  # of the entry that gave the role
     since: str  # that entry's effective date as people read it
-    expected: bool
+    expected: int  # 1: an expected change
 
 
 class Point(NamedTuple):
@@ -201,12 +202,12 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
     established_at, first = min(established, key=lambda x: x[0])
     assert isinstance(first, UnitEstablished)
     kind = first.kind.value
-    alive, name, abbreviation, parent = False, None, None, None
-    states: list[tuple[int, tuple[bool, str | None, str | None, str | None]]] = []
+    alive, name, abbreviation, parent = 0, None, None, None
+    states: list[tuple[int, tuple[int, str | None, str | None, str | None]]] = []
     figures: list[tuple[int, int, int, str, str]] = []  # (day, position, seq, effective, json)
     for on, pos, _, text, _, p in chosen:
         if isinstance(p, UnitEstablished):
-            alive, name, abbreviation, parent = True, p.name, p.abbreviation, p.parent
+            alive, name, abbreviation, parent = 1, p.name, p.abbreviation, p.parent
         elif isinstance(p, UnitRenamed):
             name = p.name
             if p.abbreviation is not None:
@@ -216,7 +217,7 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
         elif isinstance(p, UnitAbolished | UnitMerged | UnitAbsorbed) or (
             isinstance(p, UnitSplit) and not p.continues
         ):
-            alive = False
+            alive = 0
         if isinstance(p, UnitEstablished | FiguresRecorded):
             for seq, fig in enumerate(p.figures):
                 figures.append((on, pos, seq, text, fig.model_dump_json()))
@@ -250,7 +251,7 @@ def responsibility_rows(
     )
 
 
-Holding = tuple[int, str, bool]  # position, since, expected
+Holding = tuple[int, str, int]  # position, since, expected
 
 
 def _responsibility_variant(
@@ -261,16 +262,16 @@ def _responsibility_variant(
     if not defined:
         return [], []
     defined_at = min(defined)
-    alive, name, abbreviation = False, None, None
-    states: list[tuple[int, tuple[bool, str | None, str | None]]] = []
+    alive, name, abbreviation = 0, None, None
+    states: list[tuple[int, tuple[int, str | None, str | None]]] = []
     holding: dict[tuple[str, str], list[tuple[int, Holding | None]]] = {}
     for on, pos, _, text, expected, p in chosen:
         if isinstance(p, ResponsibilityDefined):
-            alive, name, abbreviation = True, p.name, p.abbreviation
+            alive, name, abbreviation = 1, p.name, p.abbreviation
         elif isinstance(p, ResponsibilityAbolished):
-            alive = False
+            alive = 0
         else:
-            value = (pos, text, expected)
+            value = (pos, text, int(expected))
             if isinstance(p, ResponsibilityAssigned):
                 holding.setdefault((p.role.value, p.unit), []).append((on, value))
             elif isinstance(p, ResponsibilityTransferred):
@@ -282,9 +283,15 @@ def _responsibility_variant(
             continue
         states.append((on, (alive, name, abbreviation)))
     rows = [(a, b, *state, defined_at) for a, b, state in _intervals(states)]
+    # a role counts only while the responsibility is in force (as in the fold's ``holdings``):
+    # clipping keeps the roles of abolished responsibilities out of every later stab
+    in_force = [(a, b) for a, b, alive, *_ in rows if alive]
     holdings = []
     for (role, unit), timeline in holding.items():
         for a, b, held in _intervals(timeline):
-            if held is not None:
-                holdings.append((a, b, role, unit, *held))
+            if held is None:
+                continue
+            for start, end in in_force:
+                if start < b and a < end:
+                    holdings.append((max(a, start), min(b, end), role, unit, *held))
     return rows, holdings

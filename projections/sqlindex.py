@@ -32,8 +32,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
 from orgevents.aggregate import aggregate_id, amended
 from orgevents.errors import NotFoundError, OrgEventsError
 from orgevents.events import (
@@ -75,6 +73,8 @@ from orgevents.projections.views import (
 )
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from orgevents.application import OrgHistory
 
 ROW_TYPES: dict[str, Any] = {
@@ -161,6 +161,7 @@ class SqlIndex:
         self.cache_size = cache_size
         self._cache_position: int | None = None  # the tracked position the cache reflects
         self._next_id: dict[str, int] = {}
+        self.parsed_figures: dict[str, Any] = {}  # figure JSON → Figure, shared by queries
         self._monotone = 1  # recorded times rise with the positions (as far as processed)
         self._last_recorded = 0
 
@@ -411,9 +412,8 @@ class SqlIndex:
             row_id = self._next_id[table]
             self._next_id[table] += 1
             old[row] = row_id
-            values = tuple(int(v) if isinstance(v, bool) else v for v in row)
             writes.inserts.setdefault(table, []).append(
-                (row_id, key, *values[:3], q, FOREVER, *values[3:])
+                (row_id, key, *row[:3], q, FOREVER, *row[3:])
             )
             if stabbed is None or row[3]:
                 writes.stab_inserts.setdefault(table, []).append(
@@ -513,8 +513,12 @@ class IndexedState:
     def _stab(self, table: str) -> list[tuple[str, Any]]:
         row_type = ROW_TYPES[table]
         with self.db.read() as cur:
+            # in this read's snapshot: is the position still the index's own? then only open
+            # rows can hold it (a faster structure on PostgreSQL)
+            current = self.index._tracking(cur, lock=False)[0] == self.position
             cur.execute(
-                self.db.stab(table), self.db.stab_params(self.day, self.position, self.variant)
+                self.db.stab(table, current),
+                self.db.stab_params(self.day, self.position, self.variant, current),
             )
             rows = cur.fetchall()
         # stab columns: key, e_from, e_to, then the row's own columns (variants left out)
@@ -610,13 +614,15 @@ class IndexedState:
 
     # --- answers --------------------------------------------------------------------------------
 
-    def units(self) -> list[UnitView]:
-        """Every unit in force, parents before children, then by name (as ``units_at``)."""
+    def _ordered_units(self) -> list[tuple[str, UnitRow]]:
         alive = self.alive_units()
-        order = sorted(
+        return sorted(
             alive.items(),
             key=lambda kv: (self.depth(kv[0]), kv[1].name or kv[0], kv[1].established_at),
         )
+
+    def units(self) -> list[UnitView]:
+        """Every unit in force, parents before children, then by name (as ``units_at``)."""
         return [
             UnitView(
                 id=key,
@@ -625,18 +631,20 @@ class IndexedState:
                 kind=row.kind,
                 parent=row.parent,
             )
-            for key, row in order
+            for key, row in self._ordered_units()
         ]
 
     def figures(self) -> dict[str, list[FigureView]]:
         """Figures of the units in force, per unit, in the fold's order."""
-        from orgevents.figures import Figure
-
         found = self._stab("orgindex_figures")
         if not found:
             return {}
+        parsed = self.index.parsed_figures
+        for _, f in found:
+            if f.figure not in parsed:
+                parsed[f.figure] = _figure_model(f.figure)
         titles = self._document_titles(
-            {s.document for _, f in found for s in Figure.model_validate_json(f.figure).sources}
+            {s.document for _, f in found for s in parsed[f.figure].sources}
         )
         by_unit: dict[str, list[FigureRow]] = {}
         for key, fig in found:
@@ -644,10 +652,7 @@ class IndexedState:
         out: dict[str, list[FigureView]] = {}
         for key, figs in by_unit.items():
             figs.sort(key=lambda f: (f.e_date, f.position, f.seq))
-            out[key] = [
-                _figure_view(Figure.model_validate_json(f.figure), f.effective, titles)
-                for f in figs
-            ]
+            out[key] = [_figure_view(parsed[f.figure], f.effective, titles) for f in figs]
         return out
 
     def _document_titles(self, documents: set[str]) -> dict[str, str]:
@@ -667,20 +672,28 @@ class IndexedState:
 
     def org_graph(self) -> nx.DiGraph:
         """As :func:`.structure.org_graph`."""
-        views = self.units()
+        import networkx as nx
+
+        ordered = self._ordered_units()
         figures = self.figures()
         graph = nx.DiGraph(at=self.on)
-        for view in views:
-            graph.add_node(
-                view.id,
-                name=view.name,
-                abbreviation=view.abbreviation,
-                kind=view.kind,
-                figures=figures.get(view.id, []),
+        graph.add_nodes_from(
+            (
+                key,
+                {
+                    "name": row.name or key,
+                    "abbreviation": row.abbreviation,
+                    "kind": row.kind,
+                    "figures": figures.get(key, []),
+                },
             )
-        for view in views:
-            if view.parent is not None and view.parent in graph:
-                graph.add_edge(view.parent, view.id)
+            for key, row in ordered
+        )
+        graph.add_edges_from(
+            (row.parent, key)
+            for key, row in ordered
+            if row.parent is not None and row.parent in graph
+        )
         return graph
 
     def responsibility_graph(self) -> nx.MultiDiGraph:
@@ -693,6 +706,8 @@ class IndexedState:
                 holdings.setdefault(key, []).append(holding)
         if sum(len(h) for h in holdings.values()) > 50:
             self.alive_units()  # one stab beats many single-unit look-ups
+        import networkx as nx
+
         graph = nx.MultiDiGraph(at=self.on)
         for key, row in resps:
             graph.add_node(key, type="responsibility", name=row.name or key)
@@ -756,6 +771,12 @@ def _amend(entries: dict[str, Point], amendment: Amendment) -> dict[str, Point]:
 
 def _holding_order(h: HoldingRow) -> tuple[int, int]:
     return (_ROLE_ORDER[h.role], h.position)
+
+
+def _figure_model(text: str) -> Any:
+    from orgevents.figures import Figure
+
+    return Figure.model_validate_json(text)
 
 
 def _figure_view(fig: Any, effective: str, titles: dict[str, str]) -> FigureView:

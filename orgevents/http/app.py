@@ -78,7 +78,7 @@ def app_from_env() -> FastAPI:
 
 
 def build_app(settings: Settings) -> FastAPI:
-    from orgevents.http import routes_charts, routes_read, routes_write
+    from orgevents.http import routes_audit, routes_charts, routes_read, routes_write
 
     app = FastAPI(
         title="orgevents",
@@ -94,6 +94,7 @@ def build_app(settings: Settings) -> FastAPI:
     app.include_router(routes_read.router)
     app.include_router(routes_charts.router)
     app.include_router(routes_write.router)
+    app.include_router(routes_audit.router)
     _pages(app)
     _errors(app)
     _openapi(app, routes_write.request_body_schema)

@@ -203,6 +203,15 @@ def _kind_rank(kind: str) -> int:
     return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
+def with_record_date(subtitle: str | None, graph: nx.Graph) -> str | None:
+    """Add "as recorded up to T" when the graph shows only what was known at T."""
+    known_at = graph.graph.get("known_at")
+    if known_at is None:
+        return subtitle
+    recorded = f"as recorded up to {known_at:%Y-%m-%d %H:%M} UTC"
+    return f"{subtitle} · {recorded}" if subtitle else recorded
+
+
 def title_label(title: str, subtitle: str | None = None) -> HtmlLabel:
     return label(
         rows(
@@ -296,6 +305,7 @@ def draw(
     """The org chart of ``graph`` (as :func:`structure.org_graph` makes it), ready for extra
     edges (the change diagram adds moves and transfers)."""
     marks, notes = marks or {}, notes or {}
+    subtitle = with_record_date(subtitle, graph)
     selection = select(graph, root=root, depth=depth, max_units=max_units, on=on)
     if selection.hidden:
         extra = f"{selection.hidden} units below level {selection.limit} drawn as counts"

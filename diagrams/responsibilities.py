@@ -12,7 +12,7 @@ import networkx as nx
 
 from orgevents.diagrams.dotgraph import Dot
 from orgevents.diagrams.labels import Markup, label, rows, swatch, swatch_table, text
-from orgevents.diagrams.orgchart import long_date, title_label
+from orgevents.diagrams.orgchart import long_date, title_label, with_record_date
 from orgevents.diagrams.styles import (
     CLUSTER_BORDER,
     CLUSTER_FILL,
@@ -74,8 +74,11 @@ def responsibility_chart_of_graph(
             "labelloc": "t",
             "label": title_label(
                 title or f"Responsibilities on {long_date(on)}",
-                f"as of {on.isoformat()} · left: who holds the authority · "
-                "right: who does the work",
+                with_record_date(
+                    f"as of {on.isoformat()} · left: who holds the authority · "
+                    "right: who does the work",
+                    graph,
+                ),
             ),
             "pad": 0.3,
             "bgcolor": "white",

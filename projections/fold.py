@@ -94,6 +94,7 @@ class OrgState:
 
     def __init__(self, include_planned: bool = False) -> None:
         self.include_planned = include_planned
+        self.known_at: dt.datetime | None = None  # set when only events recorded by then count
         self.position = 0
         self.log: list[Record] = []
         self.by_subject: dict[str, list[Record]] = {}

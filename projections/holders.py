@@ -67,7 +67,7 @@ def responsibility_graph(state: OrgState, on: dt.date) -> nx.MultiDiGraph:
     Nodes carry ``type`` ("responsibility" or "unit") and a name; each edge goes from a
     responsibility to a unit and carries its ``role``.
     """
-    graph = nx.MultiDiGraph(at=on)
+    graph = nx.MultiDiGraph(at=on, known_at=state.known_at)
     for key, facts in state.responsibilities.items():
         if not facts.exists.at(on, False):
             continue

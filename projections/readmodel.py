@@ -39,6 +39,7 @@ class ReadModel:
         elif recorded_until.tzinfo is None:
             recorded_until = recorded_until.replace(tzinfo=dt.UTC)
         state = OrgState(self.include_planned)
+        state.known_at = recorded_until
         for position, event in self.app.read_events():
             if event.timestamp <= recorded_until:
                 state.apply(position, event.payload, event.timestamp, event.recorded_by)

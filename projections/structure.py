@@ -105,7 +105,7 @@ def source_view(state: OrgState, source: SourceRef) -> SourceView:
 
 def org_graph(state: OrgState, on: dt.date) -> nx.DiGraph:
     """Units in force on ``on`` as nodes (id → name, abbreviation, kind); edges parent → child."""
-    graph = nx.DiGraph(at=on)
+    graph = nx.DiGraph(at=on, known_at=state.known_at)
     for view in units_at(state, on):
         graph.add_node(
             view.id,

@@ -44,12 +44,8 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
 from eventsourcing.utils import get_topic, resolve_topic
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
 
 CHAIN_KEY = "_chain"
 GENESIS = "0" * 64
@@ -199,30 +195,6 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return super()._insert_events(c, linked, **kwargs)
 
 
-class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
-    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
-        if datastore.enable_db_functions:
-            raise ProgrammingError(
-                "tamper evidence needs POSTGRES_ENABLE_DB_FUNCTIONS off: the database function "
-                "inserts events without chaining them"
-            )
-        super().__init__(datastore, events_table_name=events_table_name)
-        self.select_last_state_statement = SQL(
-            "SELECT state FROM {schema}.{table} ORDER BY notification_id DESC LIMIT 1"
-        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
-
-    def _insert_stored_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        # Lock first (EXCLUSIVE: writers wait, readers don't), then read the last event. In
-        # pipeline mode fetchone() flushes the queued statements and waits for this result.
-        self._lock_table(curs)
-        curs.execute(self.select_last_state_statement)
-        row = curs.fetchone()
-        linked = link_events(bytes(row["state"]) if row else None, stored_events)
-        super()._insert_stored_events(curs, linked, **kwargs)  # locks again: a no-op
-
-
 class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
     def _insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -245,13 +217,14 @@ class ChainedPOPOFactory(POPOFactory):
 
 def chain_env(persistence_module: str) -> dict[str, str]:
     """The environment keys that make a store chain its events (for ``store_env``)."""
-    recorders: dict[str, type[ApplicationRecorder]] = {
-        "eventsourcing.popo": ChainedPOPOApplicationRecorder,
-        "eventsourcing.sqlite": ChainedSQLiteApplicationRecorder,
-        "eventsourcing.postgres": ChainedPostgresApplicationRecorder,
+    recorders = {
+        "eventsourcing.popo": get_topic(ChainedPOPOApplicationRecorder),
+        "eventsourcing.sqlite": get_topic(ChainedSQLiteApplicationRecorder),
+        # By name: the PostgreSQL driver is imported only for PostgreSQL stores.
+        "eventsourcing.postgres": "orgevents.chain_postgres:ChainedPostgresApplicationRecorder",
     }
     env = {
-        "APPLICATION_RECORDER_TOPIC": get_topic(recorders[persistence_module]),
+        "APPLICATION_RECORDER_TOPIC": recorders[persistence_module],
         "MAPPER_TOPIC": get_topic(ChainedMapper),
     }
     if persistence_module == "eventsourcing.popo":

@@ -8,6 +8,7 @@ rebuilds that index from the log.
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 import sys
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from orgevents.application import OrgHistory
     from orgevents.importing import Located
     from orgevents.projections.sqlindex import SqlIndex
+    from orgevents.projections.views import WhoView
 
 FORMAT = "orgevents/1"
 BAR_FROM_BYTES = 1_000_000  # smaller files load before a bar would be worth drawing
@@ -117,16 +119,42 @@ def open_index(app_: OrgHistory) -> SqlIndex | None:
 
 def indexed(store_url: str | None, min_events: int = INDEX_FROM_EVENTS) -> SqlIndex | None:
     """For the reading commands: the store's SQL index, caught up — or None where the fold is
-    the better choice (an in-memory store, or fewer than ``min_events`` events)."""
+    the better choice (an in-memory store, or fewer than ``min_events`` events). Close it with
+    ``close(close_store=True)``."""
     from orgevents.store import open_store
 
     store = open_store(store_url)
-    if (store.recorder.max_notification_id() or 0) < min_events:
+    index = None
+    if (store.recorder.max_notification_id() or 0) >= min_events:
+        index = open_index(store)
+    if index is None:
+        store.close()
         return None
-    index = open_index(store)
-    if index is not None:
-        index.catch_up()
+    index.catch_up()
     return index
+
+
+def indexed_who(
+    store_url: str | None,
+    resp: str,
+    on: dt.date,
+    known_at: dt.datetime | dt.date | None = None,
+    include_planned: bool = False,
+    min_events: int = INDEX_FROM_EVENTS,
+) -> WhoView | None:
+    """``orgevents who`` from the SQL index on a large store; None where the fold should answer
+    (a small or in-memory store, or a question the index refuses)."""
+    from orgevents.projections.sqlindex import IndexUnavailableError
+
+    index = indexed(store_url, min_events)
+    if index is None:
+        return None
+    try:
+        return index.as_of(on, known_at, include_planned).who(resp)
+    except IndexUnavailableError:
+        return None
+    finally:
+        index.close(close_store=True)
 
 
 def bulk_load(
@@ -208,6 +236,8 @@ def bulk_load(
         if bar is not None:
             bar.stop()
         if index is not None:
+            if batches > 10:
+                index.analyze()  # new statistics, so the planner uses the interval indexes
             index.close()
     seconds = time.perf_counter() - started
     return {
@@ -247,7 +277,11 @@ def bulk_load_command(
         if not path.is_file():
             raise typer.BadParameter(f"no file {str(path)!r}", param_hint="PATHS")
     who = recorded_by or getpass.getuser()
-    counts = bulk_load(open_store(_ctx.store_url), paths, who, batch_size, keep_index=not no_index)
+    store = open_store(_ctx.store_url)
+    try:
+        counts = bulk_load(store, paths, who, batch_size, keep_index=not no_index)
+    finally:
+        store.close()
     if as_json:
         _print_json(counts)
     else:
@@ -284,7 +318,7 @@ def reindex(as_json: JsonOpt = False) -> None:
     else:
         applied = index.rebuild()
     position = index.position()
-    index.close()
+    index.close(close_store=True)
     seconds = time.perf_counter() - started
     if as_json:
         _print_json({"events": applied, "position": position, "seconds": round(seconds, 3)})

@@ -150,6 +150,8 @@ def _variant(points: Sequence[Point], include_planned: bool) -> list[Point]:
 
 def _both(rows_e: Iterable[tuple[Any, ...]], rows_p: Iterable[tuple[Any, ...]]) -> list[Any]:
     """Rows of the two variants, with ``variants`` set: shared rows once, with both bits."""
+    if rows_p is rows_e:  # no planned changes: every row is in both
+        return [(r[0], r[1], ENACTED | PLANNED, *r[2:]) for r in rows_e]
     bits: dict[tuple[Any, ...], int] = {}
     for row in rows_e:
         bits[row] = bits.get(row, 0) | ENACTED

@@ -162,11 +162,16 @@ class SqlIndex:
         self._cache_position: int | None = None  # the tracked position the cache reflects
         self._next_id: dict[str, int] = {}
         self.parsed_figures: dict[str, Any] = {}  # figure JSON → Figure, shared by queries
+        # (figure JSON, effective, titles of its sources) → the view (frozen: safe to share)
+        self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
         self._monotone = 1  # recorded times rise with the positions (as far as processed)
         self._last_recorded = 0
 
-    def close(self) -> None:
+    def close(self, close_store: bool = False) -> None:
+        """Close the index's connection (and, if asked, the store's)."""
         self.db.close()
+        if close_store:
+            self.app.close()
 
     # --- schema -----------------------------------------------------------------------------
 
@@ -247,7 +252,16 @@ class SqlIndex:
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Drop the index and build it again from the whole log."""
         self.drop()
-        return self.catch_up(progress=progress)
+        applied = self.catch_up(progress=progress)
+        self.analyze()
+        return applied
+
+    def analyze(self) -> None:
+        """Refresh the database's statistics of the index tables (after large loads), so the
+        planner picks the interval indexes."""
+        with self.db.write() as cur:
+            for statement in self.db.analyze():
+                cur.execute(statement)
 
     # --- one write transaction --------------------------------------------------------------
 
@@ -481,6 +495,8 @@ class SqlIndex:
                     )
                 if not isinstance(known_at, dt.datetime):
                     known_at = dt.datetime.combine(known_at, dt.time.max, tzinfo=dt.UTC)
+                elif known_at.tzinfo is None:
+                    known_at = known_at.replace(tzinfo=dt.UTC)
                 cur.execute(
                     self.db.sql(
                         "SELECT max(position) FROM orgindex_events WHERE recorded <= ? "
@@ -489,7 +505,8 @@ class SqlIndex:
                     (micros(known_at), tracked),
                 )
                 position = int(cur.fetchone()[0] or 0)
-        return IndexedState(self, on, position, PLANNED if include_planned else ENACTED)
+        variant = PLANNED if include_planned else ENACTED
+        return IndexedState(self, on, position, variant, known_at)
 
 
 class IndexedState:
@@ -497,13 +514,21 @@ class IndexedState:
     and kept; every row valid for the position is immutable, so answers stay consistent while
     the index moves on."""
 
-    def __init__(self, index: SqlIndex, on: dt.date, position: int, variant: int) -> None:
+    def __init__(
+        self,
+        index: SqlIndex,
+        on: dt.date,
+        position: int,
+        variant: int,
+        known_at: dt.datetime | None = None,
+    ) -> None:
         self.index = index
         self.db = index.db
         self.on = on
         self.day = day(on)
         self.position = position
         self.variant = variant
+        self.known_at = known_at  # as the graphs carry it (the fold's ``OrgState.known_at``)
         self._alive_units: dict[str, UnitRow] | None = None
         self._unit_cache: dict[str, tuple[UnitRow | None, UnitRow | None]] = {}
         self._depth: dict[str, int] = {}
@@ -649,10 +674,21 @@ class IndexedState:
         by_unit: dict[str, list[FigureRow]] = {}
         for key, fig in found:
             by_unit.setdefault(key, []).append(fig)
+        views = self.index.figure_views
         out: dict[str, list[FigureView]] = {}
         for key, figs in by_unit.items():
             figs.sort(key=lambda f: (f.e_date, f.position, f.seq))
-            out[key] = [_figure_view(parsed[f.figure], f.effective, titles) for f in figs]
+            shown = []
+            for f in figs:
+                model = parsed[f.figure]
+                cited = tuple(titles.get(s.document) for s in model.sources)
+                view = views.get((f.figure, f.effective, cited))
+                if view is None:
+                    view = views[(f.figure, f.effective, cited)] = _figure_view(
+                        model, f.effective, titles
+                    )
+                shown.append(view)
+            out[key] = shown
         return out
 
     def _document_titles(self, documents: set[str]) -> dict[str, str]:
@@ -676,7 +712,7 @@ class IndexedState:
 
         ordered = self._ordered_units()
         figures = self.figures()
-        graph = nx.DiGraph(at=self.on)
+        graph = nx.DiGraph(at=self.on, known_at=self.known_at)
         graph.add_nodes_from(
             (
                 key,
@@ -708,7 +744,7 @@ class IndexedState:
             self.alive_units()  # one stab beats many single-unit look-ups
         import networkx as nx
 
-        graph = nx.MultiDiGraph(at=self.on)
+        graph = nx.MultiDiGraph(at=self.on, known_at=self.known_at)
         for key, row in resps:
             graph.add_node(key, type="responsibility", name=row.name or key)
             for holding in sorted(holdings.get(key, []), key=_holding_order):

@@ -78,6 +78,9 @@ class Backend:
     def drop(self) -> list[str]:
         return [f"DROP TABLE IF EXISTS {t}" for t in [*TABLES, *_OTHER_TABLES]]
 
+    def analyze(self) -> list[str]:
+        return [f"ANALYZE {t}" for t in [*TABLES, *_OTHER_TABLES]]
+
     def write(self) -> Any:
         raise NotImplementedError
 

@@ -62,14 +62,22 @@ def fresh_store(backend: str, clock: StepClock) -> Iterator[tuple[str, OrgHistor
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite:///{folder}/orgevents.db"
-            yield url, open_store(url, clock=clock)
+            app = open_store(url, clock=clock)
+            try:
+                yield url, app
+            finally:
+                app.close()
         return
     conn = _postgres_connect()
     schema = f"h_{uuid.uuid4().hex[:12]}"
     conn.execute(f"CREATE SCHEMA {schema}")
     try:
         url = f"{POSTGRES}?schema={schema}"
-        yield url, open_store(url, clock=clock)
+        app = open_store(url, clock=clock)
+        try:
+            yield url, app
+        finally:
+            app.close()  # its connections, before the schema goes
     finally:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
         conn.close()
@@ -370,3 +378,35 @@ def test_the_index_answers_every_as_of_question_as_the_fold_does(backend, ops):
             assert_same_answers(app, index, maker)
         finally:
             index.close()
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_the_index_answers_the_copenhagen_questions_as_the_fold_does(backend):
+    from orgevents.cli_scale import indexed_who
+    from orgevents.importing import example_files, load_paths
+
+    clock = StepClock()
+    with fresh_store(backend, clock) as (url, app):
+        load_paths(app, example_files("copenhagen"), "tests")
+        index = SqlIndex(app)
+        index.catch_up()
+        for include_planned in (False, True):
+            state = ReadModel(app, include_planned=include_planned).catch_up()
+            days = sorted(state.change_dates)
+            for on in [days[0] - dt.timedelta(days=1), *days, dt.date(2031, 1, 1)]:
+                asked = index.as_of(on, None, include_planned)
+                assert graph_data(asked.org_graph()) == graph_data(structure.org_graph(state, on))
+                assert graph_data(asked.responsibility_graph()) == graph_data(
+                    holders.responsibility_graph(state, on)
+                )
+                for resp in state.responsibilities:
+                    assert asked.who(resp) == holders.who(state, resp, on)
+        index.close()
+        # `orgevents who` would take its answer from the index on a large store
+        on = dt.date(2026, 1, 1)
+        assert indexed_who(url, "stu", on) is None  # a small store: the fold answers
+        assert indexed_who(url, "stu", on, min_events=0) == holders.who(
+            ReadModel(app).catch_up(), "stu", on
+        )

@@ -54,7 +54,11 @@ def file_keys(path: Path) -> list[str]:
 
 
 def stored_keys(url: str) -> list[str]:
-    return [event.payload.key for _, event in open_store(url).read_events()]
+    store = open_store(url)
+    try:
+        return [event.payload.key for _, event in store.read_events()]
+    finally:
+        store.close()
 
 
 def test_the_generator_is_deterministic_and_obeys_the_rules(tmp_path, history):
@@ -112,7 +116,7 @@ def test_bulk_load_command_loads_in_batches_and_keeps_the_index(tmp_path, histor
     store = open_store(url)
     index = SqlIndex(store)
     assert index.position() == store.last_position()  # kept up to date batch by batch
-    index.close()
+    index.close(close_store=True)
 
 
 def test_bulk_load_reports_a_bad_line_and_what_was_written(tmp_path, history):
@@ -157,7 +161,7 @@ def assert_consistent(url: str) -> None:
         assert graph_data(asked.responsibility_graph()) == graph_data(
             holders.responsibility_graph(state, on)
         )
-    index.close()
+    index.close(close_store=True)
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,22 @@ def _postgres_connect() -> Any:
         )
 
 
+@pytest.fixture(autouse=True)
+def _close_stores(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every store a test opens, so PostgreSQL connections do not pile up."""
+    opened: list[OrgHistory] = []
+    original = OrgHistory.__init__
+
+    def init(self: OrgHistory, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        opened.append(self)
+
+    monkeypatch.setattr(OrgHistory, "__init__", init)
+    yield
+    for app in opened:
+        app.close()
+
+
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     conn = _postgres_connect()

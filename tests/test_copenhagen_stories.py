@@ -44,6 +44,8 @@ def kk(
     load_paths(store, example_files("copenhagen"), "story tests")
     reader = open_store(url) if url != "memory:" else store  # read as another process would
     yield ReadModel(reader).catch_up()
+    store.close()
+    reader.close()
     if schema:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
         conn.close()
@@ -159,7 +161,9 @@ def test_reform_stages_abolish_tasks_on_their_dates(kk):
     # Jobafklaringsforløb goes with the new main act, only expected on 1 January 2027:
     # it is still there unless expected changes are included.
     assert holders(kk, "jobafklaringsforloeb", D(2027, 1, 1), "performer") == ["cbe"]
-    assert who(refold(kk, include_planned=True), "jobafklaringsforloeb", D(2027, 1, 1)).holders == []
+    assert (
+        who(refold(kk, include_planned=True), "jobafklaringsforloeb", D(2027, 1, 1)).holders == []
+    )
     dates = change_dates(kk)
     for d in (D(2025, 5, 1), NEW_YEAR, D(2026, 2, 1), D(2026, 7, 1)):
         assert d in dates

@@ -278,8 +278,11 @@ def machine() -> str:
     import psycopg
 
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()
+    try:
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
+            pg = conn.execute("SHOW server_version").fetchone()
+    except psycopg.Error:
+        pg = None
     return (
         f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), "
         f"{memory:.0f} GiB RAM, Python {platform.python_version()}, "
@@ -306,6 +309,17 @@ def main() -> None:
     parser.add_argument("--replays", type=int, default=3, help="P1 dates with replay")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--corrections",
+        type=float,
+        default=0.0,
+        help="share of renames corrected later (the fold rebuilds its indexes on every "
+        "amendment, so replay grows with amendments × events)",
+    )
+    parser.add_argument("--results", type=Path, help="also write the results as JSON here")
+    parser.add_argument(
+        "--table", type=Path, nargs="+", help="print one table from results files and stop"
+    )
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "orgbench")
     parser.add_argument("--keep", action="store_true", help="keep the stores (SQLite files)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
@@ -317,6 +331,13 @@ def main() -> None:
         args = [int(a) if a.isdigit() else a for a in options.args]
         Path(options.out).write_text(json.dumps(func(*args)))
         return
+    if options.table:
+        merged: dict[str, Any] = {}
+        for path in options.table:
+            data = json.loads(path.read_text())
+            merged.update(data["results"])
+        print(table(merged, data["events"]))
+        return
     bench(options)
 
 
@@ -325,13 +346,14 @@ def bench(options: argparse.Namespace) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     backends = options.backends.split(",")
     municipalities = options.municipalities or max(1, round(options.events / 10_000))
-    history = workdir / f"history-{options.events}-{options.seed}.jsonl"
+    history = workdir / f"history-{options.events}-{options.seed}-{options.corrections}.jsonl"
     print(f"machine: {machine()}", flush=True)
     if not history.exists():
         subprocess.run(
             [PYTHON, str(ROOT / "bench" / "generate.py"), "--municipalities", str(municipalities),
              "--units", "100", "--changes", "150", "--events", str(options.events),
-             "--seed", str(options.seed), "--last-year", str(LAST_YEAR), "-o", str(history)],
+             "--seed", str(options.seed), "--last-year", str(LAST_YEAR),
+             "--corrections", str(options.corrections), "-o", str(history)],
             check=True,
         )  # fmt: skip
     events = sum(1 for _ in history.open()) - 1
@@ -370,6 +392,8 @@ def bench(options: argparse.Namespace) -> None:
         if not options.keep:
             for path in workdir.glob("*.db*"):
                 path.unlink()
+    if options.results:
+        options.results.write_text(json.dumps({"events": events, "results": results}))
     print()
     print(table(results, events))
 

@@ -9,7 +9,8 @@ absorbs units and transfers, defines and abolishes responsibilities — each cha
 domain rules as ``orgevents`` checks them (a unit exists on the date of its change; nothing comes
 after its end; parents are in force; transfers name the current holders; responsibilities leave a
 unit before it ends), so the file loads through the normal checks. A few renames are recorded a
-year late (backdated) and a few are corrected afterwards (``EventCorrected``).
+year late (backdated) and a few (``--corrections``, a share of the renames) are corrected the
+next year (``EventCorrected``).
 
 The output is JSON Lines: a header line ``{"format": "orgevents/1", ...}``, then one entry per
 line, in recorded order (year by year, municipality by municipality, by effective date). The same
@@ -162,7 +163,7 @@ class Municipality:
         entry = self._entry("UnitRenamed", on, unit=unit, name=name)
         u.last_change = max(u.last_change, on)
         u.renames.append(entry["key"])
-        if self.rng.random() < 0.01:  # corrected later (the name was misread)
+        if self.rng.random() < self.gen.corrections:  # corrected next year (misread name)
             self.pending_corrections.append((unit, entry["key"], dict(entry)))
         yield entry
 
@@ -407,15 +408,22 @@ class Municipality:
 
 
 class Generator:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, corrections: float = 0.01) -> None:
         self.rng = random.Random(seed)
+        self.corrections = corrections  # the share of renames corrected the next year
 
 
 def generate(
-    municipalities: int, years: int, units: int, changes: int, seed: int, start_year: int = 1970
+    municipalities: int,
+    years: int,
+    units: int,
+    changes: int,
+    seed: int,
+    start_year: int = 1970,
+    corrections: float = 0.01,
 ) -> Iterator[dict[str, Any]]:
     """The entries, in recorded order."""
-    gen = Generator(seed)
+    gen = Generator(seed, corrections)
     towns = [Municipality(gen, n + 1, dt.date(start_year, 1, 1)) for n in range(municipalities)]
     for town in towns:
         yield from town.setup(dt.date(start_year, 1, 1), units)
@@ -451,6 +459,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--changes", type=int, default=80, help="changes per municipality-year")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--last-year", type=int, default=2025)
+    parser.add_argument(
+        "--corrections", type=float, default=0.01, help="share of renames corrected later"
+    )
     parser.add_argument("-o", "--output", type=Path, required=True)
     args = parser.parse_args(argv)
     years = args.years
@@ -460,7 +471,14 @@ def main(argv: list[str] | None = None) -> None:
     start_year = args.last_year - years
     started = time.perf_counter()
     count, alive = write(
-        args.output, args.municipalities, years, args.units, args.changes, args.seed, start_year
+        args.output,
+        args.municipalities,
+        years,
+        args.units,
+        args.changes,
+        args.seed,
+        start_year,
+        args.corrections,
     )
     print(
         f"{args.output}: {count} events, {args.municipalities} municipalities × {years} years "
@@ -471,7 +489,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def write(
-    path: Path, municipalities: int, years: int, units: int, changes: int, seed: int, start: int
+    path: Path,
+    municipalities: int,
+    years: int,
+    units: int,
+    changes: int,
+    seed: int,
+    start: int,
+    corrections: float = 0.01,
 ) -> tuple[int, int]:
     """Write the history as JSON Lines; return (events, units in force at the end)."""
     alive: set[str] = set()
@@ -479,7 +504,7 @@ def write(
     title = f"synthetic: {municipalities} municipalities × {years} years, seed {seed}"
     with path.open("w", encoding="utf-8") as out:
         out.write(json.dumps({"format": "orgevents/1", "title": title}) + "\n")
-        for entry in generate(municipalities, years, units, changes, seed, start):
+        for entry in generate(municipalities, years, units, changes, seed, start, corrections):
             out.write(json.dumps(entry, ensure_ascii=False) + "\n")
             count += 1
             if entry["type"] == "UnitEstablished":

@@ -27,7 +27,7 @@ from orgevents.errors import OrgEventsError
 if TYPE_CHECKING:
     from orgevents.application import OrgHistory
     from orgevents.importing import Located
-    from orgevents.projections.sqlindex import SqlIndex
+    from orgevents.projections.sqlindex import IndexedState, SqlIndex
     from orgevents.projections.views import WhoView
 
 FORMAT = "orgevents/1"
@@ -132,6 +132,28 @@ def indexed(store_url: str | None, min_events: int = INDEX_FROM_EVENTS) -> SqlIn
         return None
     index.catch_up()
     return index
+
+
+def indexed_as_of(
+    store_url: str | None,
+    on: dt.date,
+    known_at: dt.datetime | dt.date | None = None,
+    include_planned: bool = False,
+    min_events: int = INDEX_FROM_EVENTS,
+) -> IndexedState | None:
+    """For one-shot commands (``units``, charts): the state on ``on`` from the SQL index of a
+    large store — ``.units()``, ``.org_graph()``, ``.responsibility_graph()``, ``.who(id)`` —
+    or None where the fold should answer. The index stays open for the rest of the process."""
+    from orgevents.projections.sqlindex import IndexUnavailableError
+
+    index = indexed(store_url, min_events)
+    if index is None:
+        return None
+    try:
+        return index.as_of(on, known_at, include_planned)
+    except IndexUnavailableError:
+        index.close(close_store=True)
+        return None
 
 
 def indexed_who(

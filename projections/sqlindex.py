@@ -547,7 +547,10 @@ class IndexedState:
             )
             rows = cur.fetchall()
         # stab columns: key, e_from, e_to, then the row's own columns (variants left out)
-        return [(r[0], row_type(r[1], r[2], self.variant, *r[3:])) for r in rows]
+        # tuple.__new__ builds the named tuple in C: several times faster for 10 k rows
+        make = tuple.__new__
+        variant = self.variant
+        return [(r[0], make(row_type, (r[1], r[2], variant, *r[3:]))) for r in rows]
 
     def _key_rows(self, table: str, key: str) -> tuple[Any, Any]:
         """(the row holding on the day or None, the subject's first row or None)."""

@@ -117,6 +117,18 @@ def open_index(app_: OrgHistory) -> SqlIndex | None:
         return None
 
 
+def catch_up_if_indexed(store: OrgHistory) -> int:
+    """After a plain ``load``: bring the store's SQL index (if it has one) up to date; return
+    how many events it took in. A store without an index is left without one."""
+    index = open_index(store)
+    if index is None:
+        return 0
+    try:
+        return index.catch_up() if index.exists() else 0
+    finally:
+        index.close()
+
+
 def indexed(store_url: str | None, min_events: int = INDEX_FROM_EVENTS) -> SqlIndex | None:
     """For the reading commands: the store's SQL index, caught up — or None where the fold is
     the better choice (an in-memory store, or fewer than ``min_events`` events). Close it with

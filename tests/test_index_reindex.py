@@ -73,3 +73,17 @@ def test_the_index_refuses_an_in_memory_store_and_known_at_out_of_recorded_order
     with pytest.raises(IndexUnavailableError, match="not a prefix"):
         index.as_of(dt.date(2021, 1, 1), known_at=dt.date(2025, 1, 1))
     index.close()
+
+
+def test_a_plain_load_is_taken_into_an_existing_index_and_makes_none(tmp_path, base_entries):
+    from orgevents.cli_scale import catch_up_if_indexed
+
+    plain = open_store(f"sqlite:///{tmp_path / 'plain.db'}")
+    plain.record(base_entries, "tests")
+    assert catch_up_if_indexed(plain) == 0
+    assert not SqlIndex(plain).exists()  # no index made behind the user's back
+    indexed = open_store(f"sqlite:///{tmp_path / 'indexed.db'}")
+    SqlIndex(indexed).ensure()
+    indexed.record(base_entries, "tests")
+    assert catch_up_if_indexed(indexed) == len(base_entries)
+    assert SqlIndex(indexed).position() == indexed.last_position()

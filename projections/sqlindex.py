@@ -363,17 +363,20 @@ class SqlIndex:
         from eventsourcing.persistence import StoredEvent
 
         agg = aggregate_id(key)
+        # By the aggregate's key alone: with "position < q" in the query too, PostgreSQL ANDs
+        # the position index in and reads every earlier position (measured: 1 M events, 450/s)
         cur.execute(
             self.db.sql(
                 f"SELECT {self.db.position_column}, originator_version, topic, state "
-                f"FROM {self.db.events_table} WHERE originator_id = ? "
-                f"AND {self.db.position_column} < ? ORDER BY originator_version"
+                f"FROM {self.db.events_table} WHERE originator_id = ? ORDER BY originator_version"
             ),
-            (self.db.originator(agg), q),
+            (self.db.originator(agg),),
         )
         entries: dict[str, Point] = {}
         kind = "other"
         for position, version, topic, state in cur.fetchall():
+            if position >= q:
+                break  # recorded after the event being applied: not yet for the index
             stored = StoredEvent(agg, version, topic, bytes(state))
             payload = self.app.mapper.to_domain_event(stored).payload  # type: ignore[attr-defined]
             if isinstance(payload, Amendment):

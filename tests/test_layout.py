@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
 def is_entry_point(path: Path) -> bool:
     """The command line and HTTP modules import everything else."""
     rel = path.relative_to(ROOT / "orgevents")

@@ -389,9 +389,10 @@ def bench(options: argparse.Namespace) -> None:
     finally:
         if schemas:
             drop_schemas(schemas)
-        if not options.keep:
-            for path in workdir.glob("*.db*"):
-                path.unlink()
+        if not options.keep:  # this run's SQLite stores, not others' kept ones
+            for label in (f"scale{options.events}", f"plain{options.events}", "copenhagen"):
+                for path in workdir.glob(f"{label}.db*"):
+                    path.unlink()
     if options.results:
         options.results.write_text(json.dumps({"events": events, "results": results}))
     print()

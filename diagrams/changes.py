@@ -29,10 +29,7 @@ from orgevents.diagrams.styles import (
     RESPONSIBILITY_NEW,
     TRANSFER,
 )
-from orgevents.projections.changes import diff
-from orgevents.projections.fold import OrgState
-from orgevents.projections.holders import holdings
-from orgevents.projections.structure import org_graph
+from orgevents.projections.lookup import Questions
 from orgevents.projections.views import ChangeView
 
 DAY = dt.timedelta(days=1)
@@ -52,7 +49,7 @@ class _Note:
 
 
 def change_chart(
-    state: OrgState,
+    state: Questions,
     start: dt.date,
     end: dt.date,
     *,
@@ -65,8 +62,8 @@ def change_chart(
     ``start`` marked."""
     if end <= start:
         raise ValueError(f"the second date ({end}) must come after the first ({start})")
-    changes = diff(state, start, end)
-    before, after = org_graph(state, start), org_graph(state, end)
+    changes = state.diff(start, end)
+    before, after = state.org_graph(start), state.org_graph(end)
     graph = after.copy()
     marks: dict[str, list[str]] = {}
     notes: dict[str, list[Markup]] = {}
@@ -229,7 +226,7 @@ def change_chart(
 
 
 def _add_note(
-    state: OrgState,
+    state: Questions,
     change: ChangeView,
     start: dt.date,
     end: dt.date,
@@ -239,9 +236,9 @@ def _add_note(
     key = change.subject["id"]
     status = "new" if change.type == "ResponsibilityDefined" else "abolished"
     on = end if status == "new" else start
-    held = holdings(state, key, on)
-    performers = [unit for role, unit, _ in held if role.value == "performer"]
-    holders = performers or [unit for _, unit, _ in held]
+    held = state.holdings(key, on)
+    performers = [unit for role, unit in held if role == "performer"]
+    holders = performers or [unit for _, unit in held]
     if not holders:
         return
     unit = box(holders[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import shutil
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -206,6 +207,24 @@ class OrgHistory(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         super().__init__(env)
         self.clock: Clock = clock or system_clock
+        # called with the recordings of every save (the read side keeps its index with them)
+        self.after_save: list[Callable[[list[Any]], None]] = []
+
+    def close(self) -> None:
+        super().close()
+        throwaway = self.env.get("ORGEVENTS_THROWAWAY")
+        if throwaway:
+            shutil.rmtree(throwaway, ignore_errors=True)
+
+    def _moment(self) -> Clock:
+        """One recorded time for every event of one transaction (read once from the clock),
+        so recorded times rise with the log: "known at T" is always a prefix of it."""
+        now = self.clock()
+        return lambda: now
+
+    def _notify(self, recordings: list[Any]) -> None:
+        for listener in list(self.after_save):
+            listener(recordings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -220,7 +239,7 @@ class OrgHistory(Application[UUID]):
         batch = _Batch(self)
         result = RecordResult()
         seen: set[str] = set()
-        with recording_clock(self.clock):
+        with recording_clock(self._moment()):
             for index, entry in enumerate(entries):
                 try:
                     if entry.key in seen:
@@ -270,7 +289,7 @@ class OrgHistory(Application[UUID]):
         while chunk := list(itertools.islice(stream, batch_size)):
             batch = _CachedBatch(self, saved, ids)
             appended = 0
-            with recording_clock(self.clock):
+            with recording_clock(self._moment()):
                 for offset, entry in enumerate(chunk):
                     try:
                         if entry.key in seen:

@@ -86,13 +86,14 @@ def _date(text: str | None, name: str = "--at") -> dt.date:
         raise typer.BadParameter(str(exc), param_hint=name) from None
 
 
-def _state(known_at: str | None = None, include_planned: bool = False) -> Any:
-    """The read side for one command: every event, or only those recorded up to ``known_at``."""
-    from orgevents.projections.readmodel import ReadModel
+def _view(known_at: str | None = None, include_planned: bool = False) -> Any:
+    """The read side for one command: the store as known at ``known_at`` (None: everything
+    recorded), from its SQL index."""
+    from orgevents.projections.reader import Reader
     from orgevents.store import open_store
 
-    model = ReadModel(open_store(_ctx.store_url), include_planned=include_planned)
-    return model.known_at(_recorded_time(known_at))
+    reader = Reader(open_store(_ctx.store_url))
+    return reader.view(_recorded_time(known_at), include_planned)
 
 
 def _recorded_time(text: str | None) -> dt.datetime | dt.date | None:
@@ -158,8 +159,12 @@ def load(
         files = example_files(example) + files
     if not files:
         raise typer.BadParameter("give at least one file or --example copenhagen")
+    from orgevents.projections.reader import Reader
+
     who = recorded_by or getpass.getuser()
-    result = load_paths(open_store(_ctx.store_url), files, who)
+    store = open_store(_ctx.store_url)
+    Reader(store)  # keeps the store's SQL index with what the load appends
+    result = load_paths(store, files, who)
     if as_json:
         _print_json({"appended": len(result.appended), "skipped": len(result.skipped)})
     else:
@@ -195,9 +200,7 @@ def find(
 
     Example: orgevents find erhverv
     """
-    from orgevents.projections.search import find as find_
-
-    found = find_(_state(known_at, include_planned), text, _date(at))
+    found = _view(known_at, include_planned).find(text, _date(at))
     if as_json:
         _print_json([f.model_dump(exclude={"matched"}) for f in found])
     else:
@@ -219,10 +222,8 @@ def units(
 
     Example: orgevents units --at 2026-01-01
     """
-    from orgevents.projections.structure import units_at
-
     on = _date(at)
-    views = units_at(_state(known_at, include_planned), on)
+    views = _view(known_at, include_planned).units_at(on)
     if as_json:
         _print_json([v.model_dump() for v in views])
     else:
@@ -245,10 +246,8 @@ def show(
 
     Example: orgevents show biu --at 2026-01-01
     """
-    from orgevents.projections.details import show as show_
-
     on = _date(at)
-    data = show_(_state(known_at, include_planned), id, on)
+    data = _view(known_at, include_planned).show(id, on)
     if as_json:
         _print_json(data)
         return
@@ -295,10 +294,8 @@ def who(
 
     Example: orgevents who stu --at 2025-12-31
     """
-    from orgevents.projections.holders import who as who_
-
     on = _date(at)
-    answer = who_(_state(known_at, include_planned), id, on)
+    answer = _view(known_at, include_planned).who(id, on)
     if as_json:
         _print_json(answer.model_dump(mode="json"))
         return
@@ -345,15 +342,13 @@ def diff(
 
     Example: orgevents diff 2025-12-31 2026-01-01 --format svg -o changes.svg
     """
-    from orgevents.projections.changes import diff as diff_
-
     if fmt is not None or out is not None:
         from orgevents.cli_charts import diff_chart
 
         diff_chart(from_date, to_date, fmt, out, known_at, include_planned)
         return
     start, end = _date(from_date, "D1"), _date(to_date, "D2")
-    changes = diff_(_state(known_at, include_planned), start, end)
+    changes = _view(known_at, include_planned).diff(start, end)
     if as_json:
         _print_json(
             {
@@ -378,9 +373,7 @@ def history(
 
     Example: orgevents history stu
     """
-    from orgevents.projections.changes import history as history_
-
-    items = history_(_state(known_at, include_planned), id)
+    items = _view(known_at, include_planned).history(id)
     if as_json:
         _print_json([c.model_dump(mode="json") for c in items])
         return
@@ -395,9 +388,7 @@ def dates(
 
     Example: orgevents dates
     """
-    from orgevents.projections.changes import change_dates
-
-    found = change_dates(_state(known_at, include_planned))
+    found = _view(known_at, include_planned).dates()
     if as_json:
         _print_json([d.isoformat() for d in found])
     else:
@@ -445,20 +436,19 @@ def demo(
     Example: orgevents demo
     """
     from orgevents.importing import example_files, load_paths
-    from orgevents.projections.changes import diff as diff_
-    from orgevents.projections.holders import who as who_
-    from orgevents.projections.readmodel import ReadModel
+    from orgevents.projections.reader import Reader
     from orgevents.store import open_store
 
     out.mkdir(parents=True, exist_ok=True)
     db = out / "demo.db"
     db.unlink(missing_ok=True)
     store = open_store(f"sqlite:///{db}")
+    reader = Reader(store)
     result = load_paths(store, example_files("copenhagen"), "orgevents demo")
-    state = ReadModel(store).catch_up()
+    state = reader.view()
     typer.echo(f"Loaded the Copenhagen dataset: {len(result.appended)} events into {db}\n")
     before, after = dt.date(2025, 12, 31), dt.date(2026, 1, 1)
-    changes = diff_(state, before, after)
+    changes = state.diff(before, after)
     structural = [c for c in changes if c.type != "FiguresRecorded"]
     _changes_list(
         "What changed on 1 January 2026 (orgevents diff 2025-12-31 2026-01-01)", structural
@@ -471,7 +461,7 @@ def demo(
         for role in ("authority", "performer"):
             cells = []
             for on in (before, after):
-                units = [h.unit.id for h in who_(state, resp, on).holders if h.role == role]
+                units = [h.unit.id for h in state.who(resp, on).holders if h.role == role]
                 cells.append(", ".join(state.label(u, on) for u in units) or "-")
             rows.append([name if role == "authority" else "", role, *cells])
     _table(

@@ -12,7 +12,7 @@ from orgevents.cli import (
     PlannedOpt,
     _date,
     _print_json,
-    _state,
+    _view,
     app,
 )
 
@@ -28,7 +28,7 @@ def conflicts(
     """
     from orgevents.projections.claims import conflicts as conflicts_
 
-    found = conflicts_(_state(known_at, include_planned))
+    found = conflicts_(_view(known_at, include_planned))
     if as_json:
         _print_json([c.model_dump(mode="json") for c in found])
         return
@@ -62,7 +62,7 @@ def audit(
     if fmt not in ("md", "json", "csv"):
         raise typer.BadParameter("choose md, json or csv", param_hint="--format")
     start, end = _date(from_date, "D1"), _date(to_date, "D2")
-    items = audit_(_state(known_at, include_planned), start, end)
+    items = audit_(_view(known_at, include_planned), start, end)
     if fmt == "json":
         _print_json({"from": start.isoformat(), "to": end.isoformat(), "changes": items})
     elif fmt == "csv":

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli import AtOpt, KnownAtOpt, PlannedOpt, _date, _state, app
+from orgevents.cli import AtOpt, KnownAtOpt, PlannedOpt, _date, _view, app
 
 FORMATS = ("svg", "png", "pdf", "dot")
 FormatOpt = Annotated[
@@ -102,7 +102,7 @@ def chart(
     """
     from orgevents.diagrams.orgchart import org_chart
 
-    state = _state(known_at, include_planned)
+    state = _view(known_at, include_planned)
     source = org_chart(state, _date(at), root=root, depth=depth, max_units=max_units or None)
     emit(source, fmt, out)
 
@@ -122,7 +122,7 @@ def graph(
     """
     from orgevents.diagrams.responsibilities import responsibility_chart
 
-    emit(responsibility_chart(_state(known_at, include_planned), _date(at)), fmt, out)
+    emit(responsibility_chart(_view(known_at, include_planned), _date(at)), fmt, out)
 
 
 def diff_chart(
@@ -139,7 +139,7 @@ def diff_chart(
     start, end = _date(from_date, "D1"), _date(to_date, "D2")
     if end <= start:
         raise typer.BadParameter("D2 must come after D1", param_hint="D2")
-    emit(change_chart(_state(known_at, include_planned), start, end), fmt, out)
+    emit(change_chart(_view(known_at, include_planned), start, end), fmt, out)
 
 
 @app.command()
@@ -163,7 +163,7 @@ def timeline(
 
     start, end = _date(from_date, "D1"), _date(to_date, "D2")
     chosen = output_format(fmt, out)
-    state = _state(known_at, include_planned)
+    state = _view(known_at, include_planned)
     pages = timeline_charts(state, start, end, root=root, depth=depth)
     if not pages:
         typer.echo(f"nothing changes after {start} up to {end}", err=True)

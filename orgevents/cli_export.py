@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orgevents.cli import AtOpt, KnownAtOpt, PlannedOpt, _date, _recorded_time, _state, app
+from orgevents.cli import AtOpt, KnownAtOpt, PlannedOpt, _ctx, _date, _recorded_time, app
 
 if TYPE_CHECKING:
     from orgevents.projections.exports import Table
@@ -84,8 +84,12 @@ def export(
             param_hint="--output",
         )
     on = _date(at)
-    state = _state(known_at, include_planned)
+    from orgevents.projections.reference import FoldView
+    from orgevents.store import open_store
+
     recorded_until = _recorded_time(known_at)
+    # TODO(one read side): the exports still read a fold of the log
+    state = FoldView.of(open_store(_ctx.store_url), recorded_until, include_planned)
     if chosen == "graphml":
         _write(exports.graphml(state, on, recorded_until), out)
     elif chosen == "jsonld":

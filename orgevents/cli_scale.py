@@ -8,7 +8,6 @@ rebuilds that index from the log.
 
 from __future__ import annotations
 
-import datetime as dt
 import getpass
 import json
 import sys
@@ -27,12 +26,10 @@ from orgevents.errors import OrgEventsError
 if TYPE_CHECKING:
     from orgevents.application import OrgHistory
     from orgevents.importing import Located
-    from orgevents.projections.sqlindex import IndexedState, SqlIndex
-    from orgevents.projections.views import WhoView
+    from orgevents.projections.sqlindex import SqlIndex
 
 FORMAT = "orgevents/1"
 BAR_FROM_BYTES = 1_000_000  # smaller files load before a bar would be worth drawing
-INDEX_FROM_EVENTS = 20_000  # below this, reading commands are quicker with the fold
 
 
 class BulkLoadError(OrgEventsError):
@@ -115,80 +112,6 @@ def open_index(app_: OrgHistory) -> SqlIndex | None:
         return SqlIndex(app_)
     except IndexUnavailableError:
         return None
-
-
-def catch_up_if_indexed(store: OrgHistory) -> int:
-    """After a plain ``load``: bring the store's SQL index (if it has one) up to date; return
-    how many events it took in. A store without an index is left without one."""
-    index = open_index(store)
-    if index is None:
-        return 0
-    try:
-        return index.catch_up() if index.exists() else 0
-    finally:
-        index.close()
-
-
-def indexed(store_url: str | None, min_events: int = INDEX_FROM_EVENTS) -> SqlIndex | None:
-    """For the reading commands: the store's SQL index, caught up — or None where the fold is
-    the better choice (an in-memory store, or fewer than ``min_events`` events). Close it with
-    ``close(close_store=True)``."""
-    from orgevents.store import open_store
-
-    store = open_store(store_url)
-    index = None
-    if (store.recorder.max_notification_id() or 0) >= min_events:
-        index = open_index(store)
-    if index is None:
-        store.close()
-        return None
-    index.catch_up()
-    return index
-
-
-def indexed_as_of(
-    store_url: str | None,
-    on: dt.date,
-    known_at: dt.datetime | dt.date | None = None,
-    include_planned: bool = False,
-    min_events: int = INDEX_FROM_EVENTS,
-) -> IndexedState | None:
-    """For one-shot commands (``units``, charts): the state on ``on`` from the SQL index of a
-    large store — ``.units()``, ``.org_graph()``, ``.responsibility_graph()``, ``.who(id)`` —
-    or None where the fold should answer. The index stays open for the rest of the process."""
-    from orgevents.projections.sqlindex import IndexUnavailableError
-
-    index = indexed(store_url, min_events)
-    if index is None:
-        return None
-    try:
-        return index.as_of(on, known_at, include_planned)
-    except IndexUnavailableError:
-        index.close(close_store=True)
-        return None
-
-
-def indexed_who(
-    store_url: str | None,
-    resp: str,
-    on: dt.date,
-    known_at: dt.datetime | dt.date | None = None,
-    include_planned: bool = False,
-    min_events: int = INDEX_FROM_EVENTS,
-) -> WhoView | None:
-    """``orgevents who`` from the SQL index on a large store; None where the fold should answer
-    (a small or in-memory store, or a question the index refuses)."""
-    from orgevents.projections.sqlindex import IndexUnavailableError
-
-    index = indexed(store_url, min_events)
-    if index is None:
-        return None
-    try:
-        return index.as_of(on, known_at, include_planned).who(resp)
-    except IndexUnavailableError:
-        return None
-    finally:
-        index.close(close_store=True)
 
 
 def bulk_load(
@@ -340,7 +263,7 @@ def reindex(as_json: JsonOpt = False) -> None:
         raise OrgEventsError("an in-memory store has no SQL index (the fold answers everything)")
     started = time.perf_counter()
     last = store.recorder.max_notification_id() or 0
-    show = sys.stderr.isatty() and last >= INDEX_FROM_EVENTS
+    show = sys.stderr.isatty() and last >= 20_000
     if show:
         from rich.progress import Progress
 

@@ -3,12 +3,16 @@
 - ``sqlite:///orgevents.db`` (relative) or ``sqlite:////var/lib/orgevents.db`` (absolute): an
   embedded SQLite file, the default.
 - ``postgresql://user[:password]@host[:port]/database[?schema=NAME]``: a PostgreSQL server.
-- ``memory:``: in memory, gone when the process ends (tests).
+- ``memory:``: a throwaway store in a temporary SQLite file, removed when the store is closed
+  (or the process ends).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -31,7 +35,16 @@ def store_env(url: str) -> dict[str, str]:
 
 def _backend_env(url: str) -> dict[str, str]:
     if url in ("memory:", "memory://"):
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        # a throwaway SQLite file (removed when the store is closed), so that the read side's
+        # SQL index works the same as for every other store
+        throwaway = tempfile.mkdtemp(prefix="orgevents-memory-")
+        atexit.register(shutil.rmtree, throwaway, True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(Path(throwaway) / "store.db"),
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "ORGEVENTS_THROWAWAY": throwaway,
+        }
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
         if not path:

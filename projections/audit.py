@@ -11,34 +11,26 @@ from typing import Any
 from orgevents.events import (
     Amendment,
     Change,
-    ClaimPreferred,
-    ClaimRecorded,
-    DecisionMade,
 )
 from orgevents.projections.changes import summary
-from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.fold import Record
+from orgevents.projections.lookup import Questions
 
 
-def audit(state: OrgState, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def audit(state: Questions, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Changes effective from ``start`` to ``end``, both included, in effective order."""
-    chosen = [
-        r
-        for r in state.records
-        if isinstance(r.payload, Change)
-        and not isinstance(r.payload, DecisionMade | ClaimRecorded | ClaimPreferred)
-        and start <= r.payload.effective.date <= end
-    ]
-    chosen.sort(key=lambda r: (r.effective_date or dt.date.min, r.position))
+    day = dt.timedelta(days=1)
+    chosen = state.changes(max(start, dt.date.min + day) - day, end)
     return [_item(state, r) for r in chosen]
 
 
-def _item(state: OrgState, rec: Record) -> dict[str, Any]:
+def _item(state: Questions, rec: Record) -> dict[str, Any]:
     p = rec.payload
     assert isinstance(p, Change)
-    original = next((r for r in state.log if r.position == rec.position), rec)
+    original = state.record_at(rec.position) or rec
     decision = None
-    if p.decision and p.decision in state.decisions:
-        d = state.decisions[p.decision]
+    d = state.decision(p.decision) if p.decision else None
+    if d is not None:
         decision = {
             "id": d.id,
             "title": d.title,
@@ -57,12 +49,12 @@ def _item(state: OrgState, rec: Record) -> dict[str, Any]:
         "sources": [_source(state, s) for s in p.sources],
         "recorded_at": original.recorded_at.isoformat(),
         "recorded_by": original.recorded_by,
-        "corrections": [_amendment(state, a) for a in state.amendments.get(p.key, [])],
+        "corrections": [_amendment(state, a) for a in state.amendments_of(p.key)],
         "original_summary": summary(state, original) if rec.amended_by else None,
     }
 
 
-def _amendment(state: OrgState, rec: Record) -> dict[str, Any]:
+def _amendment(state: Questions, rec: Record) -> dict[str, Any]:
     a = rec.payload
     assert isinstance(a, Amendment)
     return {
@@ -75,8 +67,8 @@ def _amendment(state: OrgState, rec: Record) -> dict[str, Any]:
     }
 
 
-def _source(state: OrgState, source: Any) -> dict[str, Any]:
-    doc = state.documents.get(source.document)
+def _source(state: Questions, source: Any) -> dict[str, Any]:
+    doc = state.document(source.document)
     return {
         "document": source.document,
         "title": doc.title if doc else None,

@@ -44,13 +44,22 @@ from orgevents.events import (
     ResponsibilityDefined,
     Role,
     UnitEstablished,
+    entry_adapter,
+)
+from orgevents.projections.effects import (
+    RESPONSIBILITY,
+    UNIT,
+    entry_names,
+    is_change,
+    is_planned,
+    related_keys,
+    removes_target,
+    subject_type,
 )
 from orgevents.projections.index_rows import (
     ENACTED,
     FOREVER,
     PLANNED,
-    RESPONSIBILITY_ENTRIES,
-    UNIT_ENTRIES,
     FigureRow,
     HoldingRow,
     Point,
@@ -149,6 +158,12 @@ class _Writes:
     events: list[tuple[int, int]] = field(default_factory=list)
     documents: list[tuple[str, str, int, int]] = field(default_factory=list)
     document_closes: list[tuple[int, str, int]] = field(default_factory=list)
+    related: list[tuple[str, int]] = field(default_factory=list)
+    amendments: list[tuple[str, int]] = field(default_factory=list)
+    entries: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # row id → row
+    entry_closes: list[tuple[int, int]] = field(default_factory=list)
+    # entry key → (row id, original position, payload) of the entries opened in this transaction
+    open_entries: dict[str, tuple[int, int, Entry]] = field(default_factory=dict)
 
 
 class SqlIndex:
@@ -164,6 +179,7 @@ class SqlIndex:
         self.parsed_figures: dict[str, Any] = {}  # figure JSON → Figure, shared by queries
         # (figure JSON, effective, titles of its sources) → the view (frozen: safe to share)
         self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
+        self._ensured = False
         self._monotone = 1  # recorded times rise with the positions (as far as processed)
         self._last_recorded = 0
 
@@ -176,15 +192,32 @@ class SqlIndex:
     # --- schema -----------------------------------------------------------------------------
 
     def ensure(self) -> None:
-        """Create the tables where missing (idempotent)."""
+        """Create the tables where missing (idempotent); an index made before the log tables
+        existed is built again."""
+        if self._ensured:
+            return
+        outdated = self.exists() and not self._has("orgindex_entries")
         with self.db.write() as cur:
             for statement in self.db.ddl():
                 cur.execute(statement)
+        self._ensured = True
+        if outdated:
+            self.rebuild()
+
+    def _has(self, table: str) -> bool:
+        try:
+            with self.db.read() as cur:
+                cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
+                cur.fetchall()
+                return True
+        except Exception:  # the drivers raise their own kinds for a missing table
+            return False
 
     def drop(self) -> None:
         with self.db.write() as cur:
             for statement in self.db.drop():
                 cur.execute(statement)
+        self._ensured = False
         self._forget()
 
     def exists(self) -> bool:
@@ -280,7 +313,7 @@ class SqlIndex:
         if tracked != self._cache_position:
             self._forget()  # someone else moved the index on: what we remember may be stale
         self._cache_position = None  # until this transaction commits
-        for table in TABLES:
+        for table in (*TABLES, "orgindex_entries"):
             cur.execute(f"SELECT max(id) FROM {table}")
             self._next_id[table] = int(cur.fetchone()[0] or 0) + 1
         return tracked
@@ -312,12 +345,13 @@ class SqlIndex:
         if stamp < self._last_recorded:
             self._monotone = 0
         self._last_recorded = max(self._last_recorded, stamp)
+        self._entry(cur, q, payload, writes)
         if isinstance(payload, DocumentRegistered):
             writes.documents.append((payload.document, payload.title, q, FOREVER))
             return
-        if isinstance(payload, UNIT_ENTRIES):
+        if subject_type(payload) == UNIT:
             kind = "unit"
-        elif isinstance(payload, RESPONSIBILITY_ENTRIES):
+        elif subject_type(payload) == RESPONSIBILITY:
             kind = "responsibility"
         elif isinstance(payload, Amendment):
             kind = ""  # that of the subject it amends
@@ -344,6 +378,85 @@ class SqlIndex:
             resps, holdings = responsibility_rows(list(subject.entries.values()))
             self._diff(subject, key, "orgindex_responsibilities", resps, q, writes)
             self._diff(subject, key, "orgindex_holdings", holdings, q, writes)
+
+    def _entry(self, cur: Cursor, q: int, payload: Entry, writes: _Writes) -> None:
+        """The log's side of the index: which subjects each event involves (for histories),
+        which entries amend which, and every entry's current version over recorded time (for
+        change lists, dates, decisions, claims)."""
+        for key in related_keys(payload):
+            writes.related.append((key, q))
+        if not isinstance(payload, Amendment):
+            self._open_entry(q, q, None, payload, writes)
+            return
+        target = payload.target
+        writes.amendments.append((target, q))
+        found = writes.open_entries.get(target)
+        if found is None:
+            cur.execute(
+                self.db.sql(
+                    "SELECT id, position, payload FROM orgindex_entries "
+                    "WHERE entry_key = ? AND p_to = ?"
+                ),
+                (target, FOREVER),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return  # amends nothing that counts (the fold ignores it too)
+            row_id, position, text = int(row[0]), int(row[1]), row[2]
+            original = (
+                entry_adapter.validate_json(text) if text else self._payload_at(cur, position)
+            )
+        else:
+            row_id, position, original = found
+        if row_id in writes.entries:
+            writes.entries[row_id] = (*writes.entries[row_id][:-1], q)  # opened and closed here
+        else:
+            writes.entry_closes.append((q, row_id))
+        writes.open_entries.pop(target, None)
+        if removes_target(payload):
+            return
+        [replacement] = amended({target: original}, payload).values()
+        self._open_entry(q, position, q, replacement, writes)
+
+    def _open_entry(
+        self, q: int, position: int, amended_by: int | None, payload: Entry, writes: _Writes
+    ) -> None:
+        row_id = self._next_id["orgindex_entries"]
+        self._next_id["orgindex_entries"] += 1
+        eff = payload.effective.date.toordinal() if isinstance(payload, Change) else 0
+        text = payload.model_dump_json() if amended_by is not None else None
+        names = entry_names(payload)
+        writes.entries[row_id] = (
+            row_id,
+            payload.key,
+            payload.subject,
+            payload.type,
+            eff,
+            int(is_planned(payload)),
+            int(is_change(payload)),
+            position,
+            amended_by,
+            text,
+            "\n".join(n.casefold() for n in names) if names else None,
+            q,
+            FOREVER,
+        )
+        writes.open_entries[payload.key] = (row_id, position, payload)
+
+    def _payload_at(self, cur: Cursor, position: int) -> Entry:
+        """The payload of the event stored at ``position``."""
+        from eventsourcing.persistence import StoredEvent
+
+        cur.execute(
+            self.db.sql(
+                f"SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.db.events_table} WHERE {self.db.position_column} = ?"
+            ),
+            (position,),
+        )
+        originator, version, topic, state = cur.fetchone()
+        stored = StoredEvent(originator, version, topic, bytes(state))
+        return self.app.mapper.to_domain_event(stored).payload  # type: ignore[attr-defined]
 
     def _subject(self, cur: Cursor, key: str, q: int, new_kind: str | None) -> _Subject:
         """The subject's entries and open rows before position ``q`` (cached, else loaded)."""
@@ -469,6 +582,28 @@ class SqlIndex:
         cur.executemany(
             sql("INSERT INTO orgindex_events (position, recorded) VALUES (?, ?)"), writes.events
         )
+        if writes.entry_closes:
+            cur.executemany(
+                sql("UPDATE orgindex_entries SET p_to = ? WHERE id = ?"), writes.entry_closes
+            )
+        if writes.entries:
+            cur.executemany(
+                sql(
+                    "INSERT INTO orgindex_entries (id, entry_key, subject, type, e_day, planned, "
+                    "counts, position, amended_by, payload, folded, p_from, p_to) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                list(writes.entries.values()),
+            )
+        if writes.related:
+            cur.executemany(
+                sql("INSERT INTO orgindex_related (key, position) VALUES (?, ?)"), writes.related
+            )
+        if writes.amendments:
+            cur.executemany(
+                sql("INSERT INTO orgindex_amendments (target, position) VALUES (?, ?)"),
+                writes.amendments,
+            )
         cur.execute(
             sql(
                 "UPDATE orgindex_tracking SET position = ?, monotone = ?, last_recorded = ? "

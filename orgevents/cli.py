@@ -90,10 +90,8 @@ def _view(known_at: str | None = None, include_planned: bool = False) -> Any:
     """The read side for one command: the store as known at ``known_at`` (None: everything
     recorded), from its SQL index."""
     from orgevents.projections.reader import Reader
-    from orgevents.store import open_store
 
-    reader = Reader(open_store(_ctx.store_url))
-    return reader.view(_recorded_time(known_at), include_planned)
+    return Reader.open(_ctx.store_url).view(_recorded_time(known_at), include_planned)
 
 
 def _recorded_time(text: str | None) -> dt.datetime | dt.date | None:

@@ -14,12 +14,14 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from orgevents.aggregate import Clock
-from orgevents.application import OrgHistory
-from orgevents.chain import chain_env
 from orgevents.errors import StoreError
+
+if TYPE_CHECKING:  # opening the application (eventsourcing, the event models) waits for use
+    from orgevents.aggregate import Clock
+    from orgevents.application import OrgHistory
 
 DEFAULT_STORE = "sqlite:///orgevents.db"
 
@@ -29,11 +31,20 @@ def store_env(url: str) -> dict[str, str]:
 
     Every store chains its events for tamper evidence (``orgevents.chain``).
     """
-    env = _backend_env(url)
+    from orgevents.chain import chain_env
+
+    env = backend_env(url)
     return {**env, **chain_env(env["PERSISTENCE_MODULE"])}
 
 
-def _backend_env(url: str) -> dict[str, str]:
+def store_url(url: str | None = None) -> str:
+    """The URL given, else ``$ORGEVENTS_STORE``, else the default."""
+    return url or os.environ.get("ORGEVENTS_STORE") or DEFAULT_STORE
+
+
+def backend_env(url: str) -> dict[str, str]:
+    """Where the store's database is (the eventsourcing persistence settings), without opening
+    it."""
     if url in ("memory:", "memory://"):
         # a throwaway SQLite file (removed when the store is closed), so that the read side's
         # SQL index works the same as for every other store
@@ -85,7 +96,9 @@ def _backend_env(url: str) -> dict[str, str]:
 
 def open_store(url: str | None = None, clock: Clock | None = None) -> OrgHistory:
     """Open (and if needed create) the store at ``url``, ``$ORGEVENTS_STORE`` or the default."""
-    url = url or os.environ.get("ORGEVENTS_STORE") or DEFAULT_STORE
+    from orgevents.application import OrgHistory
+
+    url = store_url(url)
     env = store_env(url)
     try:
         return OrgHistory(env=env, clock=clock)

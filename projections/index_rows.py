@@ -24,20 +24,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from orgevents.dates import Qualifier
-from orgevents.events import Change, Entry
-from orgevents.projections.effects import (
-    Ends,
-    Figures,
-    Holds,
-    Moves,
-    Releases,
-    Renames,
-    Starts,
-    effects,
-)
+if TYPE_CHECKING:  # the rows are read without the event models; only writing needs them
+    from orgevents.events import Entry
 
 S = TypeVar("S")
 
@@ -100,6 +90,9 @@ class Point(NamedTuple):
 
 
 def point(position: int, payload: Entry) -> Point:
+    from orgevents.dates import Qualifier
+    from orgevents.events import Change
+
     assert isinstance(payload, Change)
     eff = payload.effective
     return Point(
@@ -170,6 +163,8 @@ def unit_rows(points: Sequence[Point]) -> tuple[list[UnitRow], list[FigureRow]]:
 
 
 def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[Any], list[Any]]:
+    from orgevents.projections.effects import Ends, Figures, Moves, Renames, Starts, effects
+
     chosen = _variant(points, include_planned)
     established = [
         (c.position, e.kind)
@@ -234,8 +229,12 @@ Holding = tuple[int, str, int]  # position, since, expected
 def _responsibility_variant(
     points: Sequence[Point], include_planned: bool
 ) -> tuple[list[Any], list[Any]]:
+    from orgevents.projections.effects import Ends, Holds, Releases, Starts, effects
+
     chosen = _variant(points, include_planned)
-    defined = [c.position for c in chosen if any(isinstance(e, Starts) for e in effects(c.payload))]
+    defined = [
+        c.position for c in chosen if any(isinstance(e, Starts) for e in effects(c.payload))
+    ]
     if not defined:
         return [], []
     defined_at = min(defined)

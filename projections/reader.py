@@ -16,30 +16,40 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgevents.errors import NotFoundError
-from orgevents.events import (
-    ClaimPreferred,
-    DecisionMade,
-    DocumentRegistered,
-    Role,
-    entry_adapter,
+from orgevents.projections.index_reader import (
+    ROLE_ORDER,
+    IndexedState,
+    IndexUnavailableError,
+    backend_for_env,
+    micros,
+    tracking,
 )
-from orgevents.projections.effects import is_planned
 from orgevents.projections.index_rows import ENACTED, FOREVER, PLANNED, day
-from orgevents.projections.sqlindex import IndexedState, SqlIndex, micros
-from orgevents.projections.views import ChangeView, FoundView, UnitRef, UnitView, WhoView
+from orgevents.projections.views import (
+    ChangeView,
+    FigureView,
+    FoundView,
+    UnitRef,
+    UnitView,
+    WhoView,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from orgevents.application import OrgHistory
+    from orgevents.events import DecisionMade, DocumentRegistered
     from orgevents.projections.fold import Record
+    from orgevents.projections.sqlindex import SqlIndex
+    from orgevents.projections.sqlindex_db import Backend
 
 KnownAt = dt.date | dt.datetime | None
 DAY = dt.timedelta(days=1)
-_ROLES = [r.value for r in Role]
+
 UNIT_NAMING = ("UnitEstablished", "UnitRenamed")
 FIGURE_CARRIERS = ("UnitEstablished", "FiguresRecorded", "ResponsibilityTransferred")
 
@@ -59,55 +69,122 @@ def recorded_until(known_at: KnownAt) -> dt.datetime | None:
 
 
 class Reader:
-    """The read side of one store. Open one per process (or per store object) and keep it."""
+    """The read side of one store. Keep one per process (or per store object).
 
-    def __init__(self, store: OrgHistory, catch_up: bool = True) -> None:
-        self.store = store
-        self.index = SqlIndex(store)
-        store.after_save.append(self._saved)
-        if catch_up:
-            self.index.catch_up()
+    ``Reader(store)`` shares an open store and indexes what it saves; ``Reader.open(url)`` reads
+    a store by its URL and opens the application (eventsourcing, the event models) only when the
+    index must catch up or a question needs stored events, so an up-to-date index answers a
+    one-shot command quickly.
+    """
+
+    def __init__(self, store: OrgHistory | None = None, *, url: str | None = None) -> None:
+        self._store = store
+        self._url = url
+        self._writer: SqlIndex | None = None
+        # shared by every question (IndexedState's caches): figure JSON → Figure, and views
+        self.parsed_figures: dict[str, Any] = {}
+        self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
+        if store is not None:
+            from orgevents.projections.sqlindex import SqlIndex
+
+            self._writer = SqlIndex(store)
+            self.db: Backend = self._writer.db
+            store.after_save.append(self._saved)
+            self.catch_up()
+        else:
+            from orgevents.store import backend_env, store_url
+
+            self._url = store_url(url)
+            env = backend_env(self._url)
+            path = env.get("SQLITE_DBNAME")
+            if path and "ORGEVENTS_THROWAWAY" not in env and not Path(path).exists():
+                from orgevents.errors import StoreError
+
+                raise StoreError(
+                    f"no store at {path!r}: check --store, or load something first "
+                    "(orgevents load FILE makes the store)"
+                )
+            self.db = backend_for_env(env)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Reader:
+        """A reader of the store at ``url`` (``$ORGEVENTS_STORE``, the default)."""
+        return cls(url=url)
+
+    @property
+    def store(self) -> OrgHistory:
+        """The store's application, opened when first needed."""
+        if self._store is None:
+            from orgevents.store import open_store
+
+            self._store = open_store(self._url)
+        return self._store
+
+    @property
+    def writer(self) -> SqlIndex:
+        """The side that keeps the index (catch-up, reindex)."""
+        if self._writer is None:
+            from orgevents.projections.sqlindex import SqlIndex
+
+            self._writer = SqlIndex(self.store, db=self.db)
+        return self._writer
 
     def _saved(self, recordings: Sequence[Any]) -> None:
-        self.index.apply_recorded(recordings)
+        self.writer.apply_recorded(recordings)
+
+    def up_to_date(self) -> bool:
+        """The index exists and holds every stored event (one cheap look at each)."""
+        db = self.db
+        try:
+            with db.read() as cur:
+                tracked = tracking(db, cur)[0]
+                cur.execute("SELECT 1 FROM orgindex_entries LIMIT 1")
+                cur.fetchall()
+                cur.execute(f"SELECT max({db.position_column}) FROM {db.events_table}")
+                last = int(cur.fetchone()[0] or 0)
+        except Exception:  # a table is missing: the drivers raise their own kinds
+            return False
+        return tracked == last
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Apply the events other processes recorded since; return how many."""
-        return self.index.catch_up(progress=progress)
+        """Apply the events recorded since the index last looked; return how many."""
+        if self.up_to_date():
+            return 0
+        return self.writer.catch_up(progress=progress)
 
     def close(self) -> None:
-        if self._saved in self.store.after_save:
-            self.store.after_save.remove(self._saved)
-        self.index.close()
+        if self._store is not None and self._saved in self._store.after_save:
+            self._store.after_save.remove(self._saved)
+        self.db.close()
 
     def position(self) -> int:
-        return self.index.position()
+        with self.db.read() as cur:
+            return tracking(self.db, cur)[0]
 
     def view(self, known_at: KnownAt = None, include_planned: bool = False) -> View:
         """The history as known at ``known_at`` (None: everything recorded), with or without
         expected and planned changes. Catches up with the store first."""
-        self.index.catch_up()
+        self.catch_up()
         moment = recorded_until(known_at)
-        with self.index.db.read() as cur:
-            tracked, monotone, _ = self.index._tracking(cur, lock=False)
+        db = self.db
+        with db.read() as cur:
+            tracked, monotone, _ = tracking(db, cur)
             position = tracked
             if moment is not None:
                 if not monotone:
-                    from orgevents.projections.sqlindex import IndexUnavailableError
-
                     raise IndexUnavailableError(
                         "recorded times in this store do not rise with the log, so 'known at' "
                         "has no single answer here"
                     )
                 cur.execute(
-                    self.index.db.sql(
+                    db.sql(
                         "SELECT max(position) FROM orgindex_events WHERE recorded <= ? "
                         "AND position <= ?"
                     ),
                     (micros(moment), tracked),
                 )
                 position = int(cur.fetchone()[0] or 0)
-        return View(self.index, position, include_planned, moment)
+        return View(self, position, include_planned, moment)
 
 
 class View:
@@ -119,13 +196,13 @@ class View:
 
     def __init__(
         self,
-        index: SqlIndex,
+        reader: Reader,
         position: int,
         include_planned: bool,
         known_at: dt.datetime | None = None,
     ) -> None:
-        self.index = index
-        self.db = index.db
+        self.reader = reader
+        self.db = reader.db
         self.position = position
         self.include_planned = include_planned
         self.variant = PLANNED if include_planned else ENACTED
@@ -144,7 +221,7 @@ class View:
             if len(self._days) > 64:
                 self._days.clear()
             state = self._days[on] = IndexedState(
-                self.index, on, self.position, self.variant, self.known_at
+                self.reader, on, self.position, self.variant, self.known_at
             )
         return state
 
@@ -251,15 +328,16 @@ class View:
     def document(self, key: str) -> DocumentRegistered | None:
         if key not in self._documents:
             found = self._entries("subject = ? AND type = 'DocumentRegistered'", (key,))
-            doc = found[0].payload if found else None
-            self._documents[key] = doc if isinstance(doc, DocumentRegistered) else None
+            doc: Any = found[0].payload if found else None
+            registered = doc is not None and doc.type == "DocumentRegistered"
+            self._documents[key] = doc if registered else None
         return self._documents[key]
 
     def decision(self, key: str) -> DecisionMade | None:
         if key not in self._decisions:
             found = self._entries("subject = ? AND type = 'DecisionMade'", (key,))
-            d = found[0].payload if found else None
-            self._decisions[key] = d if isinstance(d, DecisionMade) else None
+            d: Any = found[0].payload if found else None
+            self._decisions[key] = d if d is not None and d.type == "DecisionMade" else None
         return self._decisions[key]
 
     # --- stored events ----------------------------------------------------------------------
@@ -284,7 +362,7 @@ class View:
                     chunk,
                 )
                 rows = cur.fetchall()
-            mapper = self.index.app.mapper
+            mapper = self.reader.store.mapper
             for position, originator, version, topic, state in rows:
                 stored = StoredEvent(originator, version, topic, bytes(state))
                 event: Any = mapper.to_domain_event(stored)
@@ -317,6 +395,8 @@ class View:
         for position, amended_by, text in rows:
             rec = found[int(position)]
             if amended_by is not None:
+                from orgevents.events import entry_adapter
+
                 payload = entry_adapter.validate_json(text)
                 rec = replace(rec, payload=payload, amended_by=found[int(amended_by)])
             out.append(rec)
@@ -351,10 +431,12 @@ class View:
         return [found[p] for p in positions]
 
     def is_planned(self, rec: Record) -> bool:
+        from orgevents.projections.effects import is_planned
+
         return is_planned(rec.payload)
 
     def _counting(self, rec: Record) -> bool:
-        return self.include_planned or not is_planned(rec.payload)
+        return self.include_planned or not self.is_planned(rec)
 
     # --- questions ----------------------------------------------------------------------------
 
@@ -528,7 +610,7 @@ class View:
             found = sorted(set(cur.fetchall()))
         return sorted(
             ((r, role) for r, role in found),
-            key=lambda x: (_ROLES.index(x[1]), self.responsibility_name(x[0], on)),
+            key=lambda x: (ROLE_ORDER[x[1]], self.responsibility_name(x[0], on)),
         )
 
     def holdings(self, resp: str, on: dt.date) -> list[tuple[str, str]]:
@@ -547,9 +629,7 @@ class View:
     def claims_preferred(self) -> dict[str, Record]:
         out = {}
         for rec in self.records(("ClaimPreferred",)):
-            p = rec.payload
-            assert isinstance(p, ClaimPreferred)
-            out[p.claim] = rec
+            out[getattr(rec.payload, "claim")] = rec  # noqa: B009
         return out
 
     def figure_records(self) -> list[Record]:

@@ -270,7 +270,8 @@ class PostgresBackend(Backend):
         try:
             self.conn = psycopg.connect(**conninfo, autocommit=True)
         except psycopg.Error as exc:
-            raise StoreError(f"the index cannot reach PostgreSQL: {exc}") from None
+            reason = " ".join(str(exc).split())
+            raise StoreError(f"cannot open store: PostgreSQL does not answer: {reason}") from None
         self.conn.execute(f'SET search_path TO "{schema}"')
 
     def ddl(self) -> list[str]:

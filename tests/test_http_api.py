@@ -246,7 +246,7 @@ def test_an_error_of_the_index_database_is_503_not_500(monkeypatch):
         raise sqlite3.OperationalError("database disk image is malformed")
 
     app = create_app("memory:")
-    monkeypatch.setattr(app.state.service.reader.index.db, "read", broken)
+    monkeypatch.setattr(app.state.service.reader.db, "read", broken)
     answer = TestClient(app).get("/api/dates")
     assert answer.status_code == 503
     assert "malformed" in answer.json()["detail"]

@@ -99,7 +99,7 @@ def test_every_write_path_keeps_the_index_so_no_reindex_is_needed(tmp_path, base
     store.record(
         [base_entries[0].model_copy(update={"key": "doc-2", "document": "doc-2"})], "tests"
     )
-    assert reader.index.position() == store.last_position() == len(base_entries) + 1
+    assert reader.position() == store.last_position() == len(base_entries) + 1
     reader.close()
 
 

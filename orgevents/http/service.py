@@ -55,7 +55,7 @@ class Service:
 
     def __init__(self, store: OrgHistory) -> None:
         self.store = store
-        self.reader = Reader(store, catch_up=False)
+        self.reader = Reader(store)
         self._lock = threading.RLock()
         self._position = -1  # the newest log position the reader has caught up with
         self._answers: _Lru[bytes] = _Lru(ANSWERS)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_http import free_port, run_phase, stop  # noqa: E402
+from bench_http import free_port, run_phase, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = os.environ.get("ORGEVENTS_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -153,15 +153,26 @@ def serve(url: str, q: dict[str, Any], workers: int, seconds: float) -> dict[str
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("ORGEVENTS_STORE", "ORGEVENTS_TOKEN")}
     started = time.perf_counter()
-    log = tempfile.NamedTemporaryFile(prefix="orgevents-serve-", suffix=".log", delete=False)
-    server = subprocess.Popen(
-        [PYTHON, "-m", "orgevents", "--store", url, "serve", "--port", str(port)]
-        + ["--workers", str(workers)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
-        start_new_session=True,
-    )
+    log = Path(tempfile.mkdtemp(prefix="orgevents-serve-")) / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "orgevents",
+                "--store",
+                url,
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
     d = q["last"].isoformat()
     first = None
     try:
@@ -175,7 +186,7 @@ def serve(url: str, q: dict[str, Any], workers: int, seconds: float) -> dict[str
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise SystemExit(Path(log.name).read_text()) from None
+                    raise SystemExit(log.read_text()) from None
                 time.sleep(0.05)
         warm = asyncio.run(run_phase("warm", port, [f"/api/units?at={d}"], 1, seconds / 2))
         rng = random.Random(7)
@@ -223,8 +234,14 @@ def main() -> int:
     jsonl = Path(args.jsonl) if args.jsonl else folder / f"history-{args.events}.jsonl"
     if not jsonl.exists():
         subprocess.run(
-            [PYTHON, str(ROOT / "bench" / "generate.py"), "--events", str(args.events)]
-            + ["-o", str(jsonl)],
+            [
+                PYTHON,
+                str(ROOT / "bench" / "generate.py"),
+                "--events",
+                str(args.events),
+                "-o",
+                str(jsonl),
+            ],
             check=True,
         )
     schemas: list[str] = []

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgevents.sources import Sources, Text
+from orgevents.sources import Name, Sources, Text
 
 
 class Metric(StrEnum):
@@ -29,12 +29,12 @@ class Figure(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     metric: Metric
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, allow_inf_nan=False)
     approximate: bool = False
     year: int | None = Field(default=None, ge=1900, le=2200)
     per_year: bool = False
-    price_level: Text | None = None  # "2026 p/l"
-    steering_area: Text | None = None  # Service, Indsats, Anlæg, Overførsler
+    price_level: Name | None = None  # "2026 p/l"
+    steering_area: Name | None = None  # Service, Indsats, Anlæg, Overførsler
     text: Text | None = None
     note: Text | None = None
     sources: Sources

@@ -237,6 +237,8 @@ def _add_note(
     notes: dict[tuple[str, str], _Note],
 ) -> None:
     key = change.subject["id"]
+    if key not in state.responsibilities:
+        return  # a planned responsibility, and the chart leaves planned changes out
     status = "new" if change.type == "ResponsibilityDefined" else "abolished"
     on = end if status == "new" else start
     held = holdings(state, key, on)

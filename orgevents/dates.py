@@ -16,11 +16,18 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from orgevents.sources import Words
+from orgevents.sources import Words, is_stored
 
 
 class Precision(StrEnum):
@@ -115,8 +122,8 @@ class EffectiveDate(BaseModel):
         return value
 
     @model_validator(mode="after")
-    def _in_range(self) -> EffectiveDate:
-        if not FIRST_YEAR <= self.date.year <= LAST_YEAR:
+    def _in_range(self, info: ValidationInfo) -> EffectiveDate:
+        if not FIRST_YEAR <= self.date.year <= LAST_YEAR and not is_stored(info):
             raise PydanticCustomError(
                 "date-range",
                 "{date} is outside the years {first} to {last}, which every view can show",

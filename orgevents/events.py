@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import builtins
 import hashlib
-import math
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 
 from orgevents.dates import EffectiveDate
-from orgevents.figures import Figure
-from orgevents.sources import Key, Name, Sources, Text
+from orgevents.figures import Figure, check_finite
+from orgevents.sources import Key, Name, Sources, Text, is_stored
 
 
 class UnitKind(StrEnum):
@@ -302,9 +300,9 @@ class ClaimRecorded(_Change):
 
     @field_validator("value", mode="before")
     @classmethod
-    def _finite(cls, value: Any) -> Any:
-        if isinstance(value, float) and not math.isfinite(value):
-            raise PydanticCustomError("finite_number", "Input should be a finite number")
+    def _finite(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, float) and not is_stored(info):
+            check_finite(value)
         return value
 
     @builtins.property

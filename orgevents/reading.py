@@ -96,7 +96,7 @@ def parse_json_line(raw: bytes, name: str, line: int) -> Any:
     """One line of a JSON Lines file, with the same guards."""
     try:
         text = raw.decode("utf-8")
-        return json.loads(text, object_pairs_hook=_unique_pairs)
+        return _DECODER.decode(text)
     except UnicodeDecodeError as exc:
         problem = Problem(f"not UTF-8 text (byte {exc.start})", file=name, line=line, rule="utf-8")
     except _RefusedError as exc:
@@ -202,7 +202,7 @@ def _entry_positions(root: yaml.Node | None) -> Positions:
 
 def _json(text: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_unique_pairs)
+        return _DECODER.decode(text)
     except _RefusedError as exc:
         exc.line = _json_duplicate_line(text)
         raise
@@ -217,6 +217,9 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 raise _RefusedError(f"duplicate key {key!r}", None, "duplicate-key")
             seen.add(key)
     return found
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_pairs)
 
 
 def _json_duplicate_line(text: str) -> int | None:
@@ -241,7 +244,7 @@ def _json_duplicate_line(text: str) -> int | None:
                 end = _skip(s, end + 1)
         return {}, end + 1
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
     decoder.scan_once = json.scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     with contextlib.suppress(ValueError, IndexError, RecursionError):
         decoder.decode(text)

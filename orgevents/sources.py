@@ -1,12 +1,32 @@
-"""Where a fact comes from: a registered document and a place in it."""
+"""Where a fact comes from: a registered document and a place in it — and the kinds of text
+entries are written in: ids, names (one line of plain text) and free text.
+"""
 
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+)
 from pydantic_core import PydanticCustomError
+
+STORED: dict[str, Any] = {"stored": True}
+"""The validation context of events read back from the store: the checks that guard new input
+(plain text, finite numbers, the date range) let through what an earlier version accepted, so
+an old store stays readable."""
+
+
+def is_stored(info: ValidationInfo) -> bool:
+    """Whether the value being validated was read back from the store."""
+    return bool(info.context and info.context.get("stored"))
+
 
 Key = Annotated[
     str,
@@ -28,6 +48,8 @@ _INVISIBLE = frozenset(
 
 
 def _plain(text: str, allowed: str, rule: str) -> str:
+    if text.isprintable():  # no control, format, separator (but space) or surrogate character
+        return text
     for i, char in enumerate(text):
         if char in allowed:
             continue
@@ -48,11 +70,15 @@ def _plain(text: str, allowed: str, rule: str) -> str:
     return text
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: str, info: ValidationInfo) -> str:
+    if is_stored(info):
+        return text
     return _plain(text, "", "names and titles are one line of plain text")
 
 
-def _lines(text: str) -> str:
+def _lines(text: str, info: ValidationInfo) -> str:
+    if is_stored(info):
+        return text
     return _plain(
         text, "\n\t", "free text may break lines, but has no other control or invisible characters"
     )

@@ -72,23 +72,30 @@ def check_unit_in_force(lookup: Lookup, key: str, on: dt.date, field: str) -> Un
     return unit
 
 
-def check_no_parent_cycle(lookup: Lookup, unit: str, new_parent: str, on: dt.date) -> None:
-    """Moving ``unit`` under ``new_parent`` must not make it its own ancestor."""
-    seen: list[str] = []
-    current: str | None = new_parent
-    while current is not None:
-        seen.append(current)
-        if current == unit:
-            path = " → ".join([unit, *seen])
-            raise ParentCycleError(
-                f"cannot put {unit!r} under {new_parent!r} on {on}: {new_parent!r} is "
-                f"{'the unit itself' if new_parent == unit else 'its own descendant'} ({path})",
-                subject=unit,
-            )
+def chain_up(lookup: Lookup, key: str, on: dt.date) -> list[str]:
+    """``key`` and the units above it on ``on``, nearest first. A chain longer than 10,000 (a
+    cycle stored before) is cut there."""
+    chain: list[str] = []
+    current: str | None = key
+    while current is not None and len(chain) <= 10_000:
+        chain.append(current)
         found = lookup.find(current)
         current = found.parent_on(on) if isinstance(found, Unit) else None
-        if len(seen) > 10_000:  # a cycle already stored; never loop forever
-            raise ParentCycleError(f"parent chain of {new_parent!r} does not end", subject=unit)
+    return chain
+
+
+def check_no_parent_cycle(lookup: Lookup, unit: str, new_parent: str, on: dt.date) -> None:
+    """Moving ``unit`` under ``new_parent`` must not make it its own ancestor."""
+    chain = chain_up(lookup, new_parent, on)
+    if unit in chain:
+        path = " → ".join([unit, *chain[: chain.index(unit) + 1]])
+        raise ParentCycleError(
+            f"cannot put {unit!r} under {new_parent!r} on {on}: {new_parent!r} is "
+            f"{'the unit itself' if new_parent == unit else 'its own descendant'} ({path})",
+            subject=unit,
+        )
+    if len(chain) > 10_000:
+        raise ParentCycleError(f"parent chain of {new_parent!r} does not end", subject=unit)
 
 
 def check_not_into_itself(unit: str, targets: list[str], on: dt.date, doing: str) -> None:
@@ -100,19 +107,14 @@ def check_not_into_descendant(
     lookup: Lookup, unit: str, into: str, on: dt.date, doing: str
 ) -> None:
     """``into`` must not sit under ``unit`` on ``on``: the unit would end above its heir."""
-    path = [into]
-    found = lookup.find(into)
-    current = found.parent_on(on) if isinstance(found, Unit) else None
-    while current is not None and len(path) <= 10_000:
-        path.append(current)
-        if current == unit:
-            raise IntoDescendantError(
-                f"cannot {doing} unit {unit!r} into {into!r} on {on}: {into!r} is its own "
-                f"descendant ({' → '.join(reversed(path))})",
-                subject=unit,
-            )
-        found = lookup.find(current)
-        current = found.parent_on(on) if isinstance(found, Unit) else None
+    chain = chain_up(lookup, into, on)
+    if unit in chain[1:]:
+        path = " → ".join(reversed(chain[: chain.index(unit) + 1]))
+        raise IntoDescendantError(
+            f"cannot {doing} unit {unit!r} into {into!r} on {on}: {into!r} is its own "
+            f"descendant ({path})",
+            subject=unit,
+        )
 
 
 def check_no_units_under(lookup: Lookup, unit: str, on: dt.date, doing: str) -> None:

@@ -234,6 +234,8 @@ def _add_note(
     notes: dict[tuple[str, str], _Note],
 ) -> None:
     key = change.subject["id"]
+    if state.kind_of(key) != "responsibility":
+        return  # a planned responsibility, and the chart leaves planned changes out
     status = "new" if change.type == "ResponsibilityDefined" else "abolished"
     on = end if status == "new" else start
     held = state.holdings(key, on)

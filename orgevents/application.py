@@ -36,6 +36,7 @@ from orgevents.errors import (
     DomainRuleError,
     EntryChangedError,
     OrgEventsError,
+    StillReferencedError,
     UnknownReferenceError,
 )
 from orgevents.events import (
@@ -50,6 +51,7 @@ from orgevents.events import (
     DocumentRegistered,
     Entry,
     EventCorrected,
+    EventRetracted,
     FiguresRecorded,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
@@ -64,14 +66,19 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
+from orgevents.references import ReferenceIndex, note, references
 from orgevents.responsibilities import Responsibility
 from orgevents.rules import (
     check_citations,
     check_no_parent_cycle,
+    check_no_units_under,
+    check_not_into_descendant,
+    check_not_into_itself,
     check_unit_in_force,
     require,
 )
-from orgevents.units import Unit
+from orgevents.sources import STORED
+from orgevents.units import VERBS, Unit
 
 
 class PydanticAsDict(Transcoding):
@@ -86,7 +93,7 @@ class PydanticAsDict(Transcoding):
         return obj.model_dump(mode="json", by_alias=True)
 
     def decode(self, data: dict[str, Any]) -> Entry:
-        return self.model.model_validate(data)
+        return self.model.model_validate(data, context=STORED)
 
 
 class DateAsISO(Transcoding):
@@ -151,6 +158,15 @@ class _Batch:
         self.app = app
         self.touched: dict[UUID, Subject] = {}
         self.hidden: set[UUID] = set()  # treated as not (yet) existing: see _revalidate
+        self.referring: dict[str, dict[str, str]] = {}  # what this batch's entries name
+        self.caught_up = False  # the application's reference index, once per batch
+
+    def naming(self, key: str) -> dict[str, str]:
+        """Subjects whose entries — stored, or in this batch — name ``key``, with the field."""
+        if not self.caught_up:
+            self.app.references.catch_up(self.app)
+            self.caught_up = True
+        return {**self.app.references.naming(key), **self.referring.get(key, {})}
 
     def find(self, key: str) -> Subject | None:
         agg_id = aggregate_id(key)
@@ -207,6 +223,7 @@ class OrgHistory(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         super().__init__(env)
         self.clock: Clock = clock or system_clock
+        self.references = ReferenceIndex()  # who names whom; built when a rule first asks
         # called with the recordings of every save (the read side keeps its index with them)
         self.after_save: list[Callable[[list[Any]], None]] = []
 
@@ -253,7 +270,7 @@ class OrgHistory(Application[UUID]):
                 (result.appended if appended else result.skipped).append(entry.key)
         if result.appended:
             try:
-                self.save(*batch.touched.values())
+                self.references.saved(self.save(*batch.touched.values()))
             except IntegrityError:
                 raise ConflictError(
                     "another writer changed the same units or responsibilities at the same "
@@ -309,6 +326,7 @@ class OrgHistory(Application[UUID]):
             if appended:
                 try:
                     recordings = self.save(*batch.touched.values())
+                    self.references.saved(recordings)
                 except IntegrityError:
                     raise ConflictError(
                         "another writer changed the same units or responsibilities at the same "
@@ -326,6 +344,13 @@ class OrgHistory(Application[UUID]):
         return result
 
     def _apply(self, batch: _Batch, entry: Entry, recorded_by: str) -> bool:
+        """Check one entry against the batch and apply it; False if it was recorded before."""
+        applied = self._apply_entry(batch, entry, recorded_by)
+        if applied:
+            note(batch.referring, entry)
+        return applied
+
+    def _apply_entry(self, batch: _Batch, entry: Entry, recorded_by: str) -> bool:
         existing = batch.find(entry.subject)
         if existing is not None:
             known = existing.has_entry(entry)
@@ -388,11 +413,18 @@ class OrgHistory(Application[UUID]):
             elif isinstance(entry, FiguresRecorded):
                 unit.record_figures(entry, recorded_by)
             else:
+                verb = VERBS[entry.type]
+                unit.check_in_force(on, verb)
                 targets = [entry.into] if isinstance(entry, UnitMerged | UnitAbsorbed) else []
                 if isinstance(entry, UnitSplit):
                     targets = entry.into
+                check_not_into_itself(entry.unit, targets, on, verb)
                 for target in targets:
                     check_unit_in_force(batch, target, on, "into")
+                if isinstance(entry, UnitMerged | UnitAbsorbed):
+                    check_not_into_descendant(batch, entry.unit, entry.into, on, verb)
+                if not (isinstance(entry, UnitSplit) and entry.continues):
+                    check_no_units_under(batch, entry.unit, on, verb)
                 unit.end(entry, recorded_by)
             return True
         resp = require(batch, entry.subject, Responsibility, "responsibility")
@@ -447,13 +479,57 @@ class OrgHistory(Application[UUID]):
                 f"{entry.effective.qualifier.value}",
                 subject=subject.key,
             )
-        self._revalidate(batch, subject, list(amended(subject.current, entry).values()))
+        after = amended(subject.current, entry)
+        if subject.origin not in after:
+            self._check_unreferenced(batch, subject, entry)
+        self._revalidate(batch, subject, entry, list(after.values()))
 
-    def _revalidate(self, batch: _Batch, subject: Subject, entries: list[Entry]) -> None:
-        """Replay ``entries`` as a fresh history of ``subject`` through every rule."""
+    def _check_unreferenced(self, batch: _Batch, subject: Subject, entry: Amendment) -> None:
+        """Without the entry that made it, ``subject`` is gone: nothing may still name it."""
+        for key in sorted(batch.naming(subject.key)):
+            other = batch.find(key)
+            if other is None or not other.exists:
+                continue
+            for named in other.current.values():
+                field = references(named).get(subject.key)
+                if field is not None:
+                    verb = "retract" if isinstance(entry, EventRetracted) else "cancel"
+                    raise StillReferencedError(
+                        f"cannot {verb} {entry.target!r}: {type(subject).__name__.lower()} "
+                        f"{subject.key!r} would be gone, but entry {named.key!r} about {key!r} "
+                        f"still names it (field {field!r}); amend that entry first",
+                        subject=subject.key,
+                    )
+
+    def _revalidate(
+        self, batch: _Batch, subject: Subject, entry: Amendment, entries: list[Entry]
+    ) -> None:
+        """Replay ``entries`` as a fresh history of ``subject`` through every rule — and, where
+        the amendment changes when a unit exists or where it sits, the histories of the units
+        and responsibilities that name it or that the amended entry names."""
         trial = _Batch(self)
         trial.touched = {k: v for k, v in batch.touched.items() if k != subject.id}
-        trial.hidden = {subject.id}
+        trial.referring = {k: dict(v) for k, v in batch.referring.items()}
+        trial.caught_up = batch.caught_up
+        self._replay(trial, subject, entries)
+        fresh = trial.touched.get(subject.id)
+        if not isinstance(subject, Unit) or not isinstance(fresh, Unit) or not fresh.exists:
+            return
+        if fresh.frame() == subject.frame():
+            return
+        related = set(batch.naming(subject.key))
+        for changed in (subject.current.get(entry.target), getattr(entry, "replacement", None)):
+            if changed is not None:
+                related.update(references(changed))
+        for key in sorted(related - {subject.key}):
+            other = batch.find(key)
+            if isinstance(other, Unit | Responsibility) and other.exists:
+                self._replay(trial, other, list(other.current.values()))
+
+    def _replay(self, trial: _Batch, subject: Subject, entries: list[Entry]) -> None:
+        """Replay ``entries`` in ``trial`` as the whole history of ``subject``."""
+        trial.touched.pop(subject.id, None)
+        trial.hidden.add(subject.id)
         for entry in entries:
             try:
                 self._apply(trial, entry, "revalidation")

@@ -39,36 +39,40 @@ class Reading:
 
 
 def jsonl_entries(path: Path, reading: Reading) -> Iterator[Located]:
-    """Entries of a JSON Lines load file, validated one by one as they are read."""
+    """Entries of a JSON Lines load file, validated one by one as they are read. The first line
+    that is not blank is the header."""
     from pydantic import ValidationError
 
     from orgevents.errors import InvalidEntryError, Problem
     from orgevents.events import entry_adapter
     from orgevents.importing import Located
+    from orgevents.reading import parse_json_line
 
     name = str(path)
     with path.open("rb") as lines:
         index = 0
+        header_read = False
         for number, raw in enumerate(lines, start=1):
             reading.bytes_read += len(raw)
             if not raw.strip():
                 continue
-            if number == 1:
+            if not header_read:
                 try:
                     header = json.loads(raw)
                 except ValueError:
                     header = None
                 if not isinstance(header, dict) or header.get("format") != FORMAT:
                     problem = Problem(
-                        f'the first line must be {{"format": "{FORMAT}"}}',
+                        f'the first line (blank lines aside) must be {{"format": "{FORMAT}"}}',
                         file=name,
-                        line=1,
+                        line=number,
                         rule="format",
                     )
                     raise InvalidEntryError([problem])
+                header_read = True
                 continue
             try:
-                entry = entry_adapter.validate_json(raw)
+                entry = entry_adapter.validate_python(parse_json_line(raw, name, number))
             except ValidationError as exc:
                 err = exc.errors()[0]
                 loc = [str(p) for p in err["loc"]]

@@ -13,7 +13,12 @@ import datetime as dt
 from eventsourcing.domain import event
 
 from orgevents.aggregate import Subject
-from orgevents.errors import AlreadyHolderError, NotAHolderError, NotInForceError
+from orgevents.errors import (
+    AlreadyHolderError,
+    NotAHolderError,
+    NotInForceError,
+    UnknownReferenceError,
+)
 from orgevents.events import (
     Change,
     ResponsibilityAbolished,
@@ -32,7 +37,14 @@ class Responsibility(Subject):
 
     @property
     def defined(self) -> ResponsibilityDefined:
-        return next(c for _, _, c in self.changes if isinstance(c, ResponsibilityDefined))
+        for _, _, c in self.changes:
+            if isinstance(c, ResponsibilityDefined):
+                return c
+        raise UnknownReferenceError(
+            f"responsibility {self.key!r} no longer exists: its definition {self.origin!r} was "
+            "retracted",
+            subject=self.key,
+        )
 
     @property
     def abolished_on(self) -> dt.date | None:

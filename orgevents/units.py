@@ -12,7 +12,7 @@ import datetime as dt
 from eventsourcing.domain import event
 
 from orgevents.aggregate import Subject
-from orgevents.errors import NotInForceError
+from orgevents.errors import NotInForceError, UnknownReferenceError
 from orgevents.events import (
     Change,
     FiguresRecorded,
@@ -26,6 +26,12 @@ from orgevents.events import (
 )
 
 ENDINGS = (UnitAbolished, UnitMerged, UnitAbsorbed)
+VERBS = {
+    "UnitAbolished": "abolish",
+    "UnitMerged": "merge",
+    "UnitAbsorbed": "absorb",
+    "UnitSplit": "split",
+}
 
 
 class Unit(Subject):
@@ -39,7 +45,13 @@ class Unit(Subject):
 
     @property
     def established(self) -> UnitEstablished:
-        return next(c for _, _, c in self.changes if isinstance(c, UnitEstablished))
+        for _, _, c in self.changes:
+            if isinstance(c, UnitEstablished):
+                return c
+        raise UnknownReferenceError(
+            f"unit {self.key!r} no longer exists: its establishment {self.origin!r} was retracted",
+            subject=self.key,
+        )
 
     @property
     def ended_on(self) -> dt.date | None:
@@ -58,6 +70,13 @@ class Unit(Subject):
             if isinstance(c, UnitRenamed):
                 name = c.name
         return name
+
+    def frame(self) -> tuple[object, ...]:
+        """What the rules of other subjects depend on: when the unit exists and where it sits."""
+        parents = [
+            (d, c.parent) for d, _, c in self.changes if isinstance(c, UnitEstablished | UnitMoved)
+        ]
+        return (self.established.effective.date, self.ended_on, tuple(parents))
 
     def parent_on(self, on: dt.date) -> str | None:
         parent = self.established.parent
@@ -109,12 +128,7 @@ class Unit(Subject):
     def end(
         self, payload: UnitAbolished | UnitMerged | UnitAbsorbed | UnitSplit, recorded_by: str
     ) -> None:
-        verb = {
-            "UnitAbolished": "abolish",
-            "UnitMerged": "merge",
-            "UnitAbsorbed": "absorb",
-            "UnitSplit": "split",
-        }[payload.type]
+        verb = VERBS[payload.type]
         self.check_in_force(payload.effective.date, verb)
         if not (isinstance(payload, UnitSplit) and payload.continues):
             self.check_nothing_after(payload.effective.date, verb)

@@ -1,5 +1,9 @@
 """The provenance report: every change effective in a date range with its decision, sources
-(document, locator, quote), who recorded it and when, and every correction of it."""
+(document, locator, quote), who recorded it and when, and every correction of it.
+
+Stored text is written as text: in Markdown every character that could make a tag, a link or
+emphasis is escaped, and in CSV a cell that a spreadsheet would run as a formula starts with ``'``.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +17,16 @@ from orgevents.events import (
     Change,
 )
 from orgevents.projections.changes import summary
+from orgevents.projections.exports import safe_cell
 from orgevents.projections.fold import Record
 from orgevents.projections.lookup import Questions
+
+_MARKDOWN = str.maketrans({**{c: "\\" + c for c in "\\`*_[]~"}, "<": "&lt;"})
+
+
+def md(text: object) -> str:
+    """Stored text for a Markdown line: on one line; no tag, link or emphasis can start in it."""
+    return " ".join(str(text).split()).translate(_MARKDOWN)
 
 
 def audit(state: Questions, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
@@ -82,25 +94,25 @@ def to_markdown(items: list[dict[str, Any]], start: dt.date, end: dt.date) -> st
     lines = [f"# Provenance report: changes effective {start} – {end}", ""]
     lines.append(f"{len(items)} changes.")
     for item in items:
-        lines += ["", f"## {item['effective']} — {item['summary']}", ""]
+        lines += ["", f"## {item['effective']} — {md(item['summary'])}", ""]
         lines.append(f"- event: `{item['event_id']}` ({item['type']})")
         if item["effective_text"]:
-            lines.append(f"- effective as the source puts it: “{item['effective_text']}”")
+            lines.append(f"- effective as the source puts it: “{md(item['effective_text'])}”")
         d = item["decision"]
         if d:
-            lines.append(f"- decision: {d['title']} ({d['kind']}, {d['date']}) `{d['id']}`")
-        lines.append(f"- recorded {item['recorded_at']} by {item['recorded_by']}")
+            lines.append(f"- decision: {md(d['title'])} ({d['kind']}, {d['date']}) `{d['id']}`")
+        lines.append(f"- recorded {item['recorded_at']} by {md(item['recorded_by'])}")
         for s in item["sources"]:
-            title = f" — {s['title']}" if s["title"] else ""
-            lines.append(f"- source: `{s['document']}`{title}, {s['locator']}")
+            title = f" — {md(s['title'])}" if s["title"] else ""
+            lines.append(f"- source: `{s['document']}`{title}, {md(s['locator'])}")
             if s["quote"]:
-                lines.append(f"  > {s['quote']}")
+                lines.append(f"  > {md(s['quote'])}")
         if item["original_summary"]:
-            lines.append(f"- originally recorded as: {item['original_summary']}")
+            lines.append(f"- originally recorded as: {md(item['original_summary'])}")
         for c in item["corrections"]:
             lines.append(
                 f"- {c['type']} `{c['event_id']}` recorded {c['recorded_at']} by "
-                f"{c['recorded_by']}: {c['reason']}"
+                f"{md(c['recorded_by'])}: {md(c['reason'])}"
             )
     return "\n".join(lines) + "\n"
 
@@ -127,24 +139,23 @@ def to_csv(items: list[dict[str, Any]]) -> str:
     writer.writeheader()
     for item in items:
         d = item["decision"] or {}
-        writer.writerow(
-            {
-                "effective": item["effective"],
-                "event_id": item["event_id"],
-                "type": item["type"],
-                "subject_id": item["subject"]["id"],
-                "subject_name": item["subject"]["name"],
-                "summary": item["summary"],
-                "decision_id": d.get("id"),
-                "decision_title": d.get("title"),
-                "decision_date": d.get("date"),
-                "sources": "; ".join(f"{s['document']}: {s['locator']}" for s in item["sources"]),
-                "quotes": " | ".join(s["quote"] for s in item["sources"] if s["quote"]),
-                "recorded_at": item["recorded_at"],
-                "recorded_by": item["recorded_by"],
-                "corrections": "; ".join(
-                    f"{c['type']} {c['event_id']}: {c['reason']}" for c in item["corrections"]
-                ),
-            }
-        )
+        row = {
+            "effective": item["effective"],
+            "event_id": item["event_id"],
+            "type": item["type"],
+            "subject_id": item["subject"]["id"],
+            "subject_name": item["subject"]["name"],
+            "summary": item["summary"],
+            "decision_id": d.get("id"),
+            "decision_title": d.get("title"),
+            "decision_date": d.get("date"),
+            "sources": "; ".join(f"{s['document']}: {s['locator']}" for s in item["sources"]),
+            "quotes": " | ".join(s["quote"] for s in item["sources"] if s["quote"]),
+            "recorded_at": item["recorded_at"],
+            "recorded_by": item["recorded_by"],
+            "corrections": "; ".join(
+                f"{c['type']} {c['event_id']}: {c['reason']}" for c in item["corrections"]
+            ),
+        }
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return out.getvalue()

@@ -81,8 +81,19 @@ class Table:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerows([safe_cell(cell) for cell in row] for row in self.rows)
         return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``
+    (the OWASP rule against CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 TABLES = ("units", "responsibilities", "changes")
@@ -822,5 +833,6 @@ __all__ = [
     "graphml",
     "jsonld",
     "responsibilities_table",
+    "safe_cell",
     "units_table",
 ]

@@ -33,7 +33,6 @@ from orgevents.projections.lookup import Questions
 from orgevents.projections.views import ChangeView
 
 DAY = dt.timedelta(days=1)
-ENDED = {"UnitAbolished", "UnitMerged", "UnitAbsorbed"}
 
 
 @dataclass
@@ -78,9 +77,12 @@ def change_chart(
     for change in changes:
         unit = change.subject["id"]
         d = change.details
-        if change.type == "UnitEstablished" and unit in graph:
+        does = set(change.meaning)
+        if "unit" not in does:
+            continue
+        if "starts" in does and unit in graph:
             mark(unit, "added")
-        elif change.type in ENDED or (change.type == "UnitSplit" and not d.get("continues")):
+        elif "ends" in does:
             if unit not in before:
                 continue
             if unit not in graph:
@@ -95,9 +97,9 @@ def change_chart(
             )
             note = f"{verb} {', '.join(state.label(t, end) for t in targets)}" if targets else None
             mark(unit, "abolished", note)
-        elif change.type == "UnitRenamed" and unit in graph:
+        elif "renames" in does and unit in graph:
             mark(unit, "renamed", f"formerly {d.get('old_name')}")
-        elif change.type == "UnitMoved" and unit in graph and unit in before:
+        elif "moves" in does and unit in graph and unit in before:
             old = next(iter(before.predecessors(unit)), None)
             if old is not None and old != next(iter(after.predecessors(unit)), None):
                 moves.setdefault(unit, old)
@@ -150,7 +152,10 @@ def change_chart(
     responsibility_notes: dict[tuple[str, str], _Note] = {}
     for change in changes:
         d = change.details
-        if change.type == "ResponsibilityTransferred":
+        does = set(change.meaning)
+        if "responsibility" not in does:
+            continue
+        if "holds" in does and "releases" in does:  # a transfer
             head = box(str(d["to_unit"]))
             tails = tuple(
                 dict.fromkeys(t for t in (box(str(u)) for u in d["from_units"]) if t and t != head)
@@ -164,7 +169,7 @@ def change_chart(
                         change.effective_qualifier == "expected",
                     )
                 )
-        elif change.type in ("ResponsibilityDefined", "ResponsibilityAbolished"):
+        elif "starts" in does or "ends" in does:
             _add_note(state, change, start, end, box, responsibility_notes)
 
     for index, ((tails, head), transfer) in enumerate(sorted(transfers.items())):
@@ -236,7 +241,7 @@ def _add_note(
     key = change.subject["id"]
     if state.kind_of(key) != "responsibility":
         return  # a planned responsibility, and the chart leaves planned changes out
-    status = "new" if change.type == "ResponsibilityDefined" else "abolished"
+    status = "new" if "starts" in change.meaning else "abolished"
     on = end if status == "new" else start
     held = state.holdings(key, on)
     performers = [unit for role, unit in held if role == "performer"]

@@ -32,6 +32,7 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
+from orgevents.projections.effects import meaning
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.lookup import Lookup
 from orgevents.projections.structure import figure_view, source_view
@@ -119,6 +120,7 @@ def change_view(state: Lookup, rec: Record) -> ChangeView:
         details["decision_title"] = d.title
         details["decision_date"] = str(d.effective)
     return ChangeView(
+        meaning=meaning(p),
         event_id=p.key,
         type=p.type,
         subject={"id": p.subject, "name": state.subject_name(p.subject, on)},

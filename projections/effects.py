@@ -227,6 +227,28 @@ def related_keys(p: Entry) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
+EFFECT_NAMES = {
+    Starts: "starts",
+    Renames: "renames",
+    Moves: "moves",
+    Ends: "ends",
+    Figures: "figures",
+    Holds: "holds",
+    Releases: "releases",
+}
+
+
+def meaning(p: Entry) -> list[str]:
+    """The entry's meaning in words, for views and charts: the kind of subject it is about,
+    then what it does to it (``["unit", "ends"]``, ``["responsibility", "releases", "holds"]``);
+    amendments: ``["amends"]``."""
+    if isinstance(p, Amendment):
+        return ["amends"]
+    kind = subject_type(p)
+    done = [EFFECT_NAMES[type(e)] for e in effects(p)]
+    return [kind, *dict.fromkeys(done)] if kind else done
+
+
 def entry_names(p: Entry) -> list[str]:
     """The names and abbreviations an entry gives its unit or responsibility."""
     found = [e for e in effects(p) if isinstance(e, Starts | Renames)]

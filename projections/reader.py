@@ -218,8 +218,8 @@ class View:
     def at(self, on: dt.date) -> IndexedState:
         state = self._days.get(on)
         if state is None:
-            if len(self._days) > 64:
-                self._days.clear()
+            if len(self._days) >= 16:  # rows of many dates: keep memory bounded
+                self._days.pop(next(iter(self._days)))
             state = self._days[on] = IndexedState(
                 self.reader, on, self.position, self.variant, self.known_at
             )

@@ -58,6 +58,7 @@ class Service:
         self.reader = Reader(store)
         self._lock = threading.RLock()
         self._position = -1  # the newest log position the reader has caught up with
+        self._views: _Lru[View] = _Lru(2)  # the newest views, with and without planned changes
         self._answers: _Lru[bytes] = _Lru(ANSWERS)
         self._answers_lock = threading.Lock()
         self._charts: _Lru[bytes] = _Lru(64)
@@ -74,11 +75,18 @@ class Service:
         return self._builders
 
     def view(self, known_at: KnownAt, planned: bool) -> View:
-        """The history as known at ``known_at`` (None: now), caught up with the store."""
+        """The history as known at ``known_at`` (None: now), caught up with the store. Views of
+        the newest position are kept while the store has nothing new (one cheap look at it), so
+        what they have read — the rows of the dates asked — serves the next questions too."""
         with self._lock:
+            if known_at is None:
+                kept = self._views.hit(planned)
+                if kept is not None and self.store.last_position() == kept.position:
+                    return kept
             view = self.reader.view(known_at, planned)
             if known_at is None:
                 self._position = view.position
+                self._views.put(planned, view)
             return view
 
     def read(self, known_at: KnownAt, planned: bool, query: Callable[[View], T]) -> T:

@@ -54,14 +54,14 @@ READ_ROUTES = [
 ]
 
 
-class Folded(AssertionError):
+class FoldedError(AssertionError):
     pass
 
 
 @pytest.fixture
 def tripwire(monkeypatch: pytest.MonkeyPatch) -> None:
     def replay(*args: Any, **kwargs: Any) -> Any:
-        raise Folded("a read path replayed the log")
+        raise FoldedError("a read path replayed the log")
 
     monkeypatch.setattr(OrgState, "apply", replay)
     monkeypatch.setattr(OrgHistory, "read_events", replay)
@@ -114,5 +114,5 @@ def store() -> OrgHistory:
 def test_the_tripwire_would_catch_a_fold(store: OrgHistory, tripwire: None) -> None:
     from orgevents.projections.reference import FoldView
 
-    with pytest.raises(Folded):
+    with pytest.raises(FoldedError):
         FoldView.of(store)

@@ -76,12 +76,9 @@ _SHORTHAND_SCHEMA: dict[str, Any] = {
 
 def parse_date(text: str) -> dt.date:
     """Parse a strict ``YYYY-MM-DD`` date, as the CLI's ``--at`` takes it."""
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+    from orgevents.days import parse_day
+
+    return parse_day(text)
 
 
 class EffectiveDate(BaseModel):

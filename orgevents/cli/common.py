@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from orgevents.days import parse_day
 from orgevents.store import DEFAULT_STORE
 
 if TYPE_CHECKING:
@@ -99,12 +100,10 @@ def view(ctx: typer.Context, known_at: str | None = None, include_planned: bool 
 
 
 def day(text: str | None, name: str = "--at") -> dt.date:
-    from orgevents.dates import parse_date
-
     if text is None:
         return dt.date.today()
     try:
-        return parse_date(text)
+        return parse_day(text)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint=name) from None
 
@@ -115,9 +114,7 @@ def recorded_time(text: str | None) -> dt.datetime | dt.date | None:
         return None
     try:
         if len(text) == 10:
-            from orgevents.dates import parse_date
-
-            return parse_date(text)
+            return parse_day(text)
         moment = dt.datetime.fromisoformat(text)
         return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
     except ValueError:

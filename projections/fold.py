@@ -252,15 +252,23 @@ class OrgState:
     def decision(self, key: str) -> DecisionMade | None:
         return self.decisions.get(key)
 
-    def claims_recorded(self) -> list[Record]:
-        return self.claims
+    def claims_recorded(self, about: str | None = None) -> list[Record]:
+        """The claims that count (about one subject, if given), in recorded order."""
+        if about is None:
+            return self.claims
+        return [r for r in self.claims if getattr(r.payload, "about", None) == about]
 
     def claims_preferred(self) -> dict[str, Record]:
         return self.preferred_claims
 
-    def figure_records(self) -> list[Record]:
+    def figure_records(self, subject: str | None = None) -> list[Record]:
+        """The entries that carry figures (of one unit, if given), in recorded order."""
         carriers = ("UnitEstablished", "FiguresRecorded", "ResponsibilityTransferred")
-        return [r for r in self.records if r.payload.type in carriers]
+        return [
+            r
+            for r in self.records
+            if r.payload.type in carriers and subject in (None, r.payload.subject)
+        ]
 
     def changes(self, after: dt.date, until: dt.date) -> list[Record]:
         """The changes that count, effective after ``after`` up to ``until``, in effective

@@ -623,8 +623,17 @@ class View:
 
         return find_in_index(self, text, on)
 
-    def claims_recorded(self) -> list[Record]:
-        return self.records(("ClaimRecorded",))
+    def claims_recorded(self, about: str | None = None) -> list[Record]:
+        """The claims that count (about one subject, if given), in recorded order."""
+        if about is None:
+            return self.records(("ClaimRecorded",))
+        found = self._entries(
+            "type = 'ClaimRecorded' AND position IN "
+            "(SELECT position FROM orgindex_related WHERE key = ?)",
+            (about,),
+            order="position",
+        )
+        return [r for r in found if getattr(r.payload, "about", None) == about]
 
     def claims_preferred(self) -> dict[str, Record]:
         out = {}
@@ -632,8 +641,14 @@ class View:
             out[getattr(rec.payload, "claim")] = rec  # noqa: B009
         return out
 
-    def figure_records(self) -> list[Record]:
-        return self.records(FIGURE_CARRIERS)
+    def figure_records(self, subject: str | None = None) -> list[Record]:
+        """The entries that carry figures (of one unit, if given), in recorded order."""
+        if subject is None:
+            return self.records(FIGURE_CARRIERS)
+        marks = ", ".join("?" for _ in FIGURE_CARRIERS)
+        return self._entries(
+            f"subject = ? AND type IN ({marks})", (subject, *FIGURE_CARRIERS), order="position"
+        )
 
 
 __all__ = ["FOREVER", "KnownAt", "Reader", "View", "end_of_day", "recorded_until"]

@@ -135,6 +135,7 @@ class View:
         self._kinds: dict[str, str | None] = {}
         self._decisions: dict[str, DecisionMade | None] = {}
         self._documents: dict[str, DocumentRegistered | None] = {}
+        self._typed: dict[tuple[str, ...], list[Record]] = {}  # records(types), read once
 
     # --- the state on a date ----------------------------------------------------------------
 
@@ -323,7 +324,8 @@ class View:
         return out
 
     def original(self, key: str) -> Record | None:
-        """The entry ``key`` as first recorded."""
+        """The entry ``key`` as first recorded (an entry that can be amended: the index keeps no
+        versions of amendments, which nothing amends — ``None`` for their keys)."""
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
@@ -366,6 +368,10 @@ class View:
         return self._entries("counts = 1 AND e_day > ? AND e_day <= ?", (day(after), day(until)))
 
     def record_at(self, position: int) -> Record | None:
+        """The event stored at ``position`` as recorded — None beyond this view's position (as
+        in the fold, which has not read it)."""
+        if position > self.position:
+            return None
         return self.records_at([position]).get(position)
 
     def diff(self, start: dt.date, end: dt.date) -> list[ChangeView]:
@@ -407,11 +413,18 @@ class View:
             return [dt.date.fromordinal(int(r[0])) for r in cur.fetchall()]
 
     def records(self, types: Sequence[str] = ()) -> list[Record]:
-        """The entries that count now (latest versions), in recorded order; only ``types``."""
-        if types:
-            marks = ", ".join("?" for _ in types)
-            return self._entries(f"type IN ({marks})", tuple(types), order="position")
-        return self._entries("1 = 1", (), order="position")
+        """The entries that count now (latest versions), in recorded order; only ``types``.
+        Read once per view (its position is fixed): ``show`` asks for the claims and figures
+        of the whole store, for the conflicts, every time."""
+        types = tuple(types)
+        if types not in self._typed:
+            if types:
+                marks = ", ".join("?" for _ in types)
+                found = self._entries(f"type IN ({marks})", types, order="position")
+            else:
+                found = self._entries("1 = 1", (), order="position")
+            self._typed[types] = found
+        return self._typed[types]
 
     def show(self, key: str, on: dt.date) -> dict[str, Any]:
         kind = self.kind_of(key)
@@ -547,6 +560,8 @@ class View:
     def claims_preferred(self) -> dict[str, Record]:
         out = {}
         for rec in self.records(("ClaimPreferred",)):
+            if not self._counting(rec):
+                continue  # an expected or planned preference: only with planned changes
             p = rec.payload
             assert isinstance(p, ClaimPreferred)
             out[p.claim] = rec

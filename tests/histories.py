@@ -136,7 +136,6 @@ class HistoryMaker:
         self.documents: list[str] = []
         self.claims: list[str] = []
         self.recorded: list[dict[str, Any]] = []  # accepted entries (amendments left out)
-        self.entry_keys: list[str] = []  # every accepted entry's key, amendments included
         self.times: list[dt.datetime] = []
         self.counter = 0
         # op number → proposal; the first twenty are the kinds the index tests were written with
@@ -197,7 +196,6 @@ class HistoryMaker:
             return False
         self.times.append(self.clock.now)
         for e in raw:
-            self.entry_keys.append(e["key"])
             kind = e["type"]
             if kind == "UnitEstablished":
                 self.units.append(e["unit"])
@@ -264,6 +262,8 @@ class HistoryMaker:
             figure["approximate"] = True
         if rnd.random() < 0.1:
             figure["per_year"] = True
+        if rnd.random() < 0.1:
+            figure |= {"price_level": "2026 p/l", "text": "1.357 t.kr.", "note": "anslået"}
         return figure
 
     def _day(self, rnd: random.Random) -> dt.date:
@@ -475,7 +475,9 @@ class HistoryMaker:
         entry = self._change(
             rnd,
             "ClaimRecorded",
-            about=rnd.choice(self.units + self.resps + self.decisions),
+            about=rnd.choice(
+                self.units + self.resps + self.decisions + self.documents + self.claims
+            ),
             property=rnd.choice(PROPERTIES),
             value=rnd.choice(CLAIM_VALUES),
         )
@@ -513,13 +515,24 @@ class HistoryMaker:
 
     def _replacement(self, rnd: random.Random, target: dict[str, Any]) -> dict[str, Any]:
         """The target entry with a changed date and, where it has them, a changed name, title,
-        value or figures."""
+        value or figures — and now and then another parent, kind, abbreviation, holder or role."""
         replacement = dict(target)
         replacement.pop("planned_end", None)
         if "effective" in replacement:
             replacement["effective"] = effective(rnd, self._day(rnd))
         if "name" in replacement:
             replacement["name"] = rnd.choice(NAMES) + " (rettet)"
+        if rnd.random() < 0.3:
+            if "parent" in replacement:
+                replacement["parent"] = rnd.choice(self.units)
+            if "kind" in replacement and target["type"] == "UnitEstablished":
+                replacement["kind"] = rnd.choice(["office", "centre", "team"])
+            if "role" in replacement:
+                replacement["role"] = rnd.choice(["authority", "performer"])
+            if target["type"] == "ResponsibilityAssigned":  # the holder (not the subject)
+                replacement["unit"] = rnd.choice(self.units)
+            if target["type"] in ("UnitEstablished", "UnitRenamed", "ResponsibilityDefined"):
+                replacement["abbreviation"] = rnd.choice(NAMES)[:3].upper()
         if "title" in replacement:
             replacement["title"] = rnd.choice(TITLES) + " (rettet)"
         if "value" in replacement:

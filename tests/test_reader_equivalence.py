@@ -33,6 +33,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orgevents.application import OrgHistory
+from orgevents.errors import OrgEventsError
 from orgevents.events import (
     Amendment,
     ClaimRecorded,
@@ -71,10 +72,11 @@ NEEDLES = [
 
 
 def outcome(ask: Callable[[], Any], prepare: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """The answer, or the kind of error raised instead."""
+    """The answer, or the kind of error raised instead (one of orgevents' own, such as "not
+    found": any other error is a bug, and fails the test even where both sides raise it)."""
     try:
         return ("answer", prepare(ask()))
-    except Exception as exc:  # the fold and the reader must fail alike
+    except OrgEventsError as exc:  # the fold and the reader must fail alike
         return ("error", type(exc).__name__)
 
 
@@ -280,16 +282,14 @@ def test_on_postgres_the_reader_answers_every_question_as_the_fold_does(ops, lat
     check_reader_against_fold("postgres", ops, late)
 
 
-@pytest.mark.parametrize(
-    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-)
-def test_the_reader_answers_every_copenhagen_question_as_the_fold_does(backend):
+def test_the_reader_answers_every_copenhagen_question_as_the_fold_does():
     """The bundled dataset, known now: real names, figures, claims and conflicts (the random
-    histories cover recorded times and the days around each change)."""
+    histories cover recorded times and the days around each change — and, on PostgreSQL, the
+    SQL this asks, at a fraction of the round trips)."""
     from orgevents.importing import example_files, load_paths
 
     clock = StepClock()
-    with fresh_store(backend, clock) as (_, app):
+    with fresh_store("sqlite", clock) as (_, app):
         load_paths(app, example_files("copenhagen"), "tests")
         reader = open_reader(app)
         try:

@@ -24,6 +24,7 @@ from orgevents.events import (
     EventRetracted,
     ResponsibilityDefined,
     Role,
+    UnitEstablished,
 )
 from orgevents.events import Change as ChangePayload
 from orgevents.figures import Figure
@@ -178,6 +179,11 @@ class OrgState:
 
     def _unit(self, rec: Record, p: ChangePayload, on: dt.date) -> None:
         position, key = rec.position, p.subject
+        if key not in self.units and not isinstance(p, UnitEstablished):
+            # The establishment does not count in this view (it is only expected or planned):
+            # the unit is not known here, so neither are its enacted changes (as in the SQL
+            # index, which has no rows for a unit without an establishment).
+            return
         for e in effects(p):
             if isinstance(e, Starts):
                 assert e.kind is not None
@@ -204,6 +210,8 @@ class OrgState:
 
     def _responsibility(self, rec: Record, p: ChangePayload, on: dt.date) -> None:
         position, key = rec.position, p.subject
+        if key not in self.responsibilities and not isinstance(p, ResponsibilityDefined):
+            return  # its definition does not count in this view (as for units, above)
         for e in effects(p):
             if isinstance(e, Starts):
                 assert isinstance(p, ResponsibilityDefined)

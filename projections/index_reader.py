@@ -128,7 +128,7 @@ class IndexedState:
         self.variant = variant
         self.known_at = known_at  # as the graphs carry it (the fold's ``OrgState.known_at``)
         self._alive_units: dict[str, UnitRow] | None = None
-        self._unit_cache: dict[str, tuple[UnitRow | None, UnitRow | None]] = {}
+        self._key_cache: dict[tuple[str, str], tuple[Any, Any]] = {}
         self._depth: dict[str, int] = {}
 
     # --- reading rows -------------------------------------------------------------------------
@@ -151,7 +151,14 @@ class IndexedState:
         return [(r[0], make(row_type, (r[1], r[2], variant, *r[3:]))) for r in rows]
 
     def _key_rows(self, table: str, key: str) -> tuple[Any, Any]:
-        """(the row holding on the day or None, the subject's first row or None)."""
+        """(the row holding on the day or None, the subject's first row or None); read once
+        per state (rows valid for its position never change)."""
+        found = self._key_cache.get((table, key))
+        if found is None:
+            found = self._key_cache[(table, key)] = self._read_key_rows(table, key)
+        return found
+
+    def _read_key_rows(self, table: str, key: str) -> tuple[Any, Any]:
         key_col, columns, _ = TABLES[table]
         visible = "p_from <= ? AND p_to > ? AND (variants & ?) != 0"
         select = f"SELECT e_from, e_to, variants, {', '.join(columns)} FROM {table}"
@@ -182,9 +189,7 @@ class IndexedState:
         alive = self._alive_units
         if alive is not None and key in alive:
             return alive[key], None
-        if key not in self._unit_cache:
-            self._unit_cache[key] = self._key_rows("orgindex_units", key)
-        return self._unit_cache[key]
+        return self._key_rows("orgindex_units", key)
 
     def unit_known(self, key: str) -> bool:
         at, first = self._unit(key)

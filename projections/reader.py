@@ -403,7 +403,8 @@ class View:
         return out
 
     def original(self, key: str) -> Record | None:
-        """The entry ``key`` as first recorded."""
+        """The entry ``key`` as first recorded (an entry that can be amended: the index keeps no
+        versions of amendments, which nothing amends — ``None`` for their keys)."""
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
@@ -448,6 +449,10 @@ class View:
         return self._entries("counts = 1 AND e_day > ? AND e_day <= ?", (day(after), day(until)))
 
     def record_at(self, position: int) -> Record | None:
+        """The event stored at ``position`` as recorded — None beyond this view's position (as
+        in the fold, which has not read it)."""
+        if position > self.position:
+            return None
         return self.records_at([position]).get(position)
 
     def diff(self, start: dt.date, end: dt.date) -> list[ChangeView]:
@@ -489,10 +494,12 @@ class View:
             return [dt.date.fromordinal(int(r[0])) for r in cur.fetchall()]
 
     def records(self, types: Sequence[str] = ()) -> list[Record]:
-        """The entries that count now (latest versions), in recorded order; only ``types``."""
+        """The entries that count now (latest versions), in recorded order; only ``types``.
+        Not kept: a view kept by the service must not grow with the history."""
+        types = tuple(types)
         if types:
             marks = ", ".join("?" for _ in types)
-            return self._entries(f"type IN ({marks})", tuple(types), order="position")
+            return self._entries(f"type IN ({marks})", types, order="position")
         return self._entries("1 = 1", (), order="position")
 
     def show(self, key: str, on: dt.date) -> dict[str, Any]:
@@ -638,6 +645,8 @@ class View:
     def claims_preferred(self) -> dict[str, Record]:
         out = {}
         for rec in self.records(("ClaimPreferred",)):
+            if not self._counting(rec):
+                continue  # an expected or planned preference: only with planned changes
             out[getattr(rec.payload, "claim")] = rec  # noqa: B009
         return out
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from orgevents.errors import NotFoundError
 from orgevents.projections import changes, details, holders, search, structure
 from orgevents.projections.fold import OrgState
 
@@ -75,4 +76,6 @@ class FoldView(OrgState):
         return structure.children(self, key, on)
 
     def holdings(self, resp: str, on: dt.date) -> list[tuple[str, str]]:
+        if resp not in self.responsibilities:  # as ``who`` (the reader raises the same)
+            raise NotFoundError(resp, "responsibility")
         return [(role.value, unit) for role, unit, _ in holders.holdings(self, resp, on)]

@@ -73,9 +73,11 @@ def find_in_index(view: View, text: str, on: dt.date) -> list[FoundView]:
         if kind not in ("unit", "responsibility"):
             continue
         names: set[str] = set()
+        named_at = []
         for rec in view._entries(f"subject = ? AND type IN ({marks})", (key, *NAMING)):
             if view.include_planned or not view.is_planned(rec):
                 names.update(entry_names(rec.payload))
+                named_at.append(rec.position)
         hits = sorted(n for n in names if needle in n.casefold())
         if not hits and needle not in key:
             continue
@@ -85,13 +87,15 @@ def find_in_index(view: View, text: str, on: dt.date) -> list[FoundView]:
         else:
             at, first = state._key_rows("orgindex_responsibilities", key)
         row = at or first
-        found.append(
-            FoundView(
-                id=key,
-                type=kind,
-                name=view.subject_name(key, on),
-                abbreviation=row.abbreviation if row else None,
-                matched=hits[0] if hits else key,
-            )
+        view_ = FoundView(
+            id=key,
+            type=kind,
+            name=view.subject_name(key, on),
+            abbreviation=row.abbreviation if row else None,
+            matched=hits[0] if hits else key,
         )
-    return sorted(found, key=lambda f: (f.type != "unit", f.name.casefold()))
+        found.append((min(named_at, default=0), view_))
+    # Equal names stay in the order the subjects were first named in the log, as in the fold
+    # (which keeps its names in recorded order): sort by that first, then (stably) by name.
+    found.sort(key=lambda x: x[0])
+    return sorted((f for _, f in found), key=lambda f: (f.type != "unit", f.name.casefold()))

@@ -14,7 +14,7 @@ from orgevents.cli import app as cli
 from orgevents.projections.sqlindex import IndexUnavailableError, SqlIndex
 from orgevents.projections.sqlindex_db import TABLES
 from orgevents.store import open_store
-from tests.test_index_equivalence import HistoryMaker, StepClock, fresh_store
+from tests.histories import HistoryMaker, StepClock, fresh_store
 
 OTHER_TABLES = {
     "orgindex_documents": "document, title, p_from, p_to",

@@ -26,7 +26,7 @@ from orgevents.projections.readmodel import ReadModel
 from orgevents.projections.sqlindex import SqlIndex
 from orgevents.store import open_store
 from tests.conftest import entries
-from tests.test_index_equivalence import graph_data
+from tests.histories import graph_data
 
 ROOT = Path(__file__).resolve().parent.parent
 ORGEVENTS = str(Path(sys.executable).parent / "orgevents")

@@ -227,9 +227,9 @@ def assert_same_answers(
 def open_reader(app: OrgHistory) -> Reader:
     """A reader whose index remembers only two subjects between events, so that subjects are
     also reloaded from the store."""
-    reader = Reader(app, catch_up=False)
-    reader.index.cache_size = 2
-    reader.catch_up()
+    reader = Reader(app)
+    reader.writer.cache_size = 2
+    reader.writer._forget()
     return reader
 
 

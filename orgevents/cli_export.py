@@ -1,7 +1,7 @@
 """The export command: the state as of a date and the change history as CSV, GraphML or JSON-LD.
 
-A thin wrapper over :mod:`orgevents.projections.exports`: build the document, write it to ``-o``
-or to standard output (UTF-8).
+A thin wrapper over :mod:`orgevents.projections.exports`: build the document from the reader's
+view, write it to ``-o`` or to standard output (UTF-8).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orgevents.cli import AtOpt, KnownAtOpt, PlannedOpt, _ctx, _date, _recorded_time, app
+from orgevents.cli import AtOpt, KnownAtOpt, PlannedOpt, _date, _recorded_time, _view, app
 
 if TYPE_CHECKING:
     from orgevents.projections.exports import Table
@@ -84,23 +84,19 @@ def export(
             param_hint="--output",
         )
     on = _date(at)
-    from orgevents.projections.reference import FoldView
-    from orgevents.store import open_store
-
     recorded_until = _recorded_time(known_at)
-    # TODO(one read side): the exports still read a fold of the log
-    state = FoldView.of(open_store(_ctx.store_url), recorded_until, include_planned)
+    view = _view(known_at, include_planned)
     if chosen == "graphml":
-        _write(exports.graphml(state, on, recorded_until), out)
+        _write(exports.graphml(view, on, recorded_until), out)
     elif chosen == "jsonld":
         base = base or exports.DEFAULT_BASE
-        document = exports.jsonld(state, on, base=base, known_at=recorded_until)
+        document = exports.jsonld(view, on, base=base, known_at=recorded_until)
         _write(json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n", out)
     elif table is not None:
-        _write(exports.csv_table(state, on, table).csv().encode(), out)
+        _write(exports.csv_table(view, on, table).csv().encode(), out)
     else:
         assert out is not None
-        _write_folder(exports.csv_tables(state, on), out)
+        _write_folder(exports.csv_tables(view, on), out)
 
 
 def _format(fmt: str | None, out: Path | None) -> str:

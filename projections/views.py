@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -89,3 +89,22 @@ class ChangeView(_View):
     decision: str | None
     sources: list[SourceView]
     details: dict[str, Any]
+
+
+class KnownUnit(NamedTuple):
+    """A unit a view knows, as on a date (before it exists: as first established)."""
+
+    unit: UnitView
+    since: dt.date  # the day it was first established
+    in_force: bool
+
+
+class ResponsibilityAt(NamedTuple):
+    """A responsibility a view knows, as on a date (before it exists: as first defined)."""
+
+    id: str
+    name: str
+    abbreviation: str | None
+    scope: str
+    legal_basis: str | None
+    in_force: bool

@@ -6,10 +6,11 @@ view, write it to ``-o`` or to standard output (UTF-8).
 
 from __future__ import annotations
 
-import json
+import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -87,13 +88,18 @@ def export(
     recorded_until = _recorded_time(known_at)
     view = _view(known_at, include_planned)
     if chosen == "graphml":
-        _write(exports.graphml(view, on, recorded_until), out)
+        data = exports.graphml(view, on, recorded_until).decode()
+        _write_text(lambda stream: stream.write(data), out)
     elif chosen == "jsonld":
         base = base or exports.DEFAULT_BASE
-        document = exports.jsonld(view, on, base=base, known_at=recorded_until)
-        _write(json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n", out)
+
+        def document(stream: TextIO) -> None:
+            exports.write_jsonld(view, on, stream, base=base, known_at=recorded_until)
+            stream.write("\n")
+
+        _write_text(document, out)
     elif table is not None:
-        _write(exports.csv_table(view, on, table).csv().encode(), out)
+        _write_text(exports.csv_table(view, on, table).write, out)
     else:
         assert out is not None
         _write_folder(exports.csv_tables(view, on), out)
@@ -116,15 +122,18 @@ def _format(fmt: str | None, out: Path | None) -> str:
     return fmt
 
 
-def _write(data: bytes, out: Path | None) -> None:
-    """Write to the file the user named, or to standard output."""
+def _write_text(write: Callable[[TextIO], object], out: Path | None) -> None:
+    """Write text (UTF-8, as it is made) to the file the user named, or to standard output."""
     if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        write(stream)
+        stream.flush()
+        stream.detach()
         return
     if out.is_dir():
         raise typer.BadParameter(f"{out} is a folder; give a file", param_hint="--output")
-    out.write_bytes(data)
+    with out.open("w", encoding="utf-8", newline="") as stream:
+        write(stream)
     typer.echo(f"wrote {out}", err=True)
 
 
@@ -135,5 +144,6 @@ def _write_folder(tables: list[Table], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for t in tables:
         path = folder / f"{t.name}.csv"
-        path.write_bytes(t.csv().encode())
-        typer.echo(f"wrote {path} ({len(t.rows)} rows)", err=True)
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            count = t.write(stream)
+        typer.echo(f"wrote {path} ({count} rows)", err=True)

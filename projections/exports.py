@@ -27,9 +27,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 import networkx as nx
@@ -84,18 +85,37 @@ CHUNK = 1000  # events read from the store at a time, in effective order
 
 @dataclass(frozen=True)
 class Table:
-    """One export table: a name (its file is ``NAME.csv``), the header and the rows."""
+    """One export table: a name (its file is ``NAME.csv``), the header and the rows (the
+    changes table makes its rows as they are read, from the store)."""
 
     name: str
     columns: tuple[str, ...]
-    rows: Sequence[tuple[str, ...]]
+    rows: Iterable[tuple[str, ...]]
 
     def csv(self) -> str:
         out = io.StringIO()
+        self.write(out)
+        return out.getvalue()
+
+    def write(self, out: TextIO) -> int:
+        """Write the table to ``out`` as CSV, a row at a time; return the number of rows."""
         writer = csv.writer(out)
         writer.writerow(self.columns)
-        writer.writerows(self.rows)
-        return out.getvalue()
+        count = 0
+        for row in self.rows:
+            writer.writerow(row)
+            count += 1
+        return count
+
+
+class _Rows:
+    """Rows made anew each time they are read (so a table can be written more than once)."""
+
+    def __init__(self, make: Callable[[], Iterator[tuple[str, ...]]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return self.make()
 
 
 TABLES = ("units", "responsibilities", "changes")
@@ -189,28 +209,8 @@ def changes_table(view: Questions) -> Table:
     """Every recorded event but document registrations, in effective order.
 
     Originals that were later corrected stay, with ``amended_by``; the correction follows them.
+    The rows are made as they are written, from the events read in order (:func:`history`).
     """
-    rows = []
-    for rec in history(view):
-        c = change_view(view, rec)
-        rows.append(
-            (
-                c.event_id,
-                c.type,
-                c.subject["id"],
-                c.subject["name"],
-                c.effective,
-                c.effective_date.isoformat() if c.effective else "",
-                c.effective_precision if c.effective else "",
-                c.effective_qualifier if c.effective else "",
-                c.summary,
-                c.decision or "",
-                "; ".join(f"{s.document}: {s.locator}" for s in c.sources),
-                c.recorded_at.isoformat(),
-                c.recorded_by,
-                "; ".join(c.details.get("amended_by", [])),
-            )
-        )
     columns = (
         "event_id",
         "type",
@@ -227,7 +227,28 @@ def changes_table(view: Questions) -> Table:
         "recorded_by",
         "amended_by",
     )
-    return Table("changes", columns, rows)
+    return Table("changes", columns, _Rows(lambda: _change_rows(view)))
+
+
+def _change_rows(view: Questions) -> Iterator[tuple[str, ...]]:
+    for rec in history(view):
+        c = change_view(view, rec)
+        yield (
+            c.event_id,
+            c.type,
+            c.subject["id"],
+            c.subject["name"],
+            c.effective,
+            c.effective_date.isoformat() if c.effective else "",
+            c.effective_precision if c.effective else "",
+            c.effective_qualifier if c.effective else "",
+            c.summary,
+            c.decision or "",
+            "; ".join(f"{s.document}: {s.locator}" for s in c.sources),
+            c.recorded_at.isoformat(),
+            c.recorded_by,
+            "; ".join(c.details.get("amended_by", [])),
+        )
 
 
 def _effective(rec: Record) -> EffectiveDate:
@@ -474,6 +495,27 @@ def jsonld(
     return _JsonLd(view, on, base, language).document(known_at)
 
 
+def write_jsonld(
+    view: Questions,
+    on: dt.date,
+    out: TextIO,
+    base: str = DEFAULT_BASE,
+    known_at: dt.date | dt.datetime | None = None,
+    language: str | None = "da",
+) -> None:
+    """:func:`jsonld` written to ``out`` a node at a time — the text of ``json.dumps(document,
+    ensure_ascii=False, indent=2)`` without holding the document."""
+    out.write('{\n  "@context": ' + _indented(CONTEXT, "  ") + ',\n  "@graph": [')
+    for i, node in enumerate(_JsonLd(view, on, base, language).nodes(known_at)):
+        out.write(("\n    " if i == 0 else ",\n    ") + _indented(node, "    "))
+    out.write("\n  ]\n}")
+
+
+def _indented(value: Any, prefix: str) -> str:
+    """``value`` as indented JSON, its later lines shifted right by ``prefix``."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + prefix)
+
+
 class _JsonLd:
     def __init__(self, view: Questions, on: dt.date, base: str, language: str | None) -> None:
         self.view, self.on, self.base, self.language = view, on, base, language
@@ -487,8 +529,10 @@ class _JsonLd:
 
     def _read_log(self) -> list[int]:
         """One pass over the log: the entries' order keys (effective order of the versions
-        that count, or of the original where withdrawn), amendments per entry, the agents."""
+        that count, or of the original where withdrawn), amendments per entry, the agents, and
+        the units' own changes (org:changedBy, org:resultedFrom, listed before the events)."""
         keys = []
+        unit_changes: dict[int, Entry] = {}
         for rec in self.view.log():
             self.agents.setdefault(rec.recorded_by, None)
             p = rec.payload
@@ -496,16 +540,35 @@ class _JsonLd:
                 self.amendments.setdefault(p.target, []).append(rec)
             elif not isinstance(p, DocumentRegistered):
                 keys.append(_order_key(rec.effective_date, rec.position))
+                if isinstance(p, _UNIT_CHANGES):
+                    unit_changes[keys[-1]] = p
         moved: dict[int, int] = {}
         for target in self.amendments:
             original = self.originals[target] = self.view.original(target)
             latest = self.latest[target] = self.view.latest(target)
-            if original is not None and latest is not None:
-                old = _order_key(original.effective_date, original.position)
+            if original is None:
+                continue
+            old = _order_key(original.effective_date, original.position)
+            change = unit_changes.pop(old, None)
+            if latest is not None:
                 moved[old] = _order_key(latest.effective_date, latest.position)
+                if change is not None:  # withdrawn: not part of the unit's story
+                    unit_changes[moved[old]] = latest.payload
+        for key in sorted(unit_changes):
+            p = unit_changes[key]
+            assert isinstance(p, ChangePayload)
+            original_units, resulting = self._organisations(p, p.effective.date)
+            for unit in original_units:
+                self.changed_by.setdefault(unit, []).append(self._node_iri(p))
+            for unit in resulting:
+                self.resulted_from.setdefault(unit, []).append(self._node_iri(p))
         return sorted(moved.get(k, k) for k in keys)
 
     def document(self, known_at: dt.date | dt.datetime | None) -> dict[str, Any]:
+        return {"@context": CONTEXT, "@graph": list(self.nodes(known_at))}
+
+    def nodes(self, known_at: dt.date | dt.datetime | None) -> Iterator[dict[str, Any]]:
+        """The nodes of the ``@graph``, one at a time."""
         export: dict[str, Any] = {
             "@id": self.iri("export", self.on.isoformat()),
             "@type": ["prov:Entity", "oe:Export"],
@@ -515,20 +578,15 @@ class _JsonLd:
         }
         if known_at is not None:
             export["oe:knownAt"] = _known_at_text(known_at)
-        # events first: they collect the organisations' org:changedBy and org:resultedFrom
-        events = list(self._events())
+        yield export
         known = self.view.units_known(self.on)
-        graph = [
-            export,
-            *self._units(known),
-            *self._responsibilities(),
-            *self._documents(),
-            *events,
-            *self._records(),
-            *self._agents(),
-            *self._kinds(known),
-        ]
-        return {"@context": CONTEXT, "@graph": graph}
+        yield from self._units(known)
+        yield from self._responsibilities()
+        yield from self._documents()
+        yield from self._events()
+        yield from self._records()
+        yield from self._agents()
+        yield from self._kinds(known)
 
     # --- the structure as of the date ------------------------------------------------------
 
@@ -677,11 +735,6 @@ class _JsonLd:
         self._details(node, p, on)
         _put(node, "org:originalOrganization", [self.iri("unit", u) for u in original])
         _put(node, "org:resultingOrganization", [self.iri("unit", u) for u in resulting])
-        if isinstance(p, _UNIT_CHANGES):  # the unit's own story; its remit is on the events
-            for unit in original:
-                self.changed_by.setdefault(unit, []).append(node["@id"])
-            for unit in resulting:
-                self.resulted_from.setdefault(unit, []).append(node["@id"])
         return node
 
     def _organisations(self, p: Entry, on: dt.date) -> tuple[list[str], list[str]]:
@@ -912,7 +965,9 @@ __all__ = [
     "csv_tables",
     "export_graph",
     "graphml",
+    "history",
     "jsonld",
     "responsibilities_table",
     "units_table",
+    "write_jsonld",
 ]

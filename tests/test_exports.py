@@ -19,7 +19,13 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from orgevents.importing import example_files, load_paths
-from orgevents.projections.exports import csv_tables, export_graph, graphml, jsonld
+from orgevents.projections.exports import (
+    csv_tables,
+    export_graph,
+    graphml,
+    jsonld,
+    write_jsonld,
+)
 from orgevents.projections.reader import Reader, View
 from orgevents.projections.reference import FoldView
 from orgevents.store import open_store
@@ -307,6 +313,14 @@ def test_the_iri_base_can_be_chosen(copenhagen_view):
     unit = URIRef("https://data.example.org/kk/unit/uiu")
     assert (unit, None, None) in graph
     assert not any(str(s).startswith("urn:orgevents:unit/") for s in graph.subjects())
+
+
+def test_jsonld_written_node_by_node_is_the_indented_document(copenhagen_view):
+    # the command writes the document as it is made, without holding it
+    out = io.StringIO()
+    write_jsonld(copenhagen_view, AFTER, out, known_at=AFTER)
+    document = jsonld(copenhagen_view, AFTER, known_at=AFTER)
+    assert out.getvalue() == json.dumps(document, ensure_ascii=False, indent=2)
 
 
 BASE_AND_RENAME = """

@@ -532,7 +532,8 @@ class _JsonLd:
         that count, or of the original where withdrawn), amendments per entry, the agents, and
         the units' own changes (org:changedBy, org:resultedFrom, listed before the events)."""
         keys = []
-        unit_changes: dict[int, Entry] = {}
+        # order key → (event IRI, units it found, units it left) of each unit's own change
+        unit_changes: dict[int, tuple[str, list[str], list[str]]] = {}
         for rec in self.view.log():
             self.agents.setdefault(rec.recorded_by, None)
             p = rec.payload
@@ -541,7 +542,7 @@ class _JsonLd:
             elif not isinstance(p, DocumentRegistered):
                 keys.append(_order_key(rec.effective_date, rec.position))
                 if isinstance(p, _UNIT_CHANGES):
-                    unit_changes[keys[-1]] = p
+                    unit_changes[keys[-1]] = self._unit_change(p)
         moved: dict[int, int] = {}
         for target in self.amendments:
             original = self.originals[target] = self.view.original(target)
@@ -553,16 +554,19 @@ class _JsonLd:
             if latest is not None:
                 moved[old] = _order_key(latest.effective_date, latest.position)
                 if change is not None:  # withdrawn: not part of the unit's story
-                    unit_changes[moved[old]] = latest.payload
+                    unit_changes[moved[old]] = self._unit_change(latest.payload)
         for key in sorted(unit_changes):
-            p = unit_changes[key]
-            assert isinstance(p, ChangePayload)
-            original_units, resulting = self._organisations(p, p.effective.date)
-            for unit in original_units:
-                self.changed_by.setdefault(unit, []).append(self._node_iri(p))
-            for unit in resulting:
-                self.resulted_from.setdefault(unit, []).append(self._node_iri(p))
+            iri, found, left = unit_changes[key]
+            for unit in found:
+                self.changed_by.setdefault(unit, []).append(iri)
+            for unit in left:
+                self.resulted_from.setdefault(unit, []).append(iri)
         return sorted(moved.get(k, k) for k in keys)
+
+    def _unit_change(self, p: Entry) -> tuple[str, list[str], list[str]]:
+        assert isinstance(p, ChangePayload)
+        found, left = self._organisations(p, p.effective.date)
+        return self._node_iri(p), found, left
 
     def document(self, known_at: dt.date | dt.datetime | None) -> dict[str, Any]:
         return {"@context": CONTEXT, "@graph": list(self.nodes(known_at))}

@@ -63,7 +63,7 @@ _ROLES = [r.value for r in Role]
 UNIT_NAMING = ("UnitEstablished", "UnitRenamed")
 FIGURE_CARRIERS = ("UnitEstablished", "FiguresRecorded", "ResponsibilityTransferred")
 CHUNK = 500  # keys or positions per IN (...) list
-KEPT_RECORDS = 20_000  # stored events a view keeps decoded
+KEPT_RECORDS = 5_000  # stored events a view keeps decoded
 KEPT_TIMELINES = 20_000  # subjects whose rows a view keeps
 
 

@@ -9,9 +9,17 @@
   date, every change as ``org:ChangeEvent`` with its organisations before and after, sources, times
   and decisions in PROV-O. Plain JSON with an inline ``@context``: nothing is fetched.
 
-The structure as of the date follows the state's ``include_planned``; the history lists every
+The structure as of the date follows the view's ``include_planned``; the history lists every
 recorded event — originals, corrections, planned changes — each marked as such, as
 ``orgevents history`` does.
+
+Every export asks a read view (:class:`.lookup.Questions`: the reader's
+:class:`.reader.View`, or the fold's :class:`.reference.FoldView` that the tests compare it
+with), never the fold's internals. The state as of the date is a few questions about that date;
+the history is streamed from the store in recorded order (``view.log()``, a chunk at a time):
+one pass puts a small sort key per event in effective order, then the events are read again a
+chunk at a time in that order, with names, parents and holders asked of the view. Nothing holds
+the whole log.
 """
 
 from __future__ import annotations
@@ -19,9 +27,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 import networkx as nx
@@ -52,11 +61,14 @@ from orgevents.events import (
     UnitSplit,
 )
 from orgevents.events import Change as ChangePayload
-from orgevents.projections.changes import change_view, effective_order, summary
-from orgevents.projections.fold import OrgState, Record
-from orgevents.projections.holders import holdings
-from orgevents.projections.structure import chain, figures_at, unit_view, units_at
+from orgevents.projections.changes import change_view, summary
+from orgevents.projections.fold import Record
+from orgevents.projections.views import UnitView
 from orgevents.sources import SourceRef
+
+if TYPE_CHECKING:
+    from orgevents.projections.lookup import Questions
+    from orgevents.projections.views import KnownUnit
 
 DAY = dt.timedelta(days=1)
 DEFAULT_BASE = "urn:orgevents:"
@@ -64,6 +76,8 @@ VOCAB = "urn:orgevents:vocab#"
 
 _ENDINGS = (UnitAbolished, UnitMerged, UnitAbsorbed, UnitSplit)
 _UNIT_CHANGES = (UnitEstablished, UnitRenamed, UnitMoved, *_ENDINGS)
+_SPAN_TYPES = tuple(t.__name__ for t in (UnitEstablished, *_ENDINGS))
+CHUNK = 1000  # events read from the store at a time, in effective order
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -71,18 +85,37 @@ _UNIT_CHANGES = (UnitEstablished, UnitRenamed, UnitMoved, *_ENDINGS)
 
 @dataclass(frozen=True)
 class Table:
-    """One export table: a name (its file is ``NAME.csv``), the header and the rows."""
+    """One export table: a name (its file is ``NAME.csv``), the header and the rows (the
+    changes table makes its rows as they are read, from the store)."""
 
     name: str
     columns: tuple[str, ...]
-    rows: Sequence[tuple[str, ...]]
+    rows: Iterable[tuple[str, ...]]
 
     def csv(self) -> str:
         out = io.StringIO()
+        self.write(out)
+        return out.getvalue()
+
+    def write(self, out: TextIO) -> int:
+        """Write the table to ``out`` as CSV, a row at a time; return the number of rows."""
         writer = csv.writer(out)
         writer.writerow(self.columns)
-        writer.writerows([safe_cell(cell) for cell in row] for row in self.rows)
-        return out.getvalue()
+        count = 0
+        for row in self.rows:
+            writer.writerow([safe_cell(cell) for cell in row])
+            count += 1
+        return count
+
+
+class _Rows:
+    """Rows made anew each time they are read (so a table can be written more than once)."""
+
+    def __init__(self, make: Callable[[], Iterator[tuple[str, ...]]]) -> None:
+        self.make = make
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return self.make()
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -99,30 +132,33 @@ def safe_cell(value: Any) -> Any:
 TABLES = ("units", "responsibilities", "changes")
 
 
-def csv_tables(state: OrgState, on: dt.date) -> list[Table]:
+def csv_tables(view: Questions, on: dt.date) -> list[Table]:
     """The units and responsibilities as of ``on`` and the change history."""
-    return [csv_table(state, on, name) for name in TABLES]
+    return [csv_table(view, on, name) for name in TABLES]
 
 
-def csv_table(state: OrgState, on: dt.date, name: str) -> Table:
+def csv_table(view: Questions, on: dt.date, name: str) -> Table:
     """One of :data:`TABLES` by name."""
     if name == "units":
-        return units_table(state, on)
+        return units_table(view, on)
     if name == "responsibilities":
-        return responsibilities_table(state, on)
+        return responsibilities_table(view, on)
     if name == "changes":
-        return changes_table(state)
+        return changes_table(view)
     raise ValueError(f"{name!r} is not one of {', '.join(TABLES)}")
 
 
-def units_table(state: OrgState, on: dt.date) -> Table:
+def units_table(view: Questions, on: dt.date) -> Table:
     """Every unit in force on ``on``, parents first; when it was established and when it ends."""
+    in_force = view.units_at(on)
     established: dict[str, Record] = {}
     ended: dict[str, Record] = {}
-    for rec in _counting(state):
+    planned_end: dict[str, Any] = {}
+    for rec in view.counting(_SPAN_TYPES, [u.id for u in in_force]):
         p = rec.payload
         if isinstance(p, UnitEstablished):
             established.setdefault(p.unit, rec)
+            planned_end[p.unit] = p.planned_end
         elif (
             isinstance(p, _ENDINGS)
             and not (isinstance(p, UnitSplit) and p.continues)
@@ -132,19 +168,18 @@ def units_table(state: OrgState, on: dt.date) -> Table:
             if first is None or p.effective.date < _effective(first).date:
                 ended[p.unit] = rec
     rows = []
-    for view in units_at(state, on):
-        facts = state.units[view.id]
+    for unit in in_force:
         rows.append(
             (
-                view.id,
-                view.name,
-                view.abbreviation or "",
-                view.kind,
-                view.parent or "",
-                state.unit_name(view.parent, on) if view.parent else "",
-                _effective_text(established.get(view.id)),
-                _effective_text(ended.get(view.id)),
-                str(facts.planned_end) if facts.planned_end else "",
+                unit.id,
+                unit.name,
+                unit.abbreviation or "",
+                unit.kind,
+                unit.parent or "",
+                view.unit_name(unit.parent, on) if unit.parent else "",
+                _effective_text(established.get(unit.id)),
+                _effective_text(ended.get(unit.id)),
+                str(planned_end[unit.id]) if planned_end.get(unit.id) else "",
             )
         )
     columns = (
@@ -161,52 +196,32 @@ def units_table(state: OrgState, on: dt.date) -> Table:
     return Table("units", columns, rows)
 
 
-def responsibilities_table(state: OrgState, on: dt.date) -> Table:
+def responsibilities_table(view: Questions, on: dt.date) -> Table:
     """One row per holder (role, unit) of every responsibility in force on ``on``.
 
     A responsibility nobody holds on that day has one row with the role and unit empty.
     """
     rows = []
-    keys = [k for k, r in state.responsibilities.items() if r.exists.at(on, False)]
-    for key in sorted(keys, key=lambda k: state.responsibility_name(k, on)):
-        name = state.responsibility_name(key, on)
-        held = holdings(state, key, on)
+    holders = view.holders_at(on)
+    names = {key: view.responsibility_name(key, on) for key in holders}
+    for key in sorted(holders, key=names.__getitem__):
+        name = names[key]
+        held = holders[key]
         for role, unit, rec in held:
             since = _effective_text(rec)
-            rows.append((key, name, role.value, unit, state.unit_name(unit, on), since))
+            rows.append((key, name, role, unit, view.unit_name(unit, on), since))
         if not held:
             rows.append((key, name, "", "", "", ""))
     columns = ("id", "name", "role", "unit_id", "unit_name", "since")
     return Table("responsibilities", columns, rows)
 
 
-def changes_table(state: OrgState) -> Table:
+def changes_table(view: Questions) -> Table:
     """Every recorded event but document registrations, in effective order.
 
     Originals that were later corrected stay, with ``amended_by``; the correction follows them.
+    The rows are made as they are written, from the events read in order (:func:`history`).
     """
-    records = [r for r in state.log if not isinstance(r.payload, DocumentRegistered)]
-    rows = []
-    for rec in effective_order(records, state):
-        c = change_view(state, rec)
-        rows.append(
-            (
-                c.event_id,
-                c.type,
-                c.subject["id"],
-                c.subject["name"],
-                c.effective,
-                c.effective_date.isoformat() if c.effective else "",
-                c.effective_precision if c.effective else "",
-                c.effective_qualifier if c.effective else "",
-                c.summary,
-                c.decision or "",
-                "; ".join(f"{s.document}: {s.locator}" for s in c.sources),
-                c.recorded_at.isoformat(),
-                c.recorded_by,
-                "; ".join(c.details.get("amended_by", [])),
-            )
-        )
     columns = (
         "event_id",
         "type",
@@ -223,12 +238,28 @@ def changes_table(state: OrgState) -> Table:
         "recorded_by",
         "amended_by",
     )
-    return Table("changes", columns, rows)
+    return Table("changes", columns, _Rows(lambda: _change_rows(view)))
 
 
-def _counting(state: OrgState) -> list[Record]:
-    """The records that count now and that the state's indexes use (planned ones only if asked)."""
-    return [r for r in state.records if state.include_planned or not state.is_planned(r)]
+def _change_rows(view: Questions) -> Iterator[tuple[str, ...]]:
+    for rec in history(view):
+        c = change_view(view, rec)
+        yield (
+            c.event_id,
+            c.type,
+            c.subject["id"],
+            c.subject["name"],
+            c.effective,
+            c.effective_date.isoformat() if c.effective else "",
+            c.effective_precision if c.effective else "",
+            c.effective_qualifier if c.effective else "",
+            c.summary,
+            c.decision or "",
+            "; ".join(f"{s.document}: {s.locator}" for s in c.sources),
+            c.recorded_at.isoformat(),
+            c.recorded_by,
+            "; ".join(c.details.get("amended_by", [])),
+        )
 
 
 def _effective(rec: Record) -> EffectiveDate:
@@ -240,11 +271,55 @@ def _effective_text(rec: Record | None) -> str:
     return str(_effective(rec)) if rec is not None else ""
 
 
+# --- the history in effective order, streamed ------------------------------------------------
+
+
+def history(view: Questions) -> Iterator[Record]:
+    """Every stored event but document registrations, as recorded, in effective order (as
+    :func:`.changes.effective_order`: by effective date, then recorded order; an amendment
+    right after the entry it amends).
+
+    One pass over the log keeps a sort key per event (one integer); the events are then read
+    again from the store a chunk at a time in that order.
+    """
+    keys = []
+    for rec in view.log():
+        p = rec.payload
+        if isinstance(p, DocumentRegistered):
+            continue
+        target = view.original(p.target) if isinstance(p, Amendment) else None
+        if target is not None:
+            keys.append(_order_key(target.effective_date, target.position, rec.position))
+        else:
+            keys.append(_order_key(rec.effective_date, rec.position))
+    keys.sort()
+    yield from _read_in_order(view, keys)
+
+
+def _order_key(on: dt.date | None, position: int, after: int = 0) -> int:
+    """(effective date, position, the amendment's position or 0) in one sortable integer."""
+    return ((on or dt.date.min).toordinal() << 80) | (position << 40) | after
+
+
+def _position(key: int) -> int:
+    """The event an order key stands for: the amendment, else the entry."""
+    after = key & (2**40 - 1)
+    return after or (key >> 40) & (2**40 - 1)
+
+
+def _read_in_order(view: Questions, keys: Sequence[int]) -> Iterator[Record]:
+    for start in range(0, len(keys), CHUNK):
+        positions = [_position(k) for k in keys[start : start + CHUNK]]
+        found = view.records_at(positions)
+        for position in positions:
+            yield found[position]
+
+
 # --- GraphML -------------------------------------------------------------------------------
 
 
 def export_graph(
-    state: OrgState, on: dt.date, known_at: dt.date | dt.datetime | None = None
+    view: Questions, on: dt.date, known_at: dt.date | dt.datetime | None = None
 ) -> nx.MultiDiGraph:
     """The org graph and the responsibility graph as of ``on`` in one graph, for Gephi or yEd.
 
@@ -255,65 +330,77 @@ def export_graph(
     ``expected``). Every attribute is a string or a boolean; missing values are left out. Edge
     keys, written as GraphML edge ids, are unique: ``RELATION:FROM:TO``.
     """
-    graph = nx.MultiDiGraph(at=on.isoformat(), include_planned=state.include_planned)
+    graph = nx.MultiDiGraph(at=on.isoformat(), include_planned=view.include_planned)
     if known_at is not None:
         graph.graph["known_at"] = _known_at_text(known_at)
-    in_force = units_at(state, on)
-    for view in in_force:
-        _unit_node(state, graph, view.id, on)
-    for view in in_force:
-        if view.parent is not None and view.parent in graph:
-            edge = f"hasSubOrganization:{view.parent}:{view.id}"
-            graph.add_edge(view.parent, view.id, key=edge, relation="hasSubOrganization")
-    for resp, facts in state.responsibilities.items():
-        if not facts.exists.at(on, False):
-            continue
+    in_force = view.units_at(on)
+    figures = view.org_graph(on).nodes(data="figures")
+    for unit in in_force:
+        _unit_node(graph, unit, [f.summary for f in figures[unit.id]])
+    for unit in in_force:
+        if unit.parent is not None and unit.parent in graph:
+            edge = f"hasSubOrganization:{unit.parent}:{unit.id}"
+            graph.add_edge(unit.parent, unit.id, key=edge, relation="hasSubOrganization")
+    known = {r.id: r for r in view.responsibilities_known(on)}
+    for resp, held in view.holders_at(on).items():
+        facts = known[resp]
         attrs = _scalars(
             type="responsibility",
-            label=state.label(resp, on),
-            name=state.responsibility_name(resp, on),
-            abbreviation=facts.abbreviation.at(max(on, facts.name.first_date() or on), None),
+            label=view.label(resp, on),
+            name=facts.name,
+            abbreviation=facts.abbreviation,
             scope=facts.scope,
         )
         graph.add_node(resp, **attrs)
-        for role, unit, rec in holdings(state, resp, on):
-            if unit not in graph:
-                _unit_node(state, graph, unit, on)
+        for role, holder, rec in held:
+            if holder not in graph:
+                _other_unit_node(view, graph, holder, on)
             effective = _effective(rec)
             graph.add_edge(
                 resp,
-                unit,
-                key=f"{role.value}:{resp}:{unit}",
-                relation=role.value,
+                holder,
+                key=f"{role}:{resp}:{holder}",
+                relation=role,
                 since=str(effective),
                 expected=effective.is_planned,
             )
     return graph
 
 
-def graphml(state: OrgState, on: dt.date, known_at: dt.date | dt.datetime | None = None) -> bytes:
+def graphml(view: Questions, on: dt.date, known_at: dt.date | dt.datetime | None = None) -> bytes:
     """:func:`export_graph` as a GraphML document (UTF-8)."""
     out = io.BytesIO()
-    nx.write_graphml(export_graph(state, on, known_at), out, encoding="utf-8")
+    nx.write_graphml(export_graph(view, on, known_at), out, encoding="utf-8")
     return out.getvalue()
 
 
-def _unit_node(state: OrgState, graph: nx.MultiDiGraph, key: str, on: dt.date) -> None:
-    if key not in state.units:
-        graph.add_node(key, type="unit", label=key, name=key)
-        return
-    view = unit_view(state, key, on)
-    figures = "; ".join(f.summary for f in figures_at(state, key, on))
+def _unit_node(graph: nx.MultiDiGraph, unit: UnitView, figures: list[str]) -> None:
     attrs = _scalars(
         type="unit",
-        label=view.abbreviation or view.name,
-        name=view.name,
-        abbreviation=view.abbreviation,
-        kind=view.kind,
-        parent=view.parent,
-        figures=figures,
+        label=unit.abbreviation or unit.name,
+        name=unit.name,
+        abbreviation=unit.abbreviation,
+        kind=unit.kind,
+        parent=unit.parent,
+        figures="; ".join(figures),
     )
-    graph.add_node(key, **attrs)
+    graph.add_node(unit.id, **attrs)
+
+
+def _other_unit_node(view: Questions, graph: nx.MultiDiGraph, key: str, on: dt.date) -> None:
+    """A unit that holds a role on ``on`` without being in force then (or an unknown key)."""
+    if view.kind_of(key) != "unit":
+        graph.add_node(key, type="unit", label=key, name=key)
+        return
+    shown = view.show(key, on)
+    unit = UnitView(
+        id=key,
+        name=shown["name"],
+        abbreviation=shown["abbreviation"],
+        kind=shown["kind"],
+        parent=shown["parent"],
+    )
+    _unit_node(graph, unit, [f["summary"] for f in shown["figures"]])
 
 
 def _scalars(**attrs: str | bool | None) -> dict[str, str | bool]:
@@ -380,7 +467,7 @@ CONTEXT: dict[str, Any] = {
 
 
 def jsonld(
-    state: OrgState,
+    view: Questions,
     on: dt.date,
     base: str = DEFAULT_BASE,
     known_at: dt.date | dt.datetime | None = None,
@@ -416,73 +503,135 @@ def jsonld(
     ``language`` tags names and titles (None leaves them untagged); quotes take their
     document's language.
     """
-    return _JsonLd(state, on, base, language).document(known_at)
+    return _JsonLd(view, on, base, language).document(known_at)
+
+
+def write_jsonld(
+    view: Questions,
+    on: dt.date,
+    out: TextIO,
+    base: str = DEFAULT_BASE,
+    known_at: dt.date | dt.datetime | None = None,
+    language: str | None = "da",
+) -> None:
+    """:func:`jsonld` written to ``out`` a node at a time — the text of ``json.dumps(document,
+    ensure_ascii=False, indent=2)`` without holding the document."""
+    out.write('{\n  "@context": ' + _indented(CONTEXT, "  ") + ',\n  "@graph": [')
+    for i, node in enumerate(_JsonLd(view, on, base, language).nodes(known_at)):
+        out.write(("\n    " if i == 0 else ",\n    ") + _indented(node, "    "))
+    out.write("\n  ]\n}")
+
+
+def _indented(value: Any, prefix: str) -> str:
+    """``value`` as indented JSON, its later lines shifted right by ``prefix``."""
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + prefix)
 
 
 class _JsonLd:
-    def __init__(self, state: OrgState, on: dt.date, base: str, language: str | None) -> None:
-        self.state, self.on, self.base, self.language = state, on, base, language
-        self.node_of = {r.payload.key: self._node_iri(r.payload) for r in state.log}
-        self.records_of: dict[str, list[str]] = {}  # entry key → its records and amendments
-        for rec in state.log:
-            p = rec.payload
-            target = p.target if isinstance(p, Amendment) else p.key
-            self.records_of.setdefault(target, []).append(self.iri("record", p.key))
+    def __init__(self, view: Questions, on: dt.date, base: str, language: str | None) -> None:
+        self.view, self.on, self.base, self.language = view, on, base, language
         self.changed_by: dict[str, list[str]] = {}
         self.resulted_from: dict[str, list[str]] = {}
+        self.amendments: dict[str, list[Record]] = {}  # entry key → events amending it
+        self.agents: dict[str, None] = {}  # who recorded events, in order of first appearance
+        self.originals: dict[str, Record | None] = {}  # amended entries as first recorded
+        self.latest: dict[str, Record | None] = {}  # amended entries as they count now
+        self.order = self._read_log()
+
+    def _read_log(self) -> list[int]:
+        """One pass over the log: the entries' order keys (effective order of the versions
+        that count, or of the original where withdrawn), amendments per entry, the agents, and
+        the units' own changes (org:changedBy, org:resultedFrom, listed before the events)."""
+        keys = []
+        # order key → (event IRI, units it found, units it left) of each unit's own change
+        unit_changes: dict[int, tuple[str, list[str], list[str]]] = {}
+        for rec in self.view.log():
+            self.agents.setdefault(rec.recorded_by, None)
+            p = rec.payload
+            if isinstance(p, Amendment):
+                self.amendments.setdefault(p.target, []).append(rec)
+            elif not isinstance(p, DocumentRegistered):
+                keys.append(_order_key(rec.effective_date, rec.position))
+                if isinstance(p, _UNIT_CHANGES):
+                    unit_changes[keys[-1]] = self._unit_change(p)
+        moved: dict[int, int] = {}
+        for target in self.amendments:
+            original = self.originals[target] = self.view.original(target)
+            latest = self.latest[target] = self.view.latest(target)
+            if original is None:
+                continue
+            old = _order_key(original.effective_date, original.position)
+            change = unit_changes.pop(old, None)
+            if latest is not None:
+                moved[old] = _order_key(latest.effective_date, latest.position)
+                if change is not None:  # withdrawn: not part of the unit's story
+                    unit_changes[moved[old]] = self._unit_change(latest.payload)
+        for key in sorted(unit_changes):
+            iri, found, left = unit_changes[key]
+            for unit in found:
+                self.changed_by.setdefault(unit, []).append(iri)
+            for unit in left:
+                self.resulted_from.setdefault(unit, []).append(iri)
+        return sorted(moved.get(k, k) for k in keys)
+
+    def _unit_change(self, p: Entry) -> tuple[str, list[str], list[str]]:
+        assert isinstance(p, ChangePayload)
+        found, left = self._organisations(p, p.effective.date)
+        return self._node_iri(p), found, left
 
     def document(self, known_at: dt.date | dt.datetime | None) -> dict[str, Any]:
+        return {"@context": CONTEXT, "@graph": list(self.nodes(known_at))}
+
+    def nodes(self, known_at: dt.date | dt.datetime | None) -> Iterator[dict[str, Any]]:
+        """The nodes of the ``@graph``, one at a time."""
         export: dict[str, Any] = {
             "@id": self.iri("export", self.on.isoformat()),
             "@type": ["prov:Entity", "oe:Export"],
             "dcterms:description": f"The organisation as of {self.on} and its recorded history",
             "oe:asOf": self.on.isoformat(),
-            "oe:includesPlanned": self.state.include_planned,
+            "oe:includesPlanned": self.view.include_planned,
         }
         if known_at is not None:
             export["oe:knownAt"] = _known_at_text(known_at)
-        # events first: they collect the organisations' org:changedBy and org:resultedFrom
-        events = self._events()
-        graph = [
-            export,
-            *self._units(),
-            *self._responsibilities(),
-            *self._documents(),
-            *events,
-            *self._records(),
-            *self._agents(),
-            *self._kinds(),
-        ]
-        return {"@context": CONTEXT, "@graph": graph}
+        yield export
+        known = self.view.units_known(self.on)
+        yield from self._units(known)
+        yield from self._responsibilities()
+        yield from self._documents()
+        yield from self._events()
+        yield from self._records()
+        yield from self._agents()
+        yield from self._kinds(known)
 
     # --- the structure as of the date ------------------------------------------------------
 
-    def _units(self) -> list[dict[str, Any]]:
-        state, on = self.state, self.on
-        in_force = [v.id for v in units_at(state, on)]
+    def _units(self, known: list[KnownUnit]) -> list[dict[str, Any]]:
+        view, on = self.view, self.on
+        in_force = [u.id for u in view.units_at(on)]
         in_force_set = set(in_force)
-        others = sorted(k for k in state.units if k not in in_force_set)
+        units = {k.unit.id: k for k in known}
+        others = [k.unit.id for k in known if k.unit.id not in in_force_set]
         children: dict[str, list[str]] = {}
         for key in in_force:
-            parent = state.units[key].parent.at(on, None)
-            if parent is not None and state.unit_exists(parent, on):
+            parent = units[key].unit.parent
+            if parent is not None and parent in in_force_set:
                 children.setdefault(parent, []).append(self.iri("unit", key))
         nodes = []
         for key in [*in_force, *others]:
-            view = unit_view(state, key, on)
+            unit = units[key].unit
             exists = key in in_force_set
             node: dict[str, Any] = {
                 "@id": self.iri("unit", key),
-                "@type": self._unit_types(key),
+                "@type": self._unit_types(units[key]),
                 "org:identifier": key,
-                "skos:prefLabel": self._text(view.name),
-                "org:classification": self.iri("kind", view.kind),
+                "skos:prefLabel": self._text(unit.name),
+                "org:classification": self.iri("kind", unit.kind),
                 "oe:inForce": exists,
             }
-            if view.abbreviation:
-                node["skos:altLabel"] = self._text(view.abbreviation)
-            if exists and view.parent and state.unit_exists(view.parent, on):
-                node["org:subOrganizationOf"] = self.iri("unit", view.parent)
+            if unit.abbreviation:
+                node["skos:altLabel"] = self._text(unit.abbreviation)
+            if exists and unit.parent and unit.parent in in_force_set:
+                node["org:subOrganizationOf"] = self.iri("unit", unit.parent)
             if key in children:
                 node["org:hasSubOrganization"] = children[key]
             _put(node, "org:resultedFrom", self.resulted_from.get(key))
@@ -490,45 +639,42 @@ class _JsonLd:
             nodes.append(node)
         return nodes
 
-    def _unit_types(self, key: str) -> list[str]:
+    def _unit_types(self, known: KnownUnit) -> list[str]:
         """org:Organization; and org:OrganizationalUnit for a unit below an administration."""
-        first = self.state.units[key].name.first_date() or self.on
-        above = chain(self.state, key, max(self.on, first))
+        above = self.view.chain(known.unit.id, max(self.on, known.since))
         if any(ref.kind == "administration" for ref in above):
             return ["org:Organization", "org:OrganizationalUnit"]
         return ["org:Organization"]
 
     def _responsibilities(self) -> list[dict[str, Any]]:
-        state, on = self.state, self.on
+        held = self.view.holders_at(self.on)
         nodes = []
-        for key in sorted(state.responsibilities):
-            facts = state.responsibilities[key]
-            exists = facts.exists.at(on, False)
+        for facts in sorted(self.view.responsibilities_known(self.on), key=lambda r: r.id):
+            key = facts.id
             node: dict[str, Any] = {
                 "@id": self.iri("responsibility", key),
                 "@type": "oe:Responsibility",
                 "org:identifier": key,
-                "skos:prefLabel": self._text(state.responsibility_name(key, on)),
+                "skos:prefLabel": self._text(facts.name),
                 "dcterms:description": self._text(facts.scope),
-                "oe:inForce": exists,
+                "oe:inForce": facts.in_force,
             }
-            abbreviation = facts.abbreviation.at(max(on, facts.name.first_date() or on), None)
-            if abbreviation:
-                node["skos:altLabel"] = self._text(abbreviation)
+            if facts.abbreviation:
+                node["skos:altLabel"] = self._text(facts.abbreviation)
             if facts.legal_basis:
                 node["oe:legalBasis"] = self._text(facts.legal_basis)
-            for role, unit, _ in holdings(state, key, on):
-                node.setdefault(f"oe:{role.value}", []).append(self.iri("unit", unit))
+            for role, unit, _ in held.get(key, []):
+                node.setdefault(f"oe:{role}", []).append(self.iri("unit", unit))
             nodes.append(node)
         return nodes
 
     def _documents(self) -> list[dict[str, Any]]:
         nodes = []
-        for key, doc in self.state.documents.items():
+        for doc in self.view.registered_documents():
             node: dict[str, Any] = {
-                "@id": self.iri("document", key),
+                "@id": self.iri("document", doc.document),
                 "@type": ["prov:Entity", "oe:Document"],
-                "dcterms:identifier": key,
+                "dcterms:identifier": doc.document,
                 "dcterms:title": {"@value": doc.title, "@language": doc.language},
                 "dcterms:language": doc.language,
                 "oe:location": doc.location,
@@ -542,32 +688,29 @@ class _JsonLd:
 
     # --- the history ---------------------------------------------------------------------------
 
-    def _events(self) -> list[dict[str, Any]]:
-        """One node per recorded entry (not documents, not amendments), with what counts now."""
-        state = self.state
-        originals: dict[str, Record] = {}
-        for rec in state.log:
-            p = rec.payload
-            if not isinstance(p, Amendment | DocumentRegistered):
-                originals.setdefault(p.key, rec)
-        chosen = [state.current.get(key, rec) for key, rec in originals.items()]
-        return [self._event(rec) for rec in effective_order(chosen, state)]
+    def _events(self) -> Iterator[dict[str, Any]]:
+        """One node per recorded entry (not documents, not amendments), with what counts now,
+        in effective order."""
+        for rec in _read_in_order(self.view, self.order):
+            yield self._event(self.latest.get(rec.payload.key) or rec)
 
     def _event(self, rec: Record) -> dict[str, Any]:
-        state = self.state
+        view = self.view
         p = rec.payload
         assert isinstance(p, ChangePayload)
         on = p.effective.date
-        withdrawn = _withdrawn_by(state, p.key)
+        withdrawn = self._withdrawn_by(p.key)
+        iri = self._node_iri(p)
+        records = [p.key] + [a.payload.key for a in self.amendments.get(p.key, [])]
         node: dict[str, Any] = {
-            "@id": self.node_of[p.key],
+            "@id": iri,
             "@type": [],
             "dcterms:identifier": p.key,
             "oe:eventType": p.type,
-            "dcterms:description": summary(state, rec),
+            "dcterms:description": summary(view, rec),
             **self._effective(p.effective),
-            "oe:record": self.records_of.get(p.key, []),
-            "dcterms:source": self._citations(self.node_of[p.key], p.sources),
+            "oe:record": [self.iri("record", k) for k in records],
+            "dcterms:source": self._citations(iri, p.sources),
         }
         if p.decision:
             node["prov:wasInformedBy"] = self.iri("decision", p.decision)
@@ -607,16 +750,10 @@ class _JsonLd:
         self._details(node, p, on)
         _put(node, "org:originalOrganization", [self.iri("unit", u) for u in original])
         _put(node, "org:resultingOrganization", [self.iri("unit", u) for u in resulting])
-        if isinstance(p, _UNIT_CHANGES):  # the unit's own story; its remit is on the events
-            for unit in original:
-                self.changed_by.setdefault(unit, []).append(node["@id"])
-            for unit in resulting:
-                self.resulted_from.setdefault(unit, []).append(node["@id"])
         return node
 
     def _organisations(self, p: Entry, on: dt.date) -> tuple[list[str], list[str]]:
         """The units a change found (org:originalOrganization) and left (resultingOrganization)."""
-        state = self.state
         if isinstance(p, UnitEstablished):
             return [], [p.unit]
         if isinstance(p, UnitRenamed | UnitMoved):
@@ -635,14 +772,17 @@ class _JsonLd:
             return list(p.from_units), [p.to_unit]
         if isinstance(p, ResponsibilityEnded):
             return [p.unit], []
-        if isinstance(p, ResponsibilityAbolished) and p.responsibility in state.responsibilities:
-            before = holdings(state, p.responsibility, on - DAY)
-            return list(dict.fromkeys(unit for _, unit, _ in before)), []
+        if (
+            isinstance(p, ResponsibilityAbolished)
+            and self.view.kind_of(p.responsibility) == "responsibility"
+        ):
+            before = self.view.holdings(p.responsibility, on - DAY)
+            return list(dict.fromkeys(unit for _, unit in before)), []
         return [], []
 
     def _details(self, node: dict[str, Any], p: Entry, on: dt.date) -> None:
         """What the change says, beyond which organisations it touched."""
-        state = self.state
+        view = self.view
         if isinstance(p, UnitEstablished):
             node["oe:unit"] = self.iri("unit", p.unit)
             node["oe:newName"] = self._text(p.name)
@@ -650,13 +790,13 @@ class _JsonLd:
                 node["oe:parent"] = self.iri("unit", p.parent)
         elif isinstance(p, UnitRenamed):
             node["oe:unit"] = self.iri("unit", p.unit)
-            node["oe:oldName"] = self._text(state.unit_name(p.unit, on - DAY))
+            node["oe:oldName"] = self._text(view.unit_name(p.unit, on - DAY))
             node["oe:newName"] = self._text(p.name)
             if p.abbreviation:
                 node["oe:newAbbreviation"] = self._text(p.abbreviation)
         elif isinstance(p, UnitMoved):
             node["oe:unit"] = self.iri("unit", p.unit)
-            old = state.units[p.unit].parent.at(on - DAY, None) if p.unit in state.units else None
+            old = view.parent_of(p.unit, on - DAY)
             if old:
                 node["oe:oldParent"] = self.iri("unit", old)
             node["oe:newParent"] = self.iri("unit", p.parent)
@@ -685,11 +825,20 @@ class _JsonLd:
         elif isinstance(p, ResponsibilityAbolished):
             node["oe:responsibility"] = self.iri("responsibility", p.responsibility)
 
-    def _records(self) -> list[dict[str, Any]]:
+    def _withdrawn_by(self, key: str) -> str | None:
+        """The way a later event withdrew the entry ("retracted", "cancelled"), else None."""
+        if key not in self.amendments or self.latest.get(key) is not None:
+            return None
+        for rec in self.amendments[key]:
+            if isinstance(rec.payload, EventRetracted):
+                return "retracted"
+            if isinstance(rec.payload, ChangeCancelled):
+                return "cancelled"
+        return None
+
+    def _records(self) -> Iterator[dict[str, Any]]:
         """Every stored event as a prov:Entity: who recorded it, when, and what it derives from."""
-        nodes = []
-        previous: dict[str, str] = {}  # entry key → its latest record so far
-        for rec in self.state.log:
+        for rec in self.view.log():
             p = rec.payload
             iri = self.iri("record", p.key)
             target = p.target if isinstance(p, Amendment) else p.key
@@ -701,8 +850,8 @@ class _JsonLd:
                 "oe:position": rec.position,
                 "prov:generatedAtTime": rec.recorded_at.isoformat(),
                 "prov:wasAttributedTo": self.iri("agent", rec.recorded_by),
-                "oe:recordOf": self.node_of.get(target, self.iri("event", target)),
-                "dcterms:description": summary(self.state, rec),
+                "oe:recordOf": self._record_of(rec),
+                "dcterms:description": summary(self.view, rec),
             }
             sources = _sources(p)
             _put(
@@ -713,18 +862,35 @@ class _JsonLd:
             if isinstance(p, Amendment):
                 node["oe:reason"] = p.reason
                 node["dcterms:source"] = self._citations(iri, sources)
-                if target in previous:
-                    node["prov:wasRevisionOf"] = previous[target]
-            previous[target] = iri
-            nodes.append(node)
-        return nodes
+                revised = self._revised(target, rec)
+                if revised is not None:
+                    node["prov:wasRevisionOf"] = revised
+            yield node
+
+    def _record_of(self, rec: Record) -> str:
+        """The node of the entry a stored event records (or amends)."""
+        p = rec.payload
+        if not isinstance(p, Amendment):
+            return self._node_iri(p)
+        original = self.originals.get(p.target)
+        return self._node_iri(original.payload) if original else self.iri("event", p.target)
+
+    def _revised(self, target: str, rec: Record) -> str | None:
+        """The record an amendment revises: the amendment of the same entry before it, else
+        the entry's own record."""
+        before = [a for a in self.amendments[target] if a.position < rec.position]
+        if before:
+            return self.iri("record", before[-1].payload.key)
+        original = self.originals.get(target)
+        if original is not None and original.position < rec.position:
+            return self.iri("record", target)
+        return None
 
     def _agents(self) -> list[dict[str, Any]]:
-        names = _unique(r.recorded_by for r in self.state.log)
-        return [_node(self.iri("agent", n), "prov:Agent", **{"rdfs:label": n}) for n in names]
+        return [_node(self.iri("agent", n), "prov:Agent", **{"rdfs:label": n}) for n in self.agents]
 
-    def _kinds(self) -> list[dict[str, Any]]:
-        kinds = sorted({u.kind for u in self.state.units.values()})
+    def _kinds(self, known: list[KnownUnit]) -> list[dict[str, Any]]:
+        kinds = sorted({k.unit.kind for k in known})
         return [_node(self.iri("kind", k), "skos:Concept", **{"skos:prefLabel": k}) for k in kinds]
 
     # --- small pieces --------------------------------------------------------------------------
@@ -742,16 +908,11 @@ class _JsonLd:
         return self.iri("event", p.key)
 
     def _subject_iri(self, key: str) -> str:
-        state = self.state
-        if key in state.units:
-            return self.iri("unit", key)
-        if key in state.responsibilities:
-            return self.iri("responsibility", key)
-        if key in state.decisions:
-            return self.iri("decision", key)
-        if key in state.documents:
-            return self.iri("document", key)
-        return self.node_of.get(key, self.iri("event", key))
+        kind = self.view.kind_of(key)
+        if kind is not None:
+            return self.iri(kind, key)
+        original = self.view.original(key)
+        return self._node_iri(original.payload) if original else self.iri("event", key)
 
     def _effective(self, effective: EffectiveDate) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -770,7 +931,7 @@ class _JsonLd:
         """Each source as a prov:Entity derived from its document, with locator and quote."""
         out = []
         for i, s in enumerate(sources, 1):
-            doc = self.state.documents.get(s.document)
+            doc = self.view.document(s.document)
             citation: dict[str, Any] = {
                 "@id": f"{owner}/source/{i}",
                 "@type": ["prov:Entity", "oe:Citation"],
@@ -787,18 +948,6 @@ class _JsonLd:
 
     def _text(self, text: str) -> Any:
         return {"@value": text, "@language": self.language} if self.language else text
-
-
-def _withdrawn_by(state: OrgState, key: str) -> str | None:
-    """The way a later event withdrew the entry ("retracted", "cancelled"), else None."""
-    if key in state.current:
-        return None
-    for rec in state.amendments.get(key, []):
-        if isinstance(rec.payload, EventRetracted):
-            return "retracted"
-        if isinstance(rec.payload, ChangeCancelled):
-            return "cancelled"
-    return None
 
 
 def _sources(p: Entry) -> list[SourceRef]:
@@ -831,8 +980,10 @@ __all__ = [
     "csv_tables",
     "export_graph",
     "graphml",
+    "history",
     "jsonld",
     "responsibilities_table",
     "safe_cell",
     "units_table",
+    "write_jsonld",
 ]

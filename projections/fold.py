@@ -92,7 +92,7 @@ class ResponsibilityFacts:
 class OrgState:
     """Everything the read side knows, up to ``position`` in the log.
 
-    ``log`` is every event as recorded (originals, corrections, retractions). The indexes hold
+    ``stored`` is every event as recorded (originals, corrections, retractions). The indexes hold
     only what counts now: each entry in its latest version, retracted and cancelled ones left out,
     and — unless ``include_planned`` — expected or planned changes left out too.
     """
@@ -101,7 +101,7 @@ class OrgState:
         self.include_planned = include_planned
         self.known_at: dt.datetime | None = None  # set when only events recorded by then count
         self.position = 0
-        self.log: list[Record] = []
+        self.stored: list[Record] = []  # every event as recorded, in recorded order
         self.by_subject: dict[str, list[Record]] = {}
         self.current: dict[str, Record] = {}  # entry key → the record that counts
         self.amendments: dict[str, list[Record]] = {}  # entry key → records amending it
@@ -127,7 +127,7 @@ class OrgState:
     def apply(self, position: int, payload: Entry, recorded_at: dt.datetime, by: str) -> None:
         rec = Record(position, payload, recorded_at, by)
         self.position = max(self.position, position)
-        self.log.append(rec)
+        self.stored.append(rec)
         for key in related_keys(payload):
             self.by_subject.setdefault(key, []).append(rec)
         if isinstance(payload, Amendment):
@@ -290,11 +290,11 @@ class OrgState:
 
     def record_at(self, position: int) -> Record | None:
         """The event stored at ``position`` as recorded (amendments not applied)."""
-        return next((r for r in self.log if r.position == position), None)
+        return next((r for r in self.stored if r.position == position), None)
 
     def original(self, key: str) -> Record | None:
         """The entry ``key`` as first recorded."""
-        return next((r for r in self.log if r.payload.key == key), None)
+        return next((r for r in self.stored if r.payload.key == key), None)
 
     def amendments_of(self, key: str) -> list[Record]:
         return self.amendments.get(key, [])

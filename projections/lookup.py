@@ -8,6 +8,7 @@ read (:mod:`.changes`, :mod:`.claims`, :mod:`.audit`) is written once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -15,7 +16,18 @@ if TYPE_CHECKING:
 
     from orgevents.events import DecisionMade, DocumentRegistered
     from orgevents.projections.fold import Record
-    from orgevents.projections.views import ChangeView, FoundView, UnitRef, UnitView, WhoView
+    from orgevents.projections.views import (
+        ChangeView,
+        FoundView,
+        KnownUnit,
+        ResponsibilityAt,
+        UnitRef,
+        UnitView,
+        WhoView,
+    )
+
+Holding = tuple[str, str, "Record"]
+"""(role, unit, the entry that gave the role — in its latest version)."""
 
 
 class Lookup(Protocol):
@@ -57,3 +69,41 @@ class Questions(Lookup, Protocol):
     def find(self, text: str, on: dt.date) -> list[FoundView]: ...
     def changes(self, after: dt.date, until: dt.date) -> list[Record]: ...
     def record_at(self, position: int) -> Record | None: ...
+
+    # --- what the exports ask: the whole history, streamed; every subject on a date --------
+
+    def log(self, after: int = 0) -> Iterator[Record]:
+        """Every stored event after ``after`` up to the view's position, as recorded
+        (amendments not applied), in recorded order — read a chunk at a time."""
+        ...
+
+    def records_at(self, positions: Iterable[int]) -> dict[int, Record]:
+        """The stored events at these log positions, as recorded."""
+        ...
+
+    def latest(self, key: str) -> Record | None:
+        """The entry as it counts now (its latest version; planned or not), None when it was
+        retracted or cancelled or is not known."""
+        ...
+
+    def counting(self, types: Sequence[str], subjects: Sequence[str]) -> list[Record]:
+        """The entries of these types about these subjects that count in this view (latest
+        versions; planned ones only with ``include_planned``), in recorded order."""
+        ...
+
+    def registered_documents(self) -> list[DocumentRegistered]:
+        """Every registered document that counts, in recorded order."""
+        ...
+
+    def units_known(self, on: dt.date) -> list[KnownUnit]:
+        """Every unit the view knows (in force on ``on`` or not), by id."""
+        ...
+
+    def responsibilities_known(self, on: dt.date) -> list[ResponsibilityAt]:
+        """Every responsibility the view knows, as on ``on``, in the order they were defined."""
+        ...
+
+    def holders_at(self, on: dt.date) -> dict[str, list[Holding]]:
+        """Every responsibility in force on ``on`` (in the order they were defined) with its
+        holders, authority first, then in recorded order."""
+        ...

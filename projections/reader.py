@@ -15,24 +15,38 @@ replaying the log; it is the reference model the tests compare every answer with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_right
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgevents.errors import NotFoundError
 from orgevents.projections.index_reader import (
     ROLE_ORDER,
+    ROW_TYPES,
     IndexedState,
     IndexUnavailableError,
     backend_for_env,
     micros,
     tracking,
 )
-from orgevents.projections.index_rows import ENACTED, FOREVER, PLANNED, day
+from orgevents.projections.index_rows import (
+    ENACTED,
+    FOREVER,
+    PLANNED,
+    HoldingRow,
+    ResponsibilityRow,
+    UnitRow,
+    day,
+)
+from orgevents.projections.sqlindex_db import TABLES
 from orgevents.projections.views import (
     ChangeView,
     FigureView,
     FoundView,
+    KnownUnit,
+    ResponsibilityAt,
     UnitRef,
     UnitView,
     WhoView,
@@ -44,6 +58,7 @@ if TYPE_CHECKING:
     from orgevents.application import OrgHistory
     from orgevents.events import DecisionMade, DocumentRegistered
     from orgevents.projections.fold import Record
+    from orgevents.projections.lookup import Holding
     from orgevents.projections.sqlindex import SqlIndex
     from orgevents.projections.sqlindex_db import Backend
 
@@ -52,6 +67,9 @@ DAY = dt.timedelta(days=1)
 
 UNIT_NAMING = ("UnitEstablished", "UnitRenamed")
 FIGURE_CARRIERS = ("UnitEstablished", "FiguresRecorded", "ResponsibilityTransferred")
+CHUNK = 500  # keys or positions per IN (...) list
+KEPT_RECORDS = 5_000  # stored events a view keeps decoded
+KEPT_TIMELINES = 20_000  # subjects whose rows a view keeps
 
 
 def end_of_day(day_: dt.date) -> dt.datetime:
@@ -212,6 +230,9 @@ class View:
         self._kinds: dict[str, str | None] = {}
         self._decisions: dict[str, DecisionMade | None] = {}
         self._documents: dict[str, DocumentRegistered | None] = {}
+        # (table, key) → the subject's rows visible in this view, by effective date
+        self._timelines: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
+        self._amended: set[str] | None = None  # keys of the entries some event amends
 
     # --- the state on a date ----------------------------------------------------------------
 
@@ -256,27 +277,49 @@ class View:
         return self._kinds[key]
 
     def _kind_of(self, key: str) -> str | None:
-        visible = "p_from <= ? AND p_to > ?"
-        p = (self.position, self.position)
-        with self.db.read() as cur:
-            for table, column, kind in (
-                ("orgindex_units", "unit", "unit"),
-                ("orgindex_responsibilities", "responsibility", "responsibility"),
-            ):
-                cur.execute(
-                    self.db.sql(
-                        f"SELECT 1 FROM {table} WHERE {column} = ? AND {visible} "
-                        "AND (variants & ?) != 0 LIMIT 1"
-                    ),
-                    (key, *p, self.variant),
-                )
-                if cur.fetchone():
-                    return kind
+        if self._timeline("orgindex_units", key):
+            return "unit"
+        if self._timeline("orgindex_responsibilities", key):
+            return "responsibility"
         if self.decision(key) is not None:
             return "decision"
         if self.document(key) is not None:
             return "document"
         return None
+
+    def _timeline(self, table: str, key: str) -> list[Any]:
+        """The rows of one unit or responsibility in this view, by effective date (kept for
+        the most recently asked subjects: a walk through the history asks the same few
+        subjects on many dates)."""
+        found = self._timelines.get((table, key))
+        if found is not None:
+            self._timelines.move_to_end((table, key))
+            return found
+        key_col, columns, _ = TABLES[table]
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    f"SELECT e_from, e_to, variants, {', '.join(columns)} FROM {table} "
+                    f"WHERE {key_col} = ? AND p_from <= ? AND p_to > ? AND (variants & ?) != 0 "
+                    "ORDER BY e_from"
+                ),
+                (key, self.position, self.position, self.variant),
+            )
+            row_type = ROW_TYPES[table]
+            found = [row_type(*r) for r in cur.fetchall()]
+        self._timelines[(table, key)] = found
+        while len(self._timelines) > KEPT_TIMELINES:
+            self._timelines.popitem(last=False)
+        return found
+
+    def _row_on(self, table: str, key: str, on: dt.date) -> tuple[Any, Any]:
+        """(the subject's row on ``on`` — the last to start by then — or None, its first row
+        or None), as :meth:`.IndexedState._key_rows`."""
+        rows = self._timeline(table, key)
+        if not rows:
+            return None, None
+        i = bisect_right(rows, day(on), key=lambda r: r.e_from)
+        return (rows[i - 1] if i else None), rows[0]
 
     def unit_name(self, key: str, on: dt.date) -> str:
         kind = self.kind_of(key)
@@ -284,14 +327,16 @@ class View:
             return self.responsibility_name(key, on)
         if kind != "unit":
             return key
-        return self.at(on).unit_name(key)
+        at, first = self._row_on("orgindex_units", key, on)
+        row = at or first
+        return (row.name if row else None) or key
 
     def responsibility_name(self, key: str, on: dt.date) -> str:
         row = self._responsibility_row(key, on)
         return (row.name if row else None) or key
 
     def _responsibility_row(self, key: str, on: dt.date) -> Any:
-        at, first = self.at(on)._key_rows("orgindex_responsibilities", key)
+        at, first = self._row_on("orgindex_responsibilities", key, on)
         return at or first
 
     def subject_name(self, key: str, on: dt.date) -> str:
@@ -312,7 +357,7 @@ class View:
         """Abbreviation where there is one, else the name: for short summaries."""
         kind = self.kind_of(key)
         if kind == "unit":
-            at, first = self.at(on)._unit(key)
+            at, first = self._row_on("orgindex_units", key, on)
             row = at or first
             return (row.abbreviation if row else None) or self.unit_name(key, on)
         if kind == "responsibility":
@@ -323,7 +368,8 @@ class View:
     def parent_of(self, key: str, on: dt.date) -> str | None:
         if self.kind_of(key) != "unit":
             return None
-        return self.at(on).parent(key)
+        at, _ = self._row_on("orgindex_units", key, on)
+        return at.parent if at else None
 
     def document(self, key: str) -> DocumentRegistered | None:
         if key not in self._documents:
@@ -344,32 +390,63 @@ class View:
 
     def records_at(self, positions: Iterable[int]) -> dict[int, Record]:
         """The stored events at these log positions, as the fold's records."""
+        positions = list(positions)
+        wanted = sorted({p for p in positions if p not in self._records})
+        if len(self._records) + len(wanted) > KEPT_RECORDS:
+            self._records.clear()
+            wanted = sorted(set(positions))
+        db = self.db
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            with db.read() as cur:
+                cur.execute(
+                    db.sql(f"{self._select_events()} WHERE {db.position_column} IN ({marks})"),
+                    chunk,
+                )
+                rows = cur.fetchall()
+            for row in rows:
+                self._records[int(row[0])] = self._record(row)
+        return {p: self._records[p] for p in positions if p in self._records}
+
+    def log(self, after: int = 0, chunk: int = 1000) -> Iterator[Record]:
+        """Every stored event after ``after`` up to the view's position, as recorded, in
+        recorded order: read ``chunk`` events at a time, none kept."""
+        db = self.db
+        while True:
+            with db.read() as cur:
+                cur.execute(
+                    db.sql(
+                        f"{self._select_events()} WHERE {db.position_column} > ? "
+                        f"AND {db.position_column} <= ? ORDER BY {db.position_column} "
+                        f"LIMIT {int(chunk)}"
+                    ),
+                    (after, self.position),
+                )
+                rows = cur.fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield self._record(row)
+            after = int(rows[-1][0])
+
+    def _select_events(self) -> str:
+        db = self.db
+        return (
+            f"SELECT {db.position_column}, originator_id, originator_version, topic, state "
+            f"FROM {db.events_table}"
+        )
+
+    def _record(self, row: Sequence[Any]) -> Record:
+        """One row of the events table (as :meth:`_select_events` reads it) as a record."""
         from eventsourcing.persistence import StoredEvent
 
         from orgevents.projections.fold import Record
 
-        wanted = sorted({p for p in positions if p not in self._records})
-        db = self.db
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            with db.read() as cur:
-                cur.execute(
-                    db.sql(
-                        f"SELECT {db.position_column}, originator_id, originator_version, topic, "
-                        f"state FROM {db.events_table} WHERE {db.position_column} IN ({marks})"
-                    ),
-                    chunk,
-                )
-                rows = cur.fetchall()
-            mapper = self.reader.store.mapper
-            for position, originator, version, topic, state in rows:
-                stored = StoredEvent(originator, version, topic, bytes(state))
-                event: Any = mapper.to_domain_event(stored)
-                self._records[int(position)] = Record(
-                    int(position), event.payload, event.timestamp, event.recorded_by
-                )
-        return {p: self._records[p] for p in positions if p in self._records}
+        position, originator, version, topic, state = row
+        stored = StoredEvent(originator, version, topic, bytes(state))
+        event: Any = self.reader.store.mapper.to_domain_event(stored)
+        return Record(int(position), event.payload, event.timestamp, event.recorded_by)
 
     def _entries(
         self, where: str, params: Sequence[Any], order: str = "e_day, position"
@@ -419,6 +496,17 @@ class View:
         return self.records_at([int(row[0])]).get(int(row[0]))
 
     def amendments_of(self, key: str) -> list[Record]:
+        if self._amended is None:
+            with self.db.read() as cur:
+                cur.execute(
+                    self.db.sql(
+                        "SELECT DISTINCT target FROM orgindex_amendments WHERE position <= ?"
+                    ),
+                    (self.position,),
+                )
+                self._amended = {r[0] for r in cur.fetchall()}
+        if key not in self._amended:
+            return []
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
@@ -658,6 +746,125 @@ class View:
         return self._entries(
             f"subject = ? AND type IN ({marks})", (subject, *FIGURE_CARRIERS), order="position"
         )
+
+    # --- the exports' questions -------------------------------------------------------------
+
+    def latest(self, key: str) -> Record | None:
+        found = self._entries("entry_key = ?", (key,))
+        return found[0] if found else None
+
+    def counting(self, types: Sequence[str], subjects: Sequence[str]) -> list[Record]:
+        type_marks = ", ".join("?" for _ in types)
+        out: list[Record] = []
+        keys = sorted(set(subjects))
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            out += self._entries(
+                f"type IN ({type_marks}) AND subject IN ({marks})",
+                (*types, *chunk),
+                order="position",
+            )
+        out.sort(key=lambda r: r.position)
+        return [r for r in out if self._counting(r)]
+
+    def registered_documents(self) -> list[DocumentRegistered]:
+        found: dict[str, DocumentRegistered] = {}
+        for rec in self.records(("DocumentRegistered",)):
+            payload: Any = rec.payload
+            found[payload.document] = payload
+        return list(found.values())
+
+    def _all_rows(self, table: str) -> dict[str, list[Any]]:
+        """Every row of ``table`` visible in this view, per subject, by effective date."""
+        key_col, columns, _ = TABLES[table]
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    f"SELECT {key_col}, e_from, e_to, variants, {', '.join(columns)} FROM {table} "
+                    "WHERE p_from <= ? AND p_to > ? AND (variants & ?) != 0"
+                ),
+                (self.position, self.position, self.variant),
+            )
+            rows = cur.fetchall()
+        row_type = ROW_TYPES[table]
+        out: dict[str, list[Any]] = {}
+        for r in rows:
+            out.setdefault(r[0], []).append(row_type(*r[1:]))
+        for found in out.values():
+            found.sort(key=lambda r: r.e_from)
+        return out
+
+    @staticmethod
+    def _on(rows: list[Any], on: dt.date) -> tuple[Any, Any]:
+        i = bisect_right(rows, day(on), key=lambda r: r.e_from)
+        return (rows[i - 1] if i else None), rows[0]
+
+    def units_known(self, on: dt.date) -> list[KnownUnit]:
+        out = []
+        for key, rows in sorted(self._all_rows("orgindex_units").items()):
+            at, first = self._on(rows, on)
+            row: UnitRow = at or first
+            named = [r.e_from for r in rows if r.name is not None]
+            since = dt.date.fromordinal(min(named)) if named else on
+            unit = UnitView(
+                id=key,
+                name=row.name or key,
+                abbreviation=row.abbreviation,
+                kind=row.kind,
+                parent=row.parent,
+            )
+            out.append(KnownUnit(unit, since, bool(at is not None and at.alive)))
+        return out
+
+    def responsibilities_known(self, on: dt.date) -> list[ResponsibilityAt]:
+        defined: dict[str, Any] = {}
+        for rec in self.records(("ResponsibilityDefined",)):
+            if self._counting(rec):
+                defined[rec.payload.subject] = rec.payload
+        known = self._all_rows("orgindex_responsibilities")
+        out = []
+        for key, rows in sorted(known.items(), key=lambda kv: kv[1][0].defined_at):
+            at, first = self._on(rows, on)
+            row: ResponsibilityRow = at or first
+            last = defined.get(key)
+            out.append(
+                ResponsibilityAt(
+                    id=key,
+                    name=row.name or key,
+                    abbreviation=row.abbreviation,
+                    scope=last.scope if last else "",
+                    legal_basis=last.legal_basis if last else None,
+                    in_force=bool(at is not None and at.alive),
+                )
+            )
+        return out
+
+    def holders_at(self, on: dt.date) -> dict[str, list[Holding]]:
+        from orgevents.projections.index_reader import _holding_order
+
+        state = self.at(on)
+        resps = sorted(state._stab("orgindex_responsibilities"), key=lambda kr: kr[1].defined_at)
+        held: dict[str, list[HoldingRow]] = {key: [] for key, _ in resps}
+        for key, holding in state._stab("orgindex_holdings"):
+            if key in held:
+                held[key].append(holding)
+        versions = self._versions({h.position for found in held.values() for h in found})
+        return {
+            key: [(h.role, h.unit, versions[h.position]) for h in sorted(found, key=_holding_order)]
+            for key, found in held.items()
+        }
+
+    def _versions(self, positions: Iterable[int]) -> dict[int, Record]:
+        """The entries first recorded at these positions, in their latest version."""
+        wanted = sorted(set(positions))
+        out: dict[int, Record] = {}
+        for start in range(0, len(wanted), CHUNK):
+            chunk = wanted[start : start + CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for rec in self._entries(f"position IN ({marks})", chunk, order="position"):
+                out[rec.position] = rec
+        return out
 
 
 __all__ = ["FOREVER", "KnownAt", "Reader", "View", "end_of_day", "recorded_until"]

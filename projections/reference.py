@@ -8,16 +8,20 @@ chart uses it; the property tests check that the SQL reader answers exactly as i
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orgevents.errors import NotFoundError
 from orgevents.projections import changes, details, holders, search, structure
-from orgevents.projections.fold import OrgState
+from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.views import KnownUnit, ResponsibilityAt
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from orgevents.application import OrgHistory
+    from orgevents.events import DocumentRegistered
+    from orgevents.projections.lookup import Holding
     from orgevents.projections.reader import KnownAt
     from orgevents.projections.views import ChangeView, FoundView, UnitRef, UnitView, WhoView
 
@@ -79,3 +83,60 @@ class FoldView(OrgState):
         if resp not in self.responsibilities:  # as ``who`` (the reader raises the same)
             raise NotFoundError(resp, "responsibility")
         return [(role.value, unit) for role, unit, _ in holders.holdings(self, resp, on)]
+
+    # --- the exports' questions -----------------------------------------------------------
+
+    def log(self, after: int = 0) -> Iterator[Record]:
+        return (r for r in self.stored if r.position > after)
+
+    def records_at(self, positions: Iterable[int]) -> dict[int, Record]:
+        if len(getattr(self, "_by_position", ())) != len(self.stored):
+            self._by_position = {r.position: r for r in self.stored}
+        return {p: self._by_position[p] for p in positions if p in self._by_position}
+
+    def latest(self, key: str) -> Record | None:
+        return self.current.get(key)
+
+    def counting(self, types: Sequence[str], subjects: Sequence[str]) -> list[Record]:
+        wanted = set(subjects)
+        return [
+            r
+            for r in self.records
+            if r.payload.type in types
+            and r.payload.subject in wanted
+            and (self.include_planned or not self.is_planned(r))
+        ]
+
+    def registered_documents(self) -> list[DocumentRegistered]:
+        return list(self.documents.values())
+
+    def units_known(self, on: dt.date) -> list[KnownUnit]:
+        out = []
+        for key in sorted(self.units):
+            since = self.units[key].name.first_date() or on
+            exists = self.unit_exists(key, on)
+            out.append(KnownUnit(structure.unit_view(self, key, on), since, exists))
+        return out
+
+    def responsibilities_known(self, on: dt.date) -> list[ResponsibilityAt]:
+        out = []
+        for key, facts in self.responsibilities.items():
+            when = max(on, facts.name.first_date() or on)
+            out.append(
+                ResponsibilityAt(
+                    id=key,
+                    name=self.responsibility_name(key, on),
+                    abbreviation=facts.abbreviation.at(when, None),
+                    scope=facts.scope,
+                    legal_basis=facts.legal_basis,
+                    in_force=facts.exists.at(on, False),
+                )
+            )
+        return out
+
+    def holders_at(self, on: dt.date) -> dict[str, list[Holding]]:
+        return {
+            key: [(role.value, unit, rec) for role, unit, rec in holders.holdings(self, key, on)]
+            for key, facts in self.responsibilities.items()
+            if facts.exists.at(on, False)
+        }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -92,3 +92,22 @@ class ChangeView(_View):
     # what the change does, from projections.effects: the subject's kind, then starts, ends,
     # renames, moves, figures, holds, releases (or "amends")
     meaning: list[str] = []
+
+
+class KnownUnit(NamedTuple):
+    """A unit a view knows, as on a date (before it exists: as first established)."""
+
+    unit: UnitView
+    since: dt.date  # the day it was first established
+    in_force: bool
+
+
+class ResponsibilityAt(NamedTuple):
+    """A responsibility a view knows, as on a date (before it exists: as first defined)."""
+
+    id: str
+    name: str
+    abbreviation: str | None
+    scope: str
+    legal_basis: str | None
+    in_force: bool

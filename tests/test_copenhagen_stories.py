@@ -54,7 +54,7 @@ def kk(
 def refold(state: OrgState, include_planned: bool) -> OrgState:
     """The same log folded again — projections are folds, no database needed."""
     fresh = OrgState(include_planned)
-    for rec in state.log:
+    for rec in state.stored:
         fresh.apply(rec.position, rec.payload, rec.recorded_at, rec.recorded_by)
     return fresh
 

@@ -1,5 +1,6 @@
 """Exports: CSV tables, GraphML for Gephi/yEd and JSON-LD (W3C Organization Ontology, PROV-O),
-each read back with the library a user would use — csv, networkx, rdflib."""
+each read back with the library a user would use — csv, networkx, rdflib. They ask the reader's
+view, as the command and the HTTP route do; the fold's view gives the very same documents."""
 
 from __future__ import annotations
 
@@ -11,15 +12,24 @@ import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 import networkx as nx
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from orgevents.projections.exports import csv_tables, export_graph, graphml, jsonld
-from orgevents.projections.readmodel import ReadModel
+from orgevents.importing import example_files, load_paths
+from orgevents.projections.exports import (
+    csv_tables,
+    export_graph,
+    graphml,
+    jsonld,
+    write_jsonld,
+)
+from orgevents.projections.reader import Reader, View
+from orgevents.projections.reference import FoldView
 from orgevents.store import open_store
-from tests.conftest import entries
+from tests.conftest import BASE, entries
 
 BEFORE, AFTER = dt.date(2025, 12, 31), dt.date(2026, 1, 1)
 OLD_BIU = "Beskæftigelses- og Integrationsudvalget"
@@ -36,6 +46,17 @@ PREFIX oe: <urn:orgevents:vocab#>
 UNIT = "urn:orgevents:unit/"
 XSD_DATE = URIRef("http://www.w3.org/2001/XMLSchema#date")
 XSD_DATETIME = URIRef("http://www.w3.org/2001/XMLSchema#dateTime")
+
+
+@pytest.fixture(scope="module")
+def copenhagen_view(tmp_path_factory: pytest.TempPathFactory) -> Iterator[View]:
+    """The Copenhagen dataset in an SQLite store, as the reader's view sees it."""
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('kk') / 'kk.db'}")
+    load_paths(store, example_files("copenhagen"), "tests")
+    reader = Reader(store)
+    yield reader.view()
+    reader.close()
+    store.close()
 
 
 def table(state, name, on=AFTER):
@@ -59,8 +80,8 @@ def parent_of(graph: Graph, unit: str) -> list[str]:
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def test_the_three_csv_tables_have_their_headers(copenhagen_state):
-    headers = {t.name: t.csv().splitlines()[0] for t in csv_tables(copenhagen_state, AFTER)}
+def test_the_three_csv_tables_have_their_headers(copenhagen_view):
+    headers = {t.name: t.csv().splitlines()[0] for t in csv_tables(copenhagen_view, AFTER)}
     assert headers == {
         "units": "id,name,abbreviation,kind,parent,parent_name,established,ended,planned_end",
         "responsibilities": "id,name,role,unit_id,unit_name,since",
@@ -70,10 +91,10 @@ def test_the_three_csv_tables_have_their_headers(copenhagen_state):
     }
 
 
-def test_the_units_table_shows_the_committee_under_its_name_on_each_day(copenhagen_state):
+def test_the_units_table_shows_the_committee_under_its_name_on_each_day(copenhagen_view):
     # BIU is renamed and UiU moves to Ungecenteret on 1 January 2026; Danish letters intact
-    before = {r["id"]: r for r in table(copenhagen_state, "units", BEFORE)}
-    after = {r["id"]: r for r in table(copenhagen_state, "units", AFTER)}
+    before = {r["id"]: r for r in table(copenhagen_view, "units", BEFORE)}
+    after = {r["id"]: r for r in table(copenhagen_view, "units", AFTER)}
     assert before["biu"]["name"] == OLD_BIU and after["biu"]["name"] == NEW_BIU
     assert after["biu"]["abbreviation"] == "BIU" and after["biu"]["parent_name"] == (
         "Borgerrepræsentationen"
@@ -84,10 +105,10 @@ def test_the_units_table_shows_the_committee_under_its_name_on_each_day(copenhag
     assert after["taskforce"]["planned_end"] == "2026-H1"
 
 
-def test_the_responsibilities_table_shows_who_holds_stu_on_each_day(copenhagen_state):
+def test_the_responsibilities_table_shows_who_holds_stu_on_each_day(copenhagen_view):
     # STU belongs to BUU/BUF on 2025-12-31 and to BIU/Ungecenteret on 2026-01-01
     def stu(on):
-        rows = table(copenhagen_state, "responsibilities", on)
+        rows = table(copenhagen_view, "responsibilities", on)
         return [(r["role"], r["unit_id"], r["since"]) for r in rows if r["id"] == "stu"]
 
     assert stu(BEFORE) == [
@@ -98,12 +119,12 @@ def test_the_responsibilities_table_shows_who_holds_stu_on_each_day(copenhagen_s
         ("authority", "biu", "2026-01-01"),
         ("performer", "ungecenteret", "2026-01-01"),
     ]
-    row = next(r for r in table(copenhagen_state, "responsibilities") if r["id"] == "stu")
+    row = next(r for r in table(copenhagen_view, "responsibilities") if r["id"] == "stu")
     assert row["name"] == "Særligt Tilrettelagt Ungdomsuddannelse"
 
 
-def test_the_changes_table_has_the_rename_and_the_stu_transfer_with_their_sources(copenhagen_state):
-    rows = {r["event_id"]: r for r in table(copenhagen_state, "changes")}
+def test_the_changes_table_has_the_rename_and_the_stu_transfer_with_their_sources(copenhagen_view):
+    rows = {r["event_id"]: r for r in table(copenhagen_view, "changes")}
     rename = rows["biu.renamed-2026"]
     assert rename["type"] == "UnitRenamed" and rename["subject_id"] == "biu"
     assert (rename["effective"], rename["effective_precision"], rename["effective_qualifier"]) == (
@@ -125,8 +146,8 @@ def test_the_changes_table_has_the_rename_and_the_stu_transfer_with_their_source
     assert expected and all(r["effective"].startswith("expected ") for r in expected)
 
 
-def test_the_changes_table_is_in_effective_order_without_document_registrations(copenhagen_state):
-    rows = table(copenhagen_state, "changes")
+def test_the_changes_table_is_in_effective_order_without_document_registrations(copenhagen_view):
+    rows = table(copenhagen_view, "changes")
     dates = [r["effective_date"] for r in rows]
     assert dates == sorted(dates)
     assert "DocumentRegistered" not in {r["type"] for r in rows}
@@ -143,9 +164,9 @@ def edges(graph, relation):
     return {(u, v) for u, v, data in graph.edges(data=True) if data["relation"] == relation}
 
 
-def test_graphml_reads_back_with_the_structure_of_each_day(copenhagen_state):
+def test_graphml_reads_back_with_the_structure_of_each_day(copenhagen_view):
     # UiU sits under BUF on 2025-12-31 and under Ungecenteret on 2026-01-01
-    before, after = read_back(copenhagen_state, BEFORE), read_back(copenhagen_state, AFTER)
+    before, after = read_back(copenhagen_view, BEFORE), read_back(copenhagen_view, AFTER)
     assert ("buf", "uiu") in edges(before, "hasSubOrganization")
     assert ("ungecenteret", "uiu") in edges(after, "hasSubOrganization")
     assert ("buf", "uiu") not in edges(after, "hasSubOrganization")
@@ -156,8 +177,8 @@ def test_graphml_reads_back_with_the_structure_of_each_day(copenhagen_state):
     assert before.graph["at"] == "2025-12-31" and after.graph["include_planned"] is False
 
 
-def test_graphml_has_the_holders_of_stu_on_each_day(copenhagen_state):
-    before, after = read_back(copenhagen_state, BEFORE), read_back(copenhagen_state, AFTER)
+def test_graphml_has_the_holders_of_stu_on_each_day(copenhagen_view):
+    before, after = read_back(copenhagen_view, BEFORE), read_back(copenhagen_view, AFTER)
     assert {("stu", "buu")} <= edges(before, "authority")
     assert {("stu", "buf")} <= edges(before, "performer")
     assert {("stu", "biu")} <= edges(after, "authority")
@@ -166,9 +187,9 @@ def test_graphml_has_the_holders_of_stu_on_each_day(copenhagen_state):
     assert after.nodes["stu"]["name"] == "Særligt Tilrettelagt Ungdomsuddannelse"
 
 
-def test_graphml_is_valid_for_gephi_and_yed(copenhagen_state):
+def test_graphml_is_valid_for_gephi_and_yed(copenhagen_view):
     # every data key declared, every edge id unique, attributes are scalars
-    data = graphml(copenhagen_state, AFTER)
+    data = graphml(copenhagen_view, AFTER)
     root = ET.fromstring(data)
     ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
     assert root.tag == "{http://graphml.graphdrawing.org/xmlns}graphml"
@@ -177,7 +198,7 @@ def test_graphml_is_valid_for_gephi_and_yed(copenhagen_state):
     assert used <= declared
     ids = [e.get("id") for e in root.iter("{http://graphml.graphdrawing.org/xmlns}edge")]
     assert len(ids) == len(set(ids)) and None not in ids
-    graph = export_graph(copenhagen_state, AFTER)
+    graph = export_graph(copenhagen_view, AFTER)
     values = [v for _, d in graph.nodes(data=True) for v in d.values()]
     values += [v for *_, d in graph.edges(data=True) for v in d.values()]
     assert all(isinstance(v, str | bool) for v in values)
@@ -186,15 +207,15 @@ def test_graphml_is_valid_for_gephi_and_yed(copenhagen_state):
 # --- JSON-LD --------------------------------------------------------------------------------
 
 
-def test_jsonld_is_plain_json_with_an_inline_context(copenhagen_state):
-    document = jsonld(copenhagen_state, AFTER)
+def test_jsonld_is_plain_json_with_an_inline_context(copenhagen_view):
+    document = jsonld(copenhagen_view, AFTER)
     assert isinstance(document["@context"], dict)
     assert document["@context"]["org"] == "http://www.w3.org/ns/org#"
     assert json.loads(json.dumps(document)) == document
 
 
-def test_sparql_finds_the_committee_rename_as_an_org_change_event(copenhagen_state):
-    graph = rdf(copenhagen_state)
+def test_sparql_finds_the_committee_rename_as_an_org_change_event(copenhagen_view):
+    graph = rdf(copenhagen_view)
     rows = list(
         graph.query(
             PREFIXES
@@ -223,10 +244,10 @@ def test_sparql_finds_the_committee_rename_as_an_org_change_event(copenhagen_sta
     assert str(decision) == "urn:orgevents:decision/br-godkendelse"
 
 
-def test_the_unit_structure_is_org_sub_organization_of_as_of_the_date(copenhagen_state):
+def test_the_unit_structure_is_org_sub_organization_of_as_of_the_date(copenhagen_view):
     # UiU is part of BUF on 2025-12-31 and of Ungecenteret on 2026-01-01
-    assert parent_of(rdf(copenhagen_state, BEFORE), "uiu") == ["buf"]
-    after = rdf(copenhagen_state, AFTER)
+    assert parent_of(rdf(copenhagen_view, BEFORE), "uiu") == ["buf"]
+    after = rdf(copenhagen_view, AFTER)
     assert parent_of(after, "uiu") == ["ungecenteret"]
     assert (
         URIRef(UNIT + "ungecenteret"),
@@ -246,8 +267,8 @@ def test_the_unit_structure_is_org_sub_organization_of_as_of_the_date(copenhagen
     assert UNIT + "uiu" in units and UNIT + "biu" not in units
 
 
-def test_the_stu_transfer_carries_its_sources_times_and_recorder(copenhagen_state):
-    graph = rdf(copenhagen_state)
+def test_the_stu_transfer_carries_its_sources_times_and_recorder(copenhagen_view):
+    graph = rdf(copenhagen_view)
     [(event, source, target)] = graph.query(
         PREFIXES
         + """
@@ -287,11 +308,19 @@ def test_the_stu_transfer_carries_its_sources_times_and_recorder(copenhagen_stat
     assert recorded.datatype == XSD_DATETIME and str(by) == "tests"
 
 
-def test_the_iri_base_can_be_chosen(copenhagen_state):
-    graph = rdf(copenhagen_state, base="https://data.example.org/kk/")
+def test_the_iri_base_can_be_chosen(copenhagen_view):
+    graph = rdf(copenhagen_view, base="https://data.example.org/kk/")
     unit = URIRef("https://data.example.org/kk/unit/uiu")
     assert (unit, None, None) in graph
     assert not any(str(s).startswith("urn:orgevents:unit/") for s in graph.subjects())
+
+
+def test_jsonld_written_node_by_node_is_the_indented_document(copenhagen_view):
+    # the command writes the document as it is made, without holding it
+    out = io.StringIO()
+    write_jsonld(copenhagen_view, AFTER, out, known_at=AFTER)
+    document = jsonld(copenhagen_view, AFTER, known_at=AFTER)
+    assert out.getvalue() == json.dumps(document, ensure_ascii=False, indent=2)
 
 
 BASE_AND_RENAME = """
@@ -317,8 +346,8 @@ def test_a_correction_is_exported_as_a_revision_of_the_original_record():
     store.record(entries(BASE_AND_RENAME), "clerk")  # a rename with a typo, on 1 January
     now[0] = dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
     store.record(entries(CORRECTION), "auditor")  # corrected on 1 March
-    model = ReadModel(store)
-    state = model.catch_up()
+    reader = Reader(store)
+    state = reader.view()
     # the CSV keeps the original with amended_by, then the correction
     rows = table(state, "changes", dt.date(2021, 6, 1))
     assert [(r["event_id"], r["amended_by"]) for r in rows if r["event_id"].startswith("r1")] == [
@@ -338,9 +367,96 @@ def test_a_correction_is_exported_as_a_revision_of_the_original_record():
     assert str(new) == "Committee A2" and str(revised) == "urn:orgevents:record/r1"
     assert when.toPython() == dt.datetime(2025, 3, 1, 12, tzinfo=dt.UTC)
     # known at a time before the correction, the export has the typo
-    before = rdf(model.known_at(dt.date(2025, 2, 1)), dt.date(2021, 6, 1))
+    before = rdf(reader.view(dt.date(2025, 2, 1)), dt.date(2021, 6, 1))
     names = {str(n) for (n,) in before.query(PREFIXES + "SELECT ?n WHERE { ?e oe:newName ?n }")}
     assert "Comittee A2" in names and "Committee A2" not in names
+
+
+# --- the reader's view and the fold export the same documents -------------------------------
+
+
+def every_export(view, on) -> dict[str, object]:
+    """The three CSV tables, the GraphML and the JSON-LD document as of ``on``."""
+    return {
+        **{t.name: t.csv() for t in csv_tables(view, on)},
+        "graphml": graphml(view, on, known_at=view.known_at),
+        "jsonld": jsonld(view, on, known_at=view.known_at),
+    }
+
+
+def assert_same_exports(store, days, moments=(None,)) -> None:
+    reader = Reader(store)
+    try:
+        for include_planned in (False, True):
+            for known_at in moments:
+                view = reader.view(known_at, include_planned)
+                fold = FoldView.of(store, known_at, include_planned)
+                for on in days:
+                    where = f"on {on}, known at {known_at}, planned {include_planned}"
+                    assert every_export(view, on) == every_export(fold, on), where
+    finally:
+        reader.close()
+
+
+def test_the_view_exports_copenhagen_as_the_fold_does(shared_store_url):
+    # on SQLite and PostgreSQL: the index's answers, the log streamed from the store
+    store = open_store(shared_store_url)
+    load_paths(store, example_files("copenhagen"), "tests")
+    assert_same_exports(store, [BEFORE, AFTER, dt.date(2031, 1, 1)])
+
+
+AMENDED_HISTORY = [
+    # 1 March: a rename with a typo, an expected unit, a planned move, a second responsibility
+    # and an expected transfer of T's authority
+    (
+        "2025-03-01",
+        """
+- {type: UnitRenamed, key: r1, unit: af, name: Adminstration A, effective: 2021-01-01}
+- {type: UnitEstablished, key: e-n, unit: n, name: New office, kind: office, parent: af, effective: {date: 2027-01-01, qualifier: expected}}
+- {type: UnitMoved, key: mv, unit: ac, parent: b, effective: {date: 2031-01-01, qualifier: planned}}
+- {type: ResponsibilityDefined, key: d-u, responsibility: u, name: Task U, abbreviation: TU, scope: everything U, legal_basis: a law, effective: 2021-01-01}
+- {type: ResponsibilityAssigned, key: p-u, responsibility: u, unit: af, role: performer, effective: 2021-01-01}
+- {type: ResponsibilityTransferred, key: exp, responsibility: t, role: authority, from_units: [a], to_unit: b, effective: {date: 2030, qualifier: expected}}
+""",
+    ),
+    # 1 April: the typo corrected, T's performer retracted, the planned move cancelled
+    (
+        "2025-04-01",
+        """
+- type: EventCorrected
+  key: r1.fix
+  about: af
+  corrects: r1
+  reason: typo in the name
+  replacement: {type: UnitRenamed, key: r1, unit: af, name: Administration A, effective: 2021-01-01, sources: [{document: doc, locator: p. 2}]}
+- {type: EventRetracted, key: x, about: t, retracts: p-t, reason: never performed there}
+- {type: ChangeCancelled, key: canc, about: ac, cancels: mv, reason: the plan was dropped}
+""",
+    ),
+    # 1 May: the transfer confirmed for an earlier date, U abolished, the centre abolished
+    (
+        "2025-05-01",
+        """
+- {type: ChangeConfirmed, key: conf, about: t, confirms: exp, effective: 2029-07-01, reason: decided early}
+- {type: ResponsibilityAbolished, key: ab-u, responsibility: u, effective: 2024-01-01}
+- {type: UnitAbolished, key: ab-ac, unit: ac, effective: 2026-01-01}
+""",
+    ),
+]
+
+
+def test_the_view_exports_a_corrected_retracted_and_planned_history_as_the_fold_does(
+    shared_store_url,
+):
+    now = [dt.datetime(2025, 1, 10, 12, tzinfo=dt.UTC)]
+    store = open_store(shared_store_url, clock=lambda: now[0])
+    store.record(entries(BASE), "registrar")
+    for day, text in AMENDED_HISTORY:
+        now[0] = dt.datetime.fromisoformat(day).replace(hour=12, tzinfo=dt.UTC)
+        store.record(entries(text), "clerk")
+    days = [dt.date(2019, 6, 1), dt.date(2021, 6, 1), dt.date(2025, 12, 31), dt.date(2030, 1, 1)]
+    # known now, and before the corrections were recorded
+    assert_same_exports(store, days, moments=(None, dt.date(2025, 3, 15)))
 
 
 # --- the command line -----------------------------------------------------------------------

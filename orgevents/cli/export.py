@@ -1,15 +1,16 @@
 """The export command: the state as of a date and the change history as CSV, GraphML or JSON-LD.
 
-A thin wrapper over :mod:`orgevents.projections.exports`: build the document, write it to ``-o``
-or to standard output (UTF-8).
+A thin wrapper over :mod:`orgevents.projections.exports`: build the document from the reader's
+view, write it to ``-o`` or to standard output (UTF-8).
 """
 
 from __future__ import annotations
 
-import json
+import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
@@ -19,8 +20,8 @@ from orgevents.cli.common import (
     PlannedOpt,
     app,
     day,
-    open_store,
     recorded_time,
+    view,
 )
 
 if TYPE_CHECKING:
@@ -93,19 +94,21 @@ def export(
             param_hint="--output",
         )
     on = day(at)
-    from orgevents.projections.reference import FoldView
-
     recorded_until = recorded_time(known_at)
-    # TODO(one read side): the exports still read a fold of the log
-    state = FoldView.of(open_store(ctx), recorded_until, include_planned)
+    state = view(ctx, known_at, include_planned)
     if chosen == "graphml":
-        _write(exports.graphml(state, on, recorded_until), out)
+        data = exports.graphml(state, on, recorded_until).decode()
+        _write_text(lambda stream: stream.write(data), out)
     elif chosen == "jsonld":
         base = base or exports.DEFAULT_BASE
-        document = exports.jsonld(state, on, base=base, known_at=recorded_until)
-        _write(json.dumps(document, ensure_ascii=False, indent=2).encode() + b"\n", out)
+
+        def document(stream: TextIO) -> None:
+            exports.write_jsonld(state, on, stream, base=base, known_at=recorded_until)
+            stream.write("\n")
+
+        _write_text(document, out)
     elif table is not None:
-        _write(exports.csv_table(state, on, table).csv().encode(), out)
+        _write_text(exports.csv_table(state, on, table).write, out)
     else:
         assert out is not None
         _write_folder(exports.csv_tables(state, on), out)
@@ -128,15 +131,18 @@ def _format(fmt: str | None, out: Path | None) -> str:
     return fmt
 
 
-def _write(data: bytes, out: Path | None) -> None:
-    """Write to the file the user named, or to standard output."""
+def _write_text(write: Callable[[TextIO], object], out: Path | None) -> None:
+    """Write text (UTF-8, as it is made) to the file the user named, or to standard output."""
     if out is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        write(stream)
+        stream.flush()
+        stream.detach()
         return
     if out.is_dir():
         raise typer.BadParameter(f"{out} is a folder; give a file", param_hint="--output")
-    out.write_bytes(data)
+    with out.open("w", encoding="utf-8", newline="") as stream:
+        write(stream)
     typer.echo(f"wrote {out}", err=True)
 
 
@@ -147,5 +153,6 @@ def _write_folder(tables: list[Table], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for t in tables:
         path = folder / f"{t.name}.csv"
-        path.write_bytes(t.csv().encode())
-        typer.echo(f"wrote {path} ({len(t.rows)} rows)", err=True)
+        with path.open("w", encoding="utf-8", newline="") as stream:
+            count = t.write(stream)
+        typer.echo(f"wrote {path} ({count} rows)", err=True)

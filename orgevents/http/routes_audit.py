@@ -4,7 +4,7 @@ the same as `orgevents conflicts`, `audit`, `verify` and `export`."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio.to_thread
 from fastapi import APIRouter, HTTPException, Query, Response
@@ -13,6 +13,9 @@ from pydantic import TypeAdapter
 from orgevents.http.params import At, Day, KnownAt, Planned, day_or_today
 from orgevents.http.routes_read import ServiceDep, answer
 from orgevents.projections.claims import ConflictView, conflicts
+
+if TYPE_CHECKING:
+    from orgevents.projections.reader import View
 
 router = APIRouter(prefix="/api", tags=["audit"])
 First = Annotated[
@@ -128,19 +131,13 @@ async def export(
 
     on = day_or_today(at)
 
-    def build(state: Any) -> tuple[bytes, str]:
+    def build(view: View) -> tuple[bytes, str]:
         if fmt == "graphml":
-            return graphml(state, on, known_at=known_at), "application/graphml+xml"
+            return graphml(view, on, known_at=known_at), "application/graphml+xml"
         if fmt == "jsonld":
-            doc = jsonld(state, on, known_at=known_at)
+            doc = jsonld(view, on, known_at=known_at)
             return json.dumps(doc, ensure_ascii=False).encode(), "application/ld+json"
-        return csv_table(state, on, table).csv().encode(), "text/csv; charset=utf-8"
+        return csv_table(view, on, table).csv().encode(), "text/csv; charset=utf-8"
 
-    from orgevents.projections.reference import FoldView
-
-    def folded() -> tuple[bytes, str]:
-        # TODO(one read side): the exports still read a fold of the log
-        return build(FoldView.of(svc.store, known_at, include_planned))
-
-    body, media = await anyio.to_thread.run_sync(folded)
+    body, media = await anyio.to_thread.run_sync(svc.read, known_at, include_planned, build)
     return Response(body, media_type=media)

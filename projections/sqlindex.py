@@ -71,6 +71,7 @@ from orgevents.projections.index_rows import (
     unit_rows,
 )
 from orgevents.projections.sqlindex_db import TABLES, Backend, Cursor
+from orgevents.projections.textsearch import entry_texts, norm
 from orgevents.projections.views import (
     FigureView,
     HolderView,
@@ -164,6 +165,8 @@ class _Writes:
     entry_closes: list[tuple[int, int]] = field(default_factory=list)
     # entry key → (row id, original position, payload) of the entries opened in this transaction
     open_entries: dict[str, tuple[int, int, Entry]] = field(default_factory=dict)
+    # (search row id, entry row id, subject, field, text, norm) of the texts of opened entries
+    search: list[tuple[int, int, str, str, str, str]] = field(default_factory=list)
 
 
 class SqlIndex:
@@ -193,10 +196,12 @@ class SqlIndex:
 
     def ensure(self) -> None:
         """Create the tables where missing (idempotent); an index made before the log tables
-        existed is built again."""
+        or the search table existed is built again."""
         if self._ensured:
             return
-        outdated = self.exists() and not self._has("orgindex_entries")
+        outdated = self.exists() and not (
+            self._has("orgindex_entries") and self._has("orgindex_search")
+        )
         with self.db.write() as cur:
             for statement in self.db.ddl():
                 cur.execute(statement)
@@ -313,7 +318,7 @@ class SqlIndex:
         if tracked != self._cache_position:
             self._forget()  # someone else moved the index on: what we remember may be stale
         self._cache_position = None  # until this transaction commits
-        for table in (*TABLES, "orgindex_entries"):
+        for table in (*TABLES, "orgindex_entries", "orgindex_search"):
             cur.execute(f"SELECT max(id) FROM {table}")
             self._next_id[table] = int(cur.fetchone()[0] or 0) + 1
         return tracked
@@ -442,6 +447,12 @@ class SqlIndex:
             FOREVER,
         )
         writes.open_entries[payload.key] = (row_id, position, payload)
+        for field_name, found in entry_texts(payload):
+            search_id = self._next_id["orgindex_search"]
+            self._next_id["orgindex_search"] += 1
+            writes.search.append(
+                (search_id, row_id, payload.subject, field_name, found, norm(found))
+            )
 
     def _payload_at(self, cur: Cursor, position: int) -> Entry:
         """The payload of the event stored at ``position``."""
@@ -586,6 +597,11 @@ class SqlIndex:
             cur.executemany(
                 sql("UPDATE orgindex_entries SET p_to = ? WHERE id = ?"), writes.entry_closes
             )
+            # an entry's texts are searchable for as long as that version of it counts
+            cur.executemany(
+                sql(f"UPDATE orgindex_search SET p_to = ? WHERE entry = ? AND p_to = {FOREVER}"),
+                writes.entry_closes,
+            )
         if writes.entries:
             cur.executemany(
                 sql(
@@ -595,6 +611,12 @@ class SqlIndex:
                 ),
                 list(writes.entries.values()),
             )
+        if writes.search:
+            rows = []
+            for search_id, row_id, *texts in writes.search:
+                entry = writes.entries[row_id]  # e_day, planned; p_from, p_to last
+                rows.append((search_id, row_id, *texts, entry[4], entry[5], *entry[-2:]))
+            self.db.insert_search(cur, rows)
         if writes.related:
             cur.executemany(
                 sql("INSERT INTO orgindex_related (key, position) VALUES (?, ?)"), writes.related

@@ -26,6 +26,7 @@ OTHER_TABLES = {
     ),
     "orgindex_related": "key, position",
     "orgindex_amendments": "target, position",
+    "orgindex_search": "subject, field, text, norm, e_day, planned, p_from, p_to",
 }
 
 
@@ -34,6 +35,9 @@ def snapshot(index: SqlIndex) -> dict[str, list[tuple[Any, ...]]]:
     tables = dict.fromkeys(TABLES, "*") | OTHER_TABLES
     if index.db.name == "sqlite":
         tables |= {f"{t}_rt": "*" for t in TABLES}
+        tables["orgindex_search"] += ", terms"
+    else:
+        tables["orgindex_search"] += ", tsv::text"
     out = {}
     with index.db.read() as cur:
         for table, columns in tables.items():

@@ -227,12 +227,6 @@ def related_keys(p: Entry) -> list[str]:
     return list(dict.fromkeys(keys))
 
 
-def entry_names(p: Entry) -> list[str]:
-    """The names and abbreviations an entry gives its unit or responsibility."""
-    found = [e for e in effects(p) if isinstance(e, Starts | Renames)]
-    return [n for e in found for n in (e.name, e.abbreviation) if n]
-
-
 def figures_of(p: Entry) -> list[Figure]:
     """Every figure an entry carries (a unit's, or those moved with a transfer)."""
     return list(getattr(p, "figures", []) or [])

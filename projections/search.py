@@ -25,10 +25,11 @@ from orgevents.projections.textsearch import (
     Query,
     entry_texts,
     found_view,
+    index_terms,
+    infixes,
     matches,
     norm,
     ranked,
-    terms,
 )
 from orgevents.projections.views import FoundView
 
@@ -39,10 +40,10 @@ _CHUNK = 500  # keys per IN list
 
 
 @lru_cache(maxsize=16_384)
-def _text_terms(text: str) -> tuple[tuple[str, ...], str]:
-    """A text's stems and folded words (the reference asks for the same texts again and
-    again)."""
-    return tuple(terms(text)), norm(text)
+def _text_terms(field: str, text: str) -> tuple[tuple[str, ...], str]:
+    """What the index holds of a text, and its folded words (the reference asks for the same
+    texts again and again)."""
+    return tuple(index_terms(text, infixes(field, text))), norm(text)
 
 
 def find(state: OrgState, text: str, on: dt.date) -> list[FoundView]:
@@ -58,7 +59,7 @@ def find(state: OrgState, text: str, on: dt.date) -> list[FoundView]:
         if state.kind_of(p.subject) not in ("unit", "responsibility"):
             continue
         for field, found in entry_texts(p):
-            stems, folded = _text_terms(found)
+            stems, folded = _text_terms(field, found)
             exact = field in NAMING and folded == query.norm
             if exact or matches(stems, query):
                 hit = Hit(p.subject, field, found, p.effective.date.toordinal(), exact)
@@ -102,7 +103,7 @@ def find_in_index(view: View, text: str, on: dt.date) -> list[FoundView]:
 
 def _on_date(view: View, keys: Iterable[str], on: dt.date) -> dict[str, OnDate]:
     """The units and responsibilities among ``keys`` as they are on ``on`` (as they first were,
-    before they exist) — a few queries for all of them, not a few per key."""
+    before they exist) — one row per key, a few queries for all of them."""
     wanted = sorted(keys)
     d = day(on)
     out: dict[str, OnDate] = {}
@@ -115,21 +116,21 @@ def _on_date(view: View, keys: Iterable[str], on: dt.date) -> dict[str, OnDate]:
             if not chunk:
                 continue
             marks = ", ".join("?" for _ in chunk)
+            # per key: the last version begun by the day, else the first (``_key_rows``)
+            sql = (
+                "SELECT k, begun, alive, name, abbreviation FROM ("
+                f"SELECT {column} AS k, e_from <= ? AS begun, alive, name, abbreviation, "
+                f"row_number() OVER (PARTITION BY {column} ORDER BY e_from <= ? DESC, "
+                "CASE WHEN e_from <= ? THEN -e_from ELSE e_from END) AS nth "
+                f"FROM {table} WHERE {column} IN ({marks}) AND p_from <= ? AND p_to > ? "
+                "AND (variants & ?) != 0) AS versions WHERE nth = 1"
+            )
             with view.db.read() as cur:
                 cur.execute(
-                    view.db.sql(
-                        f"SELECT {column}, e_from, alive, name, abbreviation FROM {table} "
-                        f"WHERE {column} IN ({marks}) AND p_from <= ? AND p_to > ? "
-                        "AND (variants & ?) != 0 ORDER BY e_from"
-                    ),
-                    (*chunk, view.position, view.position, view.variant),
+                    view.db.sql(sql),
+                    (d, d, d, *chunk, view.position, view.position, view.variant),
                 )
                 rows = cur.fetchall()
-            by_key: dict[str, list[tuple[int, int, str | None, str | None]]] = {}
-            for key, e_from, alive, name, abbreviation in rows:
-                by_key.setdefault(key, []).append((int(e_from), int(alive), name, abbreviation))
-            for key, versions in by_key.items():
-                at = [v for v in versions if v[0] <= d]
-                _, alive, name, abbreviation = at[-1] if at else versions[0]
-                out[key] = OnDate(kind, name or key, abbreviation, bool(at and at[-1][1]))
+            for key, begun, alive, name, abbreviation in rows:
+                out[key] = OnDate(kind, name or key, abbreviation, bool(begun and alive))
     return out

@@ -49,7 +49,6 @@ from orgevents.events import (
 from orgevents.projections.effects import (
     RESPONSIBILITY,
     UNIT,
-    entry_names,
     is_change,
     is_planned,
     related_keys,
@@ -71,7 +70,7 @@ from orgevents.projections.index_rows import (
     unit_rows,
 )
 from orgevents.projections.sqlindex_db import TABLES, Backend, Cursor
-from orgevents.projections.textsearch import entry_texts, norm
+from orgevents.projections.textsearch import entry_texts, infixes, norm
 from orgevents.projections.views import (
     FigureView,
     HolderView,
@@ -165,8 +164,8 @@ class _Writes:
     entry_closes: list[tuple[int, int]] = field(default_factory=list)
     # entry key → (row id, original position, payload) of the entries opened in this transaction
     open_entries: dict[str, tuple[int, int, Entry]] = field(default_factory=dict)
-    # (search row id, entry row id, subject, field, text, norm) of the texts of opened entries
-    search: list[tuple[int, int, str, str, str, str]] = field(default_factory=list)
+    # (search row id, entry row id, subject, field, text, norm, infix) of the opened entries' texts
+    search: list[tuple[int, int, str, str, str, str, str]] = field(default_factory=list)
 
 
 class SqlIndex:
@@ -430,7 +429,6 @@ class SqlIndex:
         self._next_id["orgindex_entries"] += 1
         eff = payload.effective.date.toordinal() if isinstance(payload, Change) else 0
         text = payload.model_dump_json() if amended_by is not None else None
-        names = entry_names(payload)
         writes.entries[row_id] = (
             row_id,
             payload.key,
@@ -442,7 +440,6 @@ class SqlIndex:
             position,
             amended_by,
             text,
-            "\n".join(n.casefold() for n in names) if names else None,
             q,
             FOREVER,
         )
@@ -451,7 +448,15 @@ class SqlIndex:
             search_id = self._next_id["orgindex_search"]
             self._next_id["orgindex_search"] += 1
             writes.search.append(
-                (search_id, row_id, payload.subject, field_name, found, norm(found))
+                (
+                    search_id,
+                    row_id,
+                    payload.subject,
+                    field_name,
+                    found,
+                    norm(found),
+                    infixes(field_name, found),
+                )
             )
 
     def _payload_at(self, cur: Cursor, position: int) -> Entry:
@@ -606,8 +611,8 @@ class SqlIndex:
             cur.executemany(
                 sql(
                     "INSERT INTO orgindex_entries (id, entry_key, subject, type, e_day, planned, "
-                    "counts, position, amended_by, payload, folded, p_from, p_to) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    "counts, position, amended_by, payload, p_from, p_to) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 list(writes.entries.values()),
             )

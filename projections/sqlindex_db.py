@@ -132,7 +132,8 @@ class Backend:
 
 
 # the search table: one text of an entry version (``entry``: its orgindex_entries row), the
-# field it comes from, its folded words (``norm``), valid for the entry's recorded positions
+# field it comes from, its folded words (``norm``) and, for names, their ends (``infix``: see
+# :func:`.textsearch.infixes`), valid for the entry's recorded positions
 SEARCH_COLUMNS = (
     "id",
     "entry",
@@ -140,6 +141,7 @@ SEARCH_COLUMNS = (
     "field",
     "text",
     "norm",
+    "infix",
     "e_day",
     "planned",
     "p_from",
@@ -152,7 +154,7 @@ def _search_table(bigint: str, extra: str) -> str:
     return (
         f"CREATE TABLE IF NOT EXISTS orgindex_search (id {bigint} PRIMARY KEY, "
         f"entry {bigint} NOT NULL, subject TEXT NOT NULL, field TEXT NOT NULL, "
-        "text TEXT NOT NULL, norm TEXT NOT NULL, e_day INTEGER NOT NULL, "
+        "text TEXT NOT NULL, norm TEXT NOT NULL, infix TEXT NOT NULL, e_day INTEGER NOT NULL, "
         f"planned INTEGER NOT NULL, p_from {bigint} NOT NULL, p_to {bigint} NOT NULL{extra})"
     )
 
@@ -199,7 +201,7 @@ def _common_ddl(bigint: str) -> list[str]:
             f"CREATE TABLE IF NOT EXISTS orgindex_entries (id {bigint} PRIMARY KEY, "
             "entry_key TEXT NOT NULL, subject TEXT NOT NULL, type TEXT NOT NULL, "
             "e_day INTEGER NOT NULL, planned INTEGER NOT NULL, counts INTEGER NOT NULL, "
-            f"position {bigint} NOT NULL, amended_by {bigint}, payload TEXT, folded TEXT, "
+            f"position {bigint} NOT NULL, amended_by {bigint}, payload TEXT, "
             f"p_from {bigint} NOT NULL, p_to {bigint} NOT NULL)"
         ),
         "CREATE INDEX IF NOT EXISTS orgindex_entries_key ON orgindex_entries (entry_key, p_to)",
@@ -268,7 +270,8 @@ class SQLiteBackend(Backend):
             statements.append(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {table}_rt USING rtree_i32(id, e0, e1, p0, p1)"
             )
-        # FTS5 over the stems computed in Python (``terms``: stems joined by spaces), read from
+        # FTS5 over the stems computed in Python (``terms``: :func:`.textsearch.index_terms`
+        # joined by spaces), read from
         # the search table (external content). The ascii tokenizer splits on the spaces alone:
         # every other character of a stem is part of it, as in Python.
         statements += [
@@ -290,10 +293,10 @@ class SQLiteBackend(Backend):
         ]
 
     def insert_search(self, cur: Cursor, rows: Sequence[tuple[Any, ...]]) -> None:
-        from orgevents.projections.textsearch import terms
+        from orgevents.projections.textsearch import index_terms
 
-        text_at = SEARCH_COLUMNS.index("text")
-        full = [(*r, " ".join(terms(r[text_at]))) for r in rows]
+        text_at, infix_at = SEARCH_COLUMNS.index("text"), SEARCH_COLUMNS.index("infix")
+        full = [(*r, " ".join(index_terms(r[text_at], r[infix_at]))) for r in rows]
         names = ", ".join((*SEARCH_COLUMNS, "terms"))
         marks = ", ".join("?" for _ in range(len(SEARCH_COLUMNS) + 1))
         cur.executemany(f"INSERT INTO orgindex_search ({names}) VALUES ({marks})", full)
@@ -394,12 +397,12 @@ class PostgresBackend(Backend):
                 ),
             ]
         # PostgreSQL's own Danish text search over the words folded in Python (æ → ae, ...):
-        # the lexemes are the stems :func:`.textsearch.terms` computes (a test checks it)
+        # the lexemes are the stems :func:`.textsearch.index_terms` computes (a test checks it)
         statements += [
             _search_table(
                 "BIGINT",
-                ", tsv tsvector GENERATED ALWAYS AS (to_tsvector('danish'::regconfig, norm)) "
-                "STORED",
+                ", tsv tsvector GENERATED ALWAYS AS "
+                "(to_tsvector('danish'::regconfig, norm || ' ' || infix)) STORED",
             ),
             *_search_indexes("USING hash "),  # hashed: a B-tree entry cannot hold a long name
             "CREATE INDEX IF NOT EXISTS orgindex_search_tsv ON orgindex_search USING gin (tsv)",

@@ -8,16 +8,18 @@ sources. Texts and queries are compared as *words*:
 - **folded** (:func:`fold`): case ignored; æ→ae, ø→oe, å→aa (so "Beskaeftigelse" finds
   "Beskæftigelse" and "Aabenraa" "Åbenrå"); accents dropped (é→e); hyphens and other
   punctuation separate words ("Beskæftigelses-, Integrations- og" is three words);
-- **stemmed** with the Danish Snowball stemmer (words with digits are kept as they are), Danish
-  stop words ("og", "i", "for", ...) left out — PostgreSQL's ``danish`` text-search
-  configuration, word for word;
+- **stemmed** with the Danish Snowball stemmer (numbers as they are; letters and digits are
+  separate words), Danish stop words ("og", "i", "for", ...) left out — PostgreSQL's ``danish``
+  text-search configuration, word for word;
 - **prefixes**: each query word must begin a word of the same text ("erhverv" finds
-  "Erhvervsudvalget", "ung" finds "Ungecenteret"); all query words must be in one text.
+  "Erhvervsudvalget", "ung" finds "Ungecenteret"); all query words must be in one text. In
+  names, abbreviations and ids a query word may also begin *inside* a word (:func:`infixes`):
+  Danish writes compounds as one word, and "udvalget" should find "Socialudvalget".
 
 The stores' own engines do the matching (:mod:`.search`): SQLite FTS5 over the stems computed
-here (:func:`terms`), PostgreSQL ``to_tsvector('danish', …)`` over the folded words (:func:`norm`)
-with a GIN index — both answer exactly as :func:`matches` does. A name, abbreviation or id equal
-to the query (folded, :func:`norm`) is an *exact* match.
+here (:func:`index_terms`), PostgreSQL ``to_tsvector('danish', …)`` over the folded words
+(:func:`norm`, :func:`infixes`) with a GIN index — both answer exactly as :func:`matches` does.
+A name, abbreviation or id equal to the query (folded, :func:`norm`) is an *exact* match.
 
 Ranking (:func:`found_view`): exact id, abbreviation or name first (rank 0); then current names
 and abbreviations and ids (1); then former and future names and abbreviations (2); then scopes,
@@ -54,6 +56,7 @@ EXACT, CURRENT, FORMER, OTHER = 0, 1, 2, 3  # ranks
 CURRENT_WHEN, FORMER_WHEN, FUTURE_WHEN = "current", "former", "future"
 _WHEN_ORDER = {CURRENT_WHEN: 0, FORMER_WHEN: 1, FUTURE_WHEN: 2, None: 3}
 LONGEST_WORD = 100  # longer "words" are not indexed (PostgreSQL ignores very long ones too)
+INFIX_LETTERS = 3  # the shortest word end indexed for a name (:func:`infixes`)
 SNIPPET_WORDS = 12
 
 # PostgreSQL's danish.stop (the Snowball Danish stop-word list). Compared with the *folded*
@@ -171,9 +174,31 @@ def _r1(word: str) -> int:
 
 
 def terms(text: str) -> list[str]:
-    """The stems of a text's words, stop words left out, in order (what SQLite's FTS5 indexes;
-    PostgreSQL's ``to_tsvector('danish', norm(text))`` holds the same lexemes)."""
+    """The stems of a text's words, stop words left out, in order (PostgreSQL's
+    ``to_tsvector('danish', norm(text))`` holds the same lexemes)."""
     return [stem(w) for w in words(text) if w not in DANISH_STOP_WORDS]
+
+
+def infixes(field: str, text: str) -> str:
+    """For a name, abbreviation or id: the ends of its words, of three letters or more, so that
+    a word inside a Danish compound begins one of them ("udvalget" is an end of
+    "socialudvalget", "forvaltning" of "økonomiforvaltningen"); "" for other fields."""
+    if field not in NAMING:
+        return ""
+    ends = (
+        w[i:]
+        for w in words(text)
+        if not w.isdigit()
+        for i in range(1, len(w) - INFIX_LETTERS + 1)
+    )
+    return " ".join(dict.fromkeys(ends))
+
+
+def index_terms(text: str, infix: str) -> list[str]:
+    """What the full-text index holds for a text: the stems of its words and of the word ends
+    of :func:`infixes` (SQLite's FTS5 indexes these; PostgreSQL's
+    ``to_tsvector('danish', norm || ' ' || infix)`` holds the same lexemes)."""
+    return terms(text) + [stem(w) for w in infix.split() if w not in DANISH_STOP_WORDS]
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ OTHER_TABLES = {
     "orgindex_tracking": "id, position, monotone, last_recorded",
     "orgindex_entries": (
         "entry_key, subject, type, e_day, planned, counts, position, amended_by, payload, "
-        "folded, p_from, p_to"
+        "p_from, p_to"
     ),
     "orgindex_related": "key, position",
     "orgindex_amendments": "target, position",

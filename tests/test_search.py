@@ -17,7 +17,16 @@ from orgevents.projections import search
 from orgevents.projections.reader import Reader
 from orgevents.projections.readmodel import ReadModel
 from orgevents.projections.sqlindex import SqlIndex
-from orgevents.projections.textsearch import Query, describe, norm, stem, terms, words
+from orgevents.projections.textsearch import (
+    Query,
+    describe,
+    index_terms,
+    infixes,
+    norm,
+    stem,
+    terms,
+    words,
+)
 from orgevents.store import open_store
 from tests.conftest import _postgres_connect
 from tests.test_index_equivalence import DAYS, HistoryMaker, StepClock, fresh_store
@@ -41,6 +50,15 @@ def test_danish_letters_hyphens_and_case_fold_away():
     assert norm("Økonomiudvalget") == norm("oekonomiudvalget")
     assert norm("Café Æbleø") == "cafe aebleoe"
     assert words("h1n1 2026") == ["h", "1", "n", "1", "2026"]
+
+
+def test_names_are_indexed_with_their_word_ends_too():
+    assert infixes("name", "Socialudvalget") == " ".join(
+        "socialudvalget"[i:] for i in range(1, len("socialudvalget") - 2)
+    )
+    assert infixes("name", "BIU 2026") == ""  # short words and numbers: none
+    assert infixes("scope", "Socialudvalget") == ""
+    assert "udvalg" in index_terms("Socialudvalget", infixes("name", "Socialudvalget"))
 
 
 def test_words_are_stemmed_and_stop_words_left_out():
@@ -92,6 +110,21 @@ def test_postgres_danish_text_search_has_the_stems_python_computes():
         operands = tree.split(" & ")
         assert {o.removeprefix("'").removesuffix("':*") for o in operands} == set(query.terms)
         assert all(o.endswith("':*") for o in operands), tree
+
+
+@pytest.mark.postgres
+def test_postgres_indexes_the_lexemes_python_computes_for_every_search_row(postgres_url):
+    app = open_store(postgres_url)
+    load_paths(app, example_files("copenhagen"), "tests")
+    reader = Reader(app)
+    with reader.index.db.read() as cur:
+        cur.execute("SELECT field, text, infix, tsvector_to_array(tsv) FROM orgindex_search")
+        rows = cur.fetchall()
+    reader.close()
+    assert len(rows) > 400
+    for field, text, infix, lexemes in rows:
+        assert infix == infixes(field, text)
+        assert sorted(lexemes) == sorted(set(index_terms(text, infix))), text
 
 
 # --- the Copenhagen examples ---------------------------------------------------------------------
@@ -193,6 +226,12 @@ def test_a_former_name_is_marked_former_after_the_rename_and_current_before(cope
 def test_stems_and_prefixes_match_other_forms_of_a_word(copenhagen):
     view = copenhagen.view()
     assert "biu" in ids(view.find("erhvervsudvalgets", AFTER_RENAME))
+    # a word inside a compound name: every committee, every administration
+    state = ReadModel(copenhagen.store).catch_up()
+    for ending, kind in (("udvalget", "committee"), ("forvaltningen", "administration")):
+        found = view.find(ending, AFTER_RENAME)
+        units = {k for k, u in state.units.items() if u.kind == kind}
+        assert units <= {f.id for f in found if f.field == "name"}, ending
     assert {"ungecenteret", "uu"} <= set(ids(view.find("ung", AFTER_RENAME)))
     assert ids(view.find("og i for", AFTER_RENAME)) == []  # stop words only: nothing
     assert view.find("   ", AFTER_RENAME) == []

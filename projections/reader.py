@@ -536,7 +536,9 @@ class View:
         return [(h.role, h.unit.id) for h in self.who(resp, on).holders]
 
     def find(self, text: str, on: dt.date) -> list[FoundView]:
-        """Units and responsibilities by any name or abbreviation they had, or by id."""
+        """Units and responsibilities by any name or abbreviation they had or will have, id,
+        scope, legal basis, note or quoted source — through the store's full-text engine,
+        ranked (:mod:`.textsearch`)."""
         from orgevents.projections.search import find_in_index
 
         return find_in_index(self, text, on)

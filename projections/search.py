@@ -26,9 +26,7 @@ from orgevents.projections.textsearch import (
     entry_texts,
     found_view,
     index_terms,
-    infixes,
     matches,
-    norm,
     ranked,
 )
 from orgevents.projections.views import FoundView
@@ -40,10 +38,9 @@ _CHUNK = 500  # keys per IN list
 
 
 @lru_cache(maxsize=16_384)
-def _text_terms(field: str, text: str) -> tuple[tuple[str, ...], str]:
-    """What the index holds of a text, and its folded words (the reference asks for the same
-    texts again and again)."""
-    return tuple(index_terms(text, infixes(field, text))), norm(text)
+def _index_terms(folded: str, infix: str) -> tuple[str, ...]:
+    """(The reference asks for the same texts again and again.)"""
+    return tuple(index_terms(folded, infix))
 
 
 def find(state: OrgState, text: str, on: dt.date) -> list[FoundView]:
@@ -58,11 +55,10 @@ def find(state: OrgState, text: str, on: dt.date) -> list[FoundView]:
             continue
         if state.kind_of(p.subject) not in ("unit", "responsibility"):
             continue
-        for field, found in entry_texts(p):
-            stems, folded = _text_terms(field, found)
-            exact = field in NAMING and folded == query.norm
-            if exact or matches(stems, query):
-                hit = Hit(p.subject, field, found, p.effective.date.toordinal(), exact)
+        for t in entry_texts(p):
+            exact = t.field in NAMING and t.norm == query.norm
+            if exact or matches(_index_terms(t.norm, t.infix), query):
+                hit = Hit(p.subject, t.field, t.text, p.effective.date.toordinal(), exact)
                 hits.setdefault(p.subject, []).append(hit)
     return ranked(
         found_view(key, found, _fold_on_date(state, key, on), day(on), query)

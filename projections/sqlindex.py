@@ -70,7 +70,7 @@ from orgevents.projections.index_rows import (
     unit_rows,
 )
 from orgevents.projections.sqlindex_db import TABLES, Backend, Cursor
-from orgevents.projections.textsearch import entry_texts, infixes, norm
+from orgevents.projections.textsearch import entry_texts
 from orgevents.projections.views import (
     FigureView,
     HolderView,
@@ -444,20 +444,10 @@ class SqlIndex:
             FOREVER,
         )
         writes.open_entries[payload.key] = (row_id, position, payload)
-        for field_name, found in entry_texts(payload):
+        for found in entry_texts(payload):
             search_id = self._next_id["orgindex_search"]
             self._next_id["orgindex_search"] += 1
-            writes.search.append(
-                (
-                    search_id,
-                    row_id,
-                    payload.subject,
-                    field_name,
-                    found,
-                    norm(found),
-                    infixes(field_name, found),
-                )
-            )
+            writes.search.append((search_id, row_id, payload.subject, *found))
 
     def _payload_at(self, cur: Cursor, position: int) -> Entry:
         """The payload of the event stored at ``position``."""

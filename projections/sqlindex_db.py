@@ -295,8 +295,8 @@ class SQLiteBackend(Backend):
     def insert_search(self, cur: Cursor, rows: Sequence[tuple[Any, ...]]) -> None:
         from orgevents.projections.textsearch import index_terms
 
-        text_at, infix_at = SEARCH_COLUMNS.index("text"), SEARCH_COLUMNS.index("infix")
-        full = [(*r, " ".join(index_terms(r[text_at], r[infix_at]))) for r in rows]
+        norm_at, infix_at = SEARCH_COLUMNS.index("norm"), SEARCH_COLUMNS.index("infix")
+        full = [(*r, " ".join(index_terms(r[norm_at], r[infix_at]))) for r in rows]
         names = ", ".join((*SEARCH_COLUMNS, "terms"))
         marks = ", ".join("?" for _ in range(len(SEARCH_COLUMNS) + 1))
         cur.executemany(f"INSERT INTO orgindex_search ({names}) VALUES ({marks})", full)

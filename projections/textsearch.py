@@ -35,7 +35,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from orgevents.events import Entry, ResponsibilityDefined
 from orgevents.projections.effects import (
@@ -179,26 +179,27 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in DANISH_STOP_WORDS]
 
 
-def infixes(field: str, text: str) -> str:
-    """For a name, abbreviation or id: the ends of its words, of three letters or more, so that
-    a word inside a Danish compound begins one of them ("udvalget" is an end of
-    "socialudvalget", "forvaltning" of "økonomiforvaltningen"); "" for other fields."""
+def infixes(field: str, folded: Sequence[str]) -> str:
+    """For a name, abbreviation or id (its folded :func:`words`): the ends of its words, of three
+    letters or more, so that a word inside a Danish compound begins one of them ("udvalget" is
+    an end of "socialudvalget", "forvaltning" of "oekonomiforvaltningen"); "" for other
+    fields."""
     if field not in NAMING:
         return ""
     ends = (
         w[i:]
-        for w in words(text)
+        for w in folded
         if not w.isdigit()
         for i in range(1, len(w) - INFIX_LETTERS + 1)
     )
     return " ".join(dict.fromkeys(ends))
 
 
-def index_terms(text: str, infix: str) -> list[str]:
-    """What the full-text index holds for a text: the stems of its words and of the word ends
-    of :func:`infixes` (SQLite's FTS5 indexes these; PostgreSQL's
-    ``to_tsvector('danish', norm || ' ' || infix)`` holds the same lexemes)."""
-    return terms(text) + [stem(w) for w in infix.split() if w not in DANISH_STOP_WORDS]
+def index_terms(folded: str, infix: str) -> list[str]:
+    """What the full-text index holds for a text: the stems of its folded words (``norm``) and
+    of their ends (``infix``), stop words left out. SQLite's FTS5 indexes these; PostgreSQL's
+    ``to_tsvector('danish', norm || ' ' || infix)`` holds the same lexemes."""
+    return [stem(w) for w in f"{folded} {infix}".split() if w not in DANISH_STOP_WORDS]
 
 
 @dataclass(frozen=True)
@@ -235,8 +236,18 @@ def matches(text_terms: Sequence[str], query: Query) -> bool:
     )
 
 
-def entry_texts(p: Entry) -> list[tuple[str, str]]:
-    """(field, text) of everything an entry makes its unit or responsibility findable by."""
+class SearchText(NamedTuple):
+    """One text a subject is found by, as the search table keeps it."""
+
+    field: str
+    text: str
+    norm: str  # its folded words (:func:`norm`)
+    infix: str  # their ends, for names (:func:`infixes`)
+
+
+def entry_texts(p: Entry) -> list[SearchText]:
+    """Everything an entry makes its unit or responsibility findable by (texts without a word
+    left out)."""
     if subject_type(p) not in (UNIT, RESPONSIBILITY):
         return []
     out: list[tuple[str, str]] = []
@@ -254,7 +265,12 @@ def entry_texts(p: Entry) -> list[tuple[str, str]]:
     if p.note:
         out.append(("note", p.note))
     out += [("quote", s.quote) for s in getattr(p, "sources", ()) if s.quote]
-    return [ft for ft in dict.fromkeys(out) if words(ft[1])]
+    texts = []
+    for field, text in dict.fromkeys(out):
+        folded = words(text)
+        if folded:
+            texts.append(SearchText(field, text, " ".join(folded), infixes(field, folded)))
+    return texts
 
 
 @dataclass(frozen=True)

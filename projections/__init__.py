@@ -7,5 +7,6 @@ query modules answer questions about it:
 - :mod:`.holders` — who holds a responsibility, the responsibility graph
 - :mod:`.details` — one unit or responsibility in detail
 - :mod:`.changes` — diff between dates, history of one subject, change dates
-- :mod:`.search` — find by current or former name
+- :mod:`.search` — find by any name (current, former, future), scope, note or quote
+  (:mod:`.textsearch`: what matches and how it ranks)
 """

@@ -156,8 +156,9 @@ class Reader:
         try:
             with db.read() as cur:
                 tracked = tracking(db, cur)[0]
-                cur.execute("SELECT 1 FROM orgindex_entries LIMIT 1")
-                cur.fetchall()
+                for table in ("orgindex_entries", "orgindex_search"):  # the newest tables
+                    cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
+                    cur.fetchall()
                 cur.execute(f"SELECT max({db.position_column}) FROM {db.events_table}")
                 last = int(cur.fetchone()[0] or 0)
         except Exception:  # a table is missing: the drivers raise their own kinds
@@ -713,7 +714,9 @@ class View:
         return [(h.role, h.unit.id) for h in self.who(resp, on).holders]
 
     def find(self, text: str, on: dt.date) -> list[FoundView]:
-        """Units and responsibilities by any name or abbreviation they had, or by id."""
+        """Units and responsibilities by any name or abbreviation they had or will have, id,
+        scope, legal basis, note or quoted source — through the store's full-text engine,
+        ranked (:mod:`.textsearch`)."""
         from orgevents.projections.search import find_in_index
 
         return find_in_index(self, text, on)

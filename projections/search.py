@@ -1,101 +1,132 @@
-"""Finding units and responsibilities by any name or abbreviation they ever had."""
+"""Finding units and responsibilities by any name, abbreviation, scope, note or quote.
+
+:func:`find_in_index` asks the store's own full-text engine (SQLite FTS5, PostgreSQL's Danish
+text search) for the search rows the index keeps of every entry version (:mod:`.sqlindex`), then
+ranks what it found (:mod:`.textsearch` says what matches and how it ranks). :func:`find` is the
+reference: the same answer from the fold, texts matched one by one in Python — the tests compare
+the two.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from orgevents.projections.effects import entry_names
+from orgevents.events import Change
+from orgevents.projections.effects import is_planned
 from orgevents.projections.fold import OrgState
+from orgevents.projections.index_rows import day
+from orgevents.projections.textsearch import (
+    NAMING,
+    Hit,
+    OnDate,
+    Query,
+    entry_texts,
+    found_view,
+    index_terms,
+    matches,
+    ranked,
+)
 from orgevents.projections.views import FoundView
 
 if TYPE_CHECKING:
     from orgevents.projections.reader import View
 
-NAMING = ("UnitEstablished", "UnitRenamed", "ResponsibilityDefined")
+_CHUNK = 500  # keys per IN list
+
+
+@lru_cache(maxsize=16_384)
+def _index_terms(folded: str, infix: str) -> tuple[str, ...]:
+    """(The reference asks for the same texts again and again.)"""
+    return tuple(index_terms(folded, infix))
 
 
 def find(state: OrgState, text: str, on: dt.date) -> list[FoundView]:
-    """Case-insensitive substring match on current *or former* names and abbreviations."""
-    needle = text.casefold().strip()
-    found = []
-    for key, names in state.names.items():
-        kind = state.kind_of(key)
-        if kind not in ("unit", "responsibility"):
+    """The reference: every text of every entry that counts, matched in Python."""
+    query = Query.of(text)
+    if query.empty:
+        return []
+    hits: dict[str, list[Hit]] = {}
+    for rec in state.records:
+        p = rec.payload
+        if not isinstance(p, Change) or (is_planned(p) and not state.include_planned):
             continue
-        hits = sorted(n for n in names if needle in n.casefold())
-        if not hits and needle not in key:
+        if state.kind_of(p.subject) not in ("unit", "responsibility"):
             continue
-        if kind == "unit":
-            facts = state.units[key]
-            first = facts.name.first_date() or on
-            abbr = facts.abbreviation.at(max(on, first), None)
-        else:
-            rfacts = state.responsibilities[key]
-            first = rfacts.name.first_date() or on
-            abbr = rfacts.abbreviation.at(max(on, first), None)
-        found.append(
-            FoundView(
-                id=key,
-                type=kind,
-                name=state.subject_name(key, on),
-                abbreviation=abbr,
-                matched=hits[0] if hits else key,
-            )
-        )
-    return sorted(found, key=lambda f: (f.type != "unit", f.name.casefold()))
+        for t in entry_texts(p):
+            exact = t.field in NAMING and t.norm == query.norm
+            if exact or matches(_index_terms(t.norm, t.infix), query):
+                hit = Hit(p.subject, t.field, t.text, p.effective.date.toordinal(), exact)
+                hits.setdefault(p.subject, []).append(hit)
+    return ranked(
+        found_view(key, found, _fold_on_date(state, key, on), day(on), query)
+        for key, found in hits.items()
+    )
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _fold_on_date(state: OrgState, key: str, on: dt.date) -> OnDate:
+    facts = state.units.get(key) or state.responsibilities[key]
+    first = facts.name.first_date()
+    shown = max(on, first) if first else on
+    return OnDate(
+        kind="unit" if key in state.units else "responsibility",
+        name=facts.name.at(shown, key),
+        abbreviation=facts.abbreviation.at(shown, None),
+        in_force=facts.exists.at(on, False),
+    )
 
 
 def find_in_index(view: View, text: str, on: dt.date) -> list[FoundView]:
-    """As :func:`find`, from the index: the entries whose names (folded) or subject match."""
-    needle = text.casefold().strip()
-    like = _like(needle)
-    planned = "" if view.include_planned else " AND planned = 0"
-    marks = ", ".join("?" for _ in NAMING)
+    """As :func:`find`, from the index: the full-text engine finds the texts, valid in the
+    view (known at its position, planned ones only when it includes them)."""
+    query = Query.of(text)
+    if query.empty:
+        return []
     with view.db.read() as cur:
-        cur.execute(
-            view.db.sql(
-                f"SELECT DISTINCT subject FROM orgindex_entries WHERE type IN ({marks}) "
-                f"AND p_from <= ? AND p_to > ?{planned} "
-                "AND (folded LIKE ? ESCAPE '\\' OR subject LIKE ? ESCAPE '\\')"
-            ),
-            (*NAMING, view.position, view.position, like, like),
-        )
-        keys = sorted(r[0] for r in cur.fetchall())
-    found = []
-    for key in keys:
-        kind = view.kind_of(key)
-        if kind not in ("unit", "responsibility"):
-            continue
-        names: set[str] = set()
-        named_at = []
-        for rec in view._entries(f"subject = ? AND type IN ({marks})", (key, *NAMING)):
-            if view.include_planned or not view.is_planned(rec):
-                names.update(entry_names(rec.payload))
-                named_at.append(rec.position)
-        hits = sorted(n for n in names if needle in n.casefold())
-        if not hits and needle not in key:
-            continue
-        state = view.at(on)
-        if kind == "unit":
-            at, first = state._unit(key)
-        else:
-            at, first = state._key_rows("orgindex_responsibilities", key)
-        row = at or first
-        view_ = FoundView(
-            id=key,
-            type=kind,
-            name=view.subject_name(key, on),
-            abbreviation=row.abbreviation if row else None,
-            matched=hits[0] if hits else key,
-        )
-        found.append((min(named_at, default=0), view_))
-    # Equal names stay in the order the subjects were first named in the log, as in the fold
-    # (which keeps its names in recorded order): sort by that first, then (stably) by name.
-    found.sort(key=lambda x: x[0])
-    return sorted((f for _, f in found), key=lambda f: (f.type != "unit", f.name.casefold()))
+        rows = view.db.search(cur, query, view.position, view.include_planned)
+    hits: dict[str, list[Hit]] = {}
+    for subject, field, found, e_day, exact in rows:
+        hits.setdefault(subject, []).append(Hit(subject, field, found, e_day, exact))
+    subjects = _on_date(view, hits, on)
+    return ranked(
+        found_view(key, found, subjects[key], day(on), query)
+        for key, found in hits.items()
+        if key in subjects
+    )
+
+
+def _on_date(view: View, keys: Iterable[str], on: dt.date) -> dict[str, OnDate]:
+    """The units and responsibilities among ``keys`` as they are on ``on`` (as they first were,
+    before they exist) — one row per key, a few queries for all of them."""
+    wanted = sorted(keys)
+    d = day(on)
+    out: dict[str, OnDate] = {}
+    for table, column, kind in (
+        ("orgindex_units", "unit", "unit"),
+        ("orgindex_responsibilities", "responsibility", "responsibility"),
+    ):
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = [k for k in wanted[start : start + _CHUNK] if k not in out]
+            if not chunk:
+                continue
+            marks = ", ".join("?" for _ in chunk)
+            # per key: the last version begun by the day, else the first (``_key_rows``)
+            sql = (
+                "SELECT k, begun, alive, name, abbreviation FROM ("
+                f"SELECT {column} AS k, e_from <= ? AS begun, alive, name, abbreviation, "
+                f"row_number() OVER (PARTITION BY {column} ORDER BY e_from <= ? DESC, "
+                "CASE WHEN e_from <= ? THEN -e_from ELSE e_from END) AS nth "
+                f"FROM {table} WHERE {column} IN ({marks}) AND p_from <= ? AND p_to > ? "
+                "AND (variants & ?) != 0) AS versions WHERE nth = 1"
+            )
+            with view.db.read() as cur:
+                cur.execute(
+                    view.db.sql(sql),
+                    (d, d, d, *chunk, view.position, view.position, view.variant),
+                )
+                rows = cur.fetchall()
+            for key, begun, alive, name, abbreviation in rows:
+                out[key] = OnDate(kind, name or key, abbreviation, bool(begun and alive))
+    return out

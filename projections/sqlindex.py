@@ -47,7 +47,6 @@ from orgevents.events import (
 from orgevents.projections.effects import (
     RESPONSIBILITY,
     UNIT,
-    entry_names,
     is_change,
     is_planned,
     related_keys,
@@ -72,6 +71,7 @@ from orgevents.projections.index_rows import (
     unit_rows,
 )
 from orgevents.projections.sqlindex_db import TABLES, Backend, Cursor
+from orgevents.projections.textsearch import entry_texts
 from orgevents.projections.views import FigureView
 
 if TYPE_CHECKING:
@@ -118,6 +118,8 @@ class _Writes:
     entry_closes: list[tuple[int, int]] = field(default_factory=list)
     # entry key → (row id, original position, payload) of the entries opened in this transaction
     open_entries: dict[str, tuple[int, int, Entry]] = field(default_factory=dict)
+    # (search row id, entry row id, subject, field, text, norm, infix) of the opened entries' texts
+    search: list[tuple[int, int, str, str, str, str, str]] = field(default_factory=list)
 
 
 class SqlIndex:
@@ -149,10 +151,12 @@ class SqlIndex:
 
     def ensure(self) -> None:
         """Create the tables where missing (idempotent); an index made before the log tables
-        existed is built again."""
+        or the search table existed is built again."""
         if self._ensured:
             return
-        outdated = self.exists() and not self._has("orgindex_entries")
+        outdated = self.exists() and not (
+            self._has("orgindex_entries") and self._has("orgindex_search")
+        )
         with self.db.write() as cur:
             for statement in self.db.ddl():
                 cur.execute(statement)
@@ -262,7 +266,7 @@ class SqlIndex:
         if tracked != self._cache_position:
             self._forget()  # someone else moved the index on: what we remember may be stale
         self._cache_position = None  # until this transaction commits
-        for table in (*TABLES, "orgindex_entries"):
+        for table in (*TABLES, "orgindex_entries", "orgindex_search"):
             cur.execute(f"SELECT max(id) FROM {table}")
             self._next_id[table] = int(cur.fetchone()[0] or 0) + 1
         return tracked
@@ -374,7 +378,6 @@ class SqlIndex:
         self._next_id["orgindex_entries"] += 1
         eff = payload.effective.date.toordinal() if isinstance(payload, Change) else 0
         text = payload.model_dump_json() if amended_by is not None else None
-        names = entry_names(payload)
         writes.entries[row_id] = (
             row_id,
             payload.key,
@@ -386,11 +389,14 @@ class SqlIndex:
             position,
             amended_by,
             text,
-            "\n".join(n.casefold() for n in names) if names else None,
             q,
             FOREVER,
         )
         writes.open_entries[payload.key] = (row_id, position, payload)
+        for found in entry_texts(payload):
+            search_id = self._next_id["orgindex_search"]
+            self._next_id["orgindex_search"] += 1
+            writes.search.append((search_id, row_id, payload.subject, *found))
 
     def _payload_at(self, cur: Cursor, position: int) -> Entry:
         """The payload of the event stored at ``position``."""
@@ -535,15 +541,26 @@ class SqlIndex:
             cur.executemany(
                 sql("UPDATE orgindex_entries SET p_to = ? WHERE id = ?"), writes.entry_closes
             )
+            # an entry's texts are searchable for as long as that version of it counts
+            cur.executemany(
+                sql(f"UPDATE orgindex_search SET p_to = ? WHERE entry = ? AND p_to = {FOREVER}"),
+                writes.entry_closes,
+            )
         if writes.entries:
             cur.executemany(
                 sql(
                     "INSERT INTO orgindex_entries (id, entry_key, subject, type, e_day, planned, "
-                    "counts, position, amended_by, payload, folded, p_from, p_to) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    "counts, position, amended_by, payload, p_from, p_to) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 list(writes.entries.values()),
             )
+        if writes.search:
+            rows = []
+            for search_id, row_id, *texts in writes.search:
+                entry = writes.entries[row_id]  # e_day, planned; p_from, p_to last
+                rows.append((search_id, row_id, *texts, entry[4], entry[5], *entry[-2:]))
+            self.db.insert_search(cur, rows)
         if writes.related:
             cur.executemany(
                 sql("INSERT INTO orgindex_related (key, position) VALUES (?, ?)"), writes.related

@@ -19,10 +19,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from orgevents.errors import StoreError
 from orgevents.projections.index_rows import FOREVER
+
+if TYPE_CHECKING:
+    from orgevents.projections.textsearch import Query
 
 # table → (key column, the row columns after the interval, the stab filter on the row)
 TABLES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
@@ -112,8 +115,53 @@ class Backend:
     def originator(self, key_uuid: Any) -> Any:
         return key_uuid
 
+    def insert_search(self, cur: Cursor, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Add rows to the search table (``SEARCH_COLUMNS``) and to the full-text index."""
+        raise NotImplementedError
+
+    def search(
+        self, cur: Cursor, query: Query, position: int, include_planned: bool
+    ) -> list[tuple[str, str, str, int, bool]]:
+        """(subject, field, text, e_day, exact) of every search row valid at ``position``
+        whose text matches the query (:func:`.textsearch.matches`) or, for a name,
+        abbreviation or id, equals it (exact)."""
+        raise NotImplementedError
+
     def close(self) -> None:
         raise NotImplementedError
+
+
+# the search table: one text of an entry version (``entry``: its orgindex_entries row), the
+# field it comes from, its folded words (``norm``) and, for names, their ends (``infix``: see
+# :func:`.textsearch.infixes`), valid for the entry's recorded positions
+SEARCH_COLUMNS = (
+    "id",
+    "entry",
+    "subject",
+    "field",
+    "text",
+    "norm",
+    "infix",
+    "e_day",
+    "planned",
+    "p_from",
+    "p_to",
+)
+_NAMING = "field IN ('name', 'abbreviation', 'id')"
+
+
+def _search_table(bigint: str, extra: str) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS orgindex_search (id {bigint} PRIMARY KEY, "
+        f"entry {bigint} NOT NULL, subject TEXT NOT NULL, field TEXT NOT NULL, "
+        "text TEXT NOT NULL, norm TEXT NOT NULL, infix TEXT NOT NULL, e_day INTEGER NOT NULL, "
+        f"planned INTEGER NOT NULL, p_from {bigint} NOT NULL, p_to {bigint} NOT NULL{extra})"
+    )
+
+
+def _search_where(position: int, include_planned: bool) -> tuple[str, tuple[int, ...]]:
+    planned = "" if include_planned else " AND s.planned = 0"
+    return f"s.p_from <= ? AND s.p_to > ?{planned}", (position, position)
 
 
 _OTHER_TABLES = [
@@ -123,6 +171,7 @@ _OTHER_TABLES = [
     "orgindex_entries",
     "orgindex_related",
     "orgindex_amendments",
+    "orgindex_search",
 ]
 
 
@@ -152,7 +201,7 @@ def _common_ddl(bigint: str) -> list[str]:
             f"CREATE TABLE IF NOT EXISTS orgindex_entries (id {bigint} PRIMARY KEY, "
             "entry_key TEXT NOT NULL, subject TEXT NOT NULL, type TEXT NOT NULL, "
             "e_day INTEGER NOT NULL, planned INTEGER NOT NULL, counts INTEGER NOT NULL, "
-            f"position {bigint} NOT NULL, amended_by {bigint}, payload TEXT, folded TEXT, "
+            f"position {bigint} NOT NULL, amended_by {bigint}, payload TEXT, "
             f"p_from {bigint} NOT NULL, p_to {bigint} NOT NULL)"
         ),
         "CREATE INDEX IF NOT EXISTS orgindex_entries_key ON orgindex_entries (entry_key, p_to)",
@@ -170,6 +219,7 @@ def _common_ddl(bigint: str) -> list[str]:
             f"position {bigint} NOT NULL)"
         ),
         "CREATE INDEX IF NOT EXISTS orgindex_amendments_key ON orgindex_amendments (target)",
+        # (the search table is the backend's own: its full-text index differs)
     ]
     for table, (key, columns, _) in TABLES.items():
         cols = ", ".join(f"{c} {_TYPES.get(c, 'TEXT')}" for c in columns)
@@ -183,6 +233,17 @@ def _common_ddl(bigint: str) -> list[str]:
             f"CREATE INDEX IF NOT EXISTS {table}_key ON {table} ({key}, p_to)",
         ]
     return statements
+
+
+def _search_indexes(using: str = "") -> list[str]:
+    return [
+        "CREATE INDEX IF NOT EXISTS orgindex_search_entry ON orgindex_search (entry, p_to)",
+        # exact matches of names, abbreviations and ids
+        (
+            f"CREATE INDEX IF NOT EXISTS orgindex_search_norm ON orgindex_search {using}(norm) "
+            f"WHERE {_NAMING}"
+        ),
+    ]
 
 
 def _row_columns(table: str) -> str:
@@ -209,10 +270,55 @@ class SQLiteBackend(Backend):
             statements.append(
                 f"CREATE VIRTUAL TABLE IF NOT EXISTS {table}_rt USING rtree_i32(id, e0, e1, p0, p1)"
             )
+        # FTS5 over the stems computed in Python (``terms``: :func:`.textsearch.index_terms`
+        # joined by spaces), read from
+        # the search table (external content). The ascii tokenizer splits on the spaces alone:
+        # every other character of a stem is part of it, as in Python.
+        statements += [
+            _search_table("INTEGER", ", terms TEXT NOT NULL"),
+            *_search_indexes(),
+            (
+                "CREATE VIRTUAL TABLE IF NOT EXISTS orgindex_fts USING fts5(terms, "
+                "content='orgindex_search', content_rowid='id', tokenize='ascii', "
+                "prefix='2 3')"
+            ),
+        ]
         return statements
 
     def drop(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {t}_rt" for t in TABLES] + super().drop()
+        return [
+            "DROP TABLE IF EXISTS orgindex_fts",
+            *(f"DROP TABLE IF EXISTS {t}_rt" for t in TABLES),
+            *super().drop(),
+        ]
+
+    def insert_search(self, cur: Cursor, rows: Sequence[tuple[Any, ...]]) -> None:
+        from orgevents.projections.textsearch import index_terms
+
+        norm_at, infix_at = SEARCH_COLUMNS.index("norm"), SEARCH_COLUMNS.index("infix")
+        full = [(*r, " ".join(index_terms(r[norm_at], r[infix_at]))) for r in rows]
+        names = ", ".join((*SEARCH_COLUMNS, "terms"))
+        marks = ", ".join("?" for _ in range(len(SEARCH_COLUMNS) + 1))
+        cur.executemany(f"INSERT INTO orgindex_search ({names}) VALUES ({marks})", full)
+        cur.executemany(
+            "INSERT INTO orgindex_fts (rowid, terms) VALUES (?, ?)", [(r[0], r[-1]) for r in full]
+        )
+
+    def search(
+        self, cur: Cursor, query: Query, position: int, include_planned: bool
+    ) -> list[tuple[str, str, str, int, bool]]:
+        where, params = _search_where(position, include_planned)
+        ids = [f"SELECT id FROM orgindex_search WHERE norm = ? AND {_NAMING}"]
+        id_params: list[Any] = [query.norm]
+        if query.terms:
+            ids.append("SELECT rowid FROM orgindex_fts WHERE orgindex_fts MATCH ?")
+            id_params.append(query.fts5())
+        cur.execute(
+            f"SELECT s.subject, s.field, s.text, s.e_day, s.norm = ? AND s.{_NAMING} "
+            f"FROM orgindex_search s WHERE s.id IN ({' UNION '.join(ids)}) AND {where}",
+            (query.norm, *id_params, *params),
+        )
+        return [(r[0], r[1], r[2], int(r[3]), bool(r[4])) for r in cur.fetchall()]
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Cursor]:
@@ -291,7 +397,40 @@ class PostgresBackend(Backend):
                     f"(int4range(e_from, e_to)) {now}"
                 ),
             ]
+        # PostgreSQL's own Danish text search over the words folded in Python (æ → ae, ...):
+        # the lexemes are the stems :func:`.textsearch.index_terms` computes (a test checks it)
+        statements += [
+            _search_table(
+                "BIGINT",
+                ", tsv tsvector GENERATED ALWAYS AS "
+                "(to_tsvector('danish'::regconfig, norm || ' ' || infix)) STORED",
+            ),
+            *_search_indexes("USING hash "),  # hashed: a B-tree entry cannot hold a long name
+            "CREATE INDEX IF NOT EXISTS orgindex_search_tsv ON orgindex_search USING gin (tsv)",
+        ]
         return statements
+
+    def insert_search(self, cur: Cursor, rows: Sequence[tuple[Any, ...]]) -> None:
+        names = ", ".join(SEARCH_COLUMNS)
+        marks = ", ".join("%s" for _ in SEARCH_COLUMNS)
+        cur.executemany(f"INSERT INTO orgindex_search ({names}) VALUES ({marks})", rows)
+
+    def search(
+        self, cur: Cursor, query: Query, position: int, include_planned: bool
+    ) -> list[tuple[str, str, str, int, bool]]:
+        where, params = _search_where(position, include_planned)
+        exact = f"(s.norm = %s AND s.{_NAMING})"
+        match = exact
+        match_params: list[Any] = [query.norm]
+        if query.words:
+            match = f"(s.tsv @@ to_tsquery('danish'::regconfig, %s) OR {exact})"
+            match_params = [query.tsquery(), query.norm]
+        cur.execute(
+            f"SELECT s.subject, s.field, s.text, s.e_day, {exact} FROM orgindex_search s "
+            f"WHERE {match} AND {self.sql(where)}",
+            (query.norm, *match_params, *params),
+        )
+        return [(r[0], r[1], r[2], int(r[3]), bool(r[4])) for r in cur.fetchall()]
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")

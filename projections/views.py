@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _View(BaseModel):
@@ -68,11 +68,27 @@ class WhoView(_View):
 
 
 class FoundView(_View):
+    """A unit or responsibility ``find`` found, with its name and abbreviation on the date."""
+
     id: str
     type: str
     name: str
     abbreviation: str | None
-    matched: str
+    matched: str = Field(description="The text that matched (a long one cut around the match).")
+    field: str = Field(
+        "name",
+        description="What matched: name, abbreviation, id, scope, legal_basis, note or quote.",
+    )
+    when: str | None = Field(
+        None,
+        description="For a name or abbreviation: current (it holds on the date), former or "
+        "future; else null.",
+    )
+    rank: int = Field(
+        0,
+        description="0 exact id, abbreviation or name; 1 current name, abbreviation or id; "
+        "2 former or future name or abbreviation; 3 scope, legal basis, note or quote.",
+    )
 
 
 class ChangeView(_View):

@@ -46,17 +46,36 @@ def test_load_again_appends_nothing(store):
 
 
 def test_find_matches_former_names_case_insensitively(store):
-    found = run_json("--store", store, "find", "beskæftigelses- og integrationsudvalget")
-    assert {
+    found = run_json(
+        "--store", store, "find", "beskæftigelses- og integrationsudvalget", "--at", "2026-06-01"
+    )
+    assert found[0] == {
         "id": "biu",
         "type": "unit",
         "name": "Beskæftigelses-, Integrations- og Erhvervsudvalget",
         "abbreviation": "BIU",
-    } in found
+        "matched": "Beskæftigelses- og Integrationsudvalget",
+        "field": "name",
+        "when": "former",
+        "rank": 0,
+    }
     responsibilities = run_json("--store", store, "find", "stu")
-    assert any(f["id"] == "stu" and f["type"] == "responsibility" for f in responsibilities)
+    assert responsibilities[0]["id"] == "stu" and responsibilities[0]["type"] == "responsibility"
     for item in found + responsibilities:
-        assert set(item) >= {"id", "type", "name", "abbreviation"}
+        assert set(item) >= {"id", "type", "name", "abbreviation", "matched", "field", "rank"}
+
+
+def test_find_prints_how_each_result_matched(store):
+    out = run("--store", store, "find", "Integrationsudvalget", "--at", "2026-06-01").stdout
+    assert out.splitlines()[0].split() == [
+        "id",
+        "type",
+        "name",
+        "abbreviation",
+        "match",
+        "matched",
+    ]
+    assert "former name" in out and "Beskæftigelses- og Integrationsudvalget" in out
 
 
 def test_units_lists_the_structure_on_a_date(store):

@@ -153,9 +153,20 @@ def test_history_in_effective_order_with_sources_and_recorded_time(copenhagen):
 
 
 def test_find_matches_a_former_name(copenhagen):
-    found = copenhagen.get("/api/find", params={"q": "beskæftigelses- og integrationsud"}).json()
+    found = copenhagen.get(
+        "/api/find", params={"q": "beskæftigelses- og integrationsud", "at": "2026-06-01"}
+    ).json()
     assert [f["id"] for f in found] == ["biu"]
     assert found[0]["matched"] == "Beskæftigelses- og Integrationsudvalget"
+    assert (found[0]["field"], found[0]["when"], found[0]["rank"]) == ("name", "former", 2)
+
+
+def test_find_ranks_and_reaches_scopes_without_danish_letters(copenhagen):
+    found = copenhagen.get("/api/find", params={"q": "Erhvervsraad", "at": "2026-06-01"}).json()
+    assert found[0]["id"] == "erhverv" and found[0]["field"] == "scope"
+    assert "Københavns Erhvervsråd" in found[0]["matched"]
+    first = copenhagen.get("/api/find", params={"q": "biu"}).json()[0]
+    assert (first["id"], first["rank"]) == ("biu", 0)
 
 
 def test_dates_lists_the_change_dates_and_planned_ones_on_request(copenhagen):

@@ -267,7 +267,7 @@ def test_search_finds_a_former_name_and_opens_it(server, page):
     result.wait_for()
     assert "Beskæftigelses-, Integrations- og Erhvervsudvalget" in (result.text_content() or "")
     assert page.locator("#panel .matched").first.text_content() == (
-        "matched: Beskæftigelses- og Integrationsudvalget"
+        "former name: Beskæftigelses- og Integrationsudvalget"
     )
     assert "q=Integrationsudvalget" in page.url
     result.click()

@@ -22,10 +22,11 @@ OTHER_TABLES = {
     "orgindex_tracking": "id, position, monotone, last_recorded",
     "orgindex_entries": (
         "entry_key, subject, type, e_day, planned, counts, position, amended_by, payload, "
-        "folded, p_from, p_to"
+        "p_from, p_to"
     ),
     "orgindex_related": "key, position",
     "orgindex_amendments": "target, position",
+    "orgindex_search": "subject, field, text, norm, e_day, planned, p_from, p_to",
 }
 
 
@@ -34,6 +35,9 @@ def snapshot(index: SqlIndex) -> dict[str, list[tuple[Any, ...]]]:
     tables = dict.fromkeys(TABLES, "*") | OTHER_TABLES
     if index.db.name == "sqlite":
         tables |= {f"{t}_rt": "*" for t in TABLES}
+        tables["orgindex_search"] += ", terms"
+    else:
+        tables["orgindex_search"] += ", tsv::text"
     out = {}
     with index.db.read() as cur:
         for table, columns in tables.items():

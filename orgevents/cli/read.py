@@ -34,18 +34,23 @@ def find(
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
-    """Find units and responsibilities by current or former name or abbreviation.
+    """Find units and responsibilities by any name or abbreviation they had or will have, id,
+    scope, legal basis, note or quoted source — Danish-aware (æ = ae, ø = oe, å = aa, hyphens
+    and case ignored, words stemmed, each word a prefix), best matches first: exact id,
+    abbreviation or name; current names; former and future names; scopes, notes and quotes.
 
     Example: orgevents find erhverv
     """
+    from orgevents.projections.textsearch import describe
+
     found = view(ctx, known_at, include_planned).find(text, day(at))
     if as_json:
-        print_json([f.model_dump(exclude={"matched"}) for f in found])
+        print_json([f.model_dump() for f in found])
     else:
         table(
             None,
-            ["id", "type", "name", "abbreviation", "matched"],
-            [[f.id, f.type, f.name, f.abbreviation, f.matched] for f in found],
+            ["id", "type", "name", "abbreviation", "match", "matched"],
+            [[f.id, f.type, f.name, f.abbreviation, describe(f), f.matched] for f in found],
         )
 
 

@@ -174,7 +174,9 @@ async def history_of(
     )
 
 
-@router.get("/find", response_model=list[FoundView], summary="Find by any name it ever had")
+@router.get(
+    "/find", response_model=list[FoundView], summary="Find by any name, scope, note or quote"
+)
 async def find_by_name(
     svc: ServiceDep,
     q: Annotated[
@@ -182,7 +184,9 @@ async def find_by_name(
         Query(
             min_length=1,
             max_length=200,
-            description="Part of a current or former name or abbreviation (case-insensitive).",
+            description="Words of a name (current, former or future), abbreviation, id, scope, "
+            "legal basis, note or quoted source; Danish-aware (æ = ae, ø = oe, å = aa, hyphens "
+            "and case ignored, words stemmed), each word a prefix.",
             examples=["erhverv"],
         ),
     ],
@@ -190,8 +194,10 @@ async def find_by_name(
     known_at: KnownAt = None,
     include_planned: Planned = False,
 ) -> Response:
-    """Units and responsibilities whose current or former name or abbreviation contains ``q``
-    (as `orgevents find TEXT --json`, plus the name that matched)."""
+    """Units and responsibilities whose texts hold every word of ``q``, best first: exact id,
+    abbreviation or name (rank 0); current names (1); former and future names (2); scopes,
+    legal bases, notes and quotes (3). ``matched`` is the text, ``field`` what it is, ``when``
+    whether a matched name holds on the date (as `orgevents find TEXT --json`)."""
     on = day_or_today(at)
     return await answer(
         svc, known_at, include_planned, ("find", q, on), lambda s: s.find(q, on), FOUND

@@ -487,6 +487,13 @@
 
   // --- search ------------------------------------------------------------------------------
 
+  // How a result matched, as `orgevents find` prints it: "former name", "exact id", "quote".
+  function how(f) {
+    const field = (f.field || "name").replace("_", " ");
+    const when = f.when && !(f.rank === 0 && f.when === "current") ? `${f.when} ` : "";
+    return `${f.rank === 0 ? "exact " : ""}${when}${field}`;
+  }
+
   async function search() {
     const seq = ++panelSeq;
     const body = panel();
@@ -497,14 +504,14 @@
       if (seq !== panelSeq) return;
       const target = panel();
       add(target, el("h2", { text: `Found for “${state.q}”` }));
-      if (!found.length) add(target, el("p", { class: "hint", text: "Nothing has ever had that name." }));
+      if (!found.length) add(target, el("p", { class: "hint", text: "Nothing matches these words." }));
       add(target, el("ul", { class: "results" }, found.map((f) => el("li", {},
         el("button", { type: "button", class: "result", onclick: () => select(f.id, true) },
           el("span", { class: "name", text: f.name }),
           f.abbreviation ? el("span", { class: "abbr", text: ` (${f.abbreviation})` }) : null,
           el("span", { class: "kind", text: ` ${f.type}` })),
         f.matched && f.matched !== f.name && f.matched !== f.abbreviation
-          ? el("div", { class: "matched", text: `matched: ${f.matched}` }) : null))));
+          ? el("div", { class: `matched ${f.when || ""}`, text: `${how(f)}: ${f.matched}` }) : null))));
     } catch (err) {
       if (seq === panelSeq) panel().append(el("p", { class: "error", text: err.message }));
     }

@@ -42,7 +42,8 @@ def snapshot(index: SqlIndex) -> dict[str, list[tuple[Any, ...]]]:
     with index.db.read() as cur:
         for table, columns in tables.items():
             cur.execute(f"SELECT {columns} FROM {table}")
-            out[table] = sorted(tuple(row) for row in cur.fetchall())
+            rows = [tuple(row) for row in cur.fetchall()]
+            out[table] = sorted(rows, key=lambda row: tuple(repr(v) for v in row))
     return out
 
 

@@ -35,6 +35,9 @@ READ_COMMANDS = [
     ["chart", "--at", "2026-01-01", "-f", "dot"],
     ["graph", "--at", "2026-01-01", "-f", "dot"],
     ["timeline", "2025-12-01", "2026-02-01", "-f", "dot"],
+    ["export", "--format", "graphml", "--at", "2026-01-01"],
+    ["export", "--format", "jsonld", "--at", "2026-01-01"],
+    ["export", "--format", "csv", "--table", "changes"],
 ]
 
 READ_ROUTES = [
@@ -51,6 +54,9 @@ READ_ROUTES = [
     "/api/charts/org.dot?at=2026-01-01",
     "/api/charts/responsibilities.dot?at=2026-01-01",
     "/api/charts/changes.dot?from=2025-12-31&to=2026-01-01",
+    "/api/export/graphml?at=2026-01-01",
+    "/api/export/jsonld?at=2026-01-01",
+    "/api/export/csv?table=changes",
 ]
 
 

@@ -63,6 +63,8 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
+from orgevents.invariants import Check, checks_for, references
+from orgevents.recorders import Backfill
 from orgevents.responsibilities import Responsibility
 from orgevents.rules import (
     check_citations,
@@ -144,12 +146,23 @@ class BatchRejectedError(RejectedEntryError):
 
 
 class _Batch:
-    """The aggregates one ``record`` call reads and changes (its unit of work)."""
+    """The aggregates one ``record`` call reads and changes (its unit of work), and what its
+    checks read: the version of every aggregate when first read (``read_versions``) and the
+    referrers of every unit asked about (``referrer_reads``). The recorder refuses the save if
+    another writer changed any of them since (:mod:`orgevents.recorders`)."""
 
     def __init__(self, app: OrgHistory) -> None:
         self.app = app
         self.touched: dict[UUID, Subject] = {}
         self.hidden: set[UUID] = set()  # treated as not (yet) existing: see _revalidate
+        self.read_versions: dict[UUID, int] = {}
+        self.referrer_reads: dict[str, frozenset[str]] = {}
+        self.new_references: dict[str, set[str]] = {}  # unit → subjects this batch refers from
+        # An amendment's history is replayed in a trial batch through the subject's own rules;
+        # what concerns other units (parents, holders, targets in force) is checked after it,
+        # over the whole amended timeline — not entry by entry against their present state.
+        self.replaying = False
+        self.failed: list[tuple[int, Entry, Check]] = []  # timeline checks to run again at the end
 
     def find(self, key: str) -> Subject | None:
         agg_id = aggregate_id(key)
@@ -157,13 +170,58 @@ class _Batch:
             if agg_id in self.hidden:
                 return None
             try:
-                self.touched[agg_id] = self.app.repository.get(agg_id)
+                found: Subject = self.app.repository.get(agg_id)
             except AggregateNotFoundError:
                 return None
+            self.read_versions.setdefault(agg_id, found.version)
+            self.touched[agg_id] = found
         return self.touched[agg_id]
 
     def add(self, aggregate: Subject) -> None:
         self.touched[aggregate.id] = aggregate
+
+    def referrers(self, key: str) -> set[str]:
+        """The subjects whose entries name unit ``key`` (stored, and in this batch)."""
+        if key not in self.referrer_reads:
+            stored = self.app.recorder.select_referrers([key])  # type: ignore[attr-defined]
+            self.referrer_reads[key] = frozenset(stored[key])
+        return set(self.referrer_reads[key]) | self.new_references.get(key, set())
+
+    def applied(self, index: int, entry: Entry) -> None:
+        """``entry`` (number ``index`` of the load) was appended: note what it refers to and run
+        the timeline checks it needs. One that fails is tried again at the end of the batch (a
+        later entry of the same load may set it right — a unit moved away before its parent
+        ends) and reported only if it still fails then."""
+        for target, referrer in references(entry):
+            self.new_references.setdefault(target, set()).add(referrer)
+        if self.replaying:
+            return
+        for check in checks_for(entry):
+            try:
+                check(self)
+            except DomainRuleError:
+                self.failed.append((index, entry, check))
+
+    def settle(self) -> tuple[int, Entry, DomainRuleError] | None:
+        """The first timeline check that still fails now that every entry is in."""
+        for index, entry, check in self.failed:
+            try:
+                check(self)
+            except DomainRuleError as exc:
+                return index, entry, exc
+        return None
+
+    def save_kwargs(self) -> dict[str, Any]:
+        """What the recorder checks and stores along with the events."""
+        return {
+            "read_versions": self.read_versions,
+            "read_referrers": self.referrer_reads,
+            "references": sorted(
+                (target, referrer)
+                for target, referrers in self.new_references.items()
+                for referrer in referrers
+            ),
+        }
 
 
 class _CachedBatch(_Batch):
@@ -193,6 +251,7 @@ class _CachedBatch(_Batch):
             except AggregateNotFoundError:
                 self.absent.add(agg_id)
                 return None
+        self.read_versions.setdefault(agg_id, found.version)
         self.touched[agg_id] = found
         return found
 
@@ -206,6 +265,15 @@ class OrgHistory(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         super().__init__(env)
         self.clock: Clock = clock or system_clock
+        ensure_schema = getattr(self.recorder, "ensure_schema", None)
+        if ensure_schema is not None:  # the schema, once and versioned (orgevents.recorders)
+            backfill: Backfill = self._all_references
+            ensure_schema(backfill)
+
+    def _all_references(self) -> Iterator[tuple[str, str]]:
+        """Every reference in the log (to fill the references table of an older store)."""
+        for _, event in self.read_events():
+            yield from references(event.payload)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -231,14 +299,20 @@ class OrgHistory(Application[UUID]):
                     appended = self._apply(batch, entry, recorded_by)
                 except DomainRuleError as exc:
                     raise RejectedEntryError(index, entry, exc) from None
+                if appended:
+                    batch.applied(index, entry)
                 (result.appended if appended else result.skipped).append(entry.key)
+        failed = batch.settle()
+        if failed is not None:
+            raise RejectedEntryError(*failed)
         if result.appended:
             try:
-                self.save(*batch.touched.values())
+                self.save(*batch.touched.values(), **batch.save_kwargs())
             except IntegrityError:
                 raise ConflictError(
-                    "another writer changed the same units or responsibilities at the same "
-                    "time; nothing of this load was written — run it again"
+                    "another writer changed the same units or responsibilities, or ones this "
+                    "load was checked against, at the same time; nothing of this load was "
+                    "written — run it again"
                 ) from None
         return result
 
@@ -281,20 +355,26 @@ class OrgHistory(Application[UUID]):
                         if self._apply(batch, entry, recorded_by):
                             result.appended.append(entry.key)
                             appended += 1
+                            batch.applied(done + offset, entry)
                         else:
                             result.skipped.append(entry.key)
                     except DomainRuleError as exc:
                         written = len(result.appended) - appended
                         raise BatchRejectedError(done + offset, entry, exc, written) from None
+            failed = batch.settle()
+            if failed is not None:
+                raise BatchRejectedError(*failed, len(result.appended) - appended)
             recordings: list[Any] = []
             if appended:
                 try:
-                    recordings = self.save(*batch.touched.values())
+                    recordings = self.save(*batch.touched.values(), **batch.save_kwargs())
                 except IntegrityError:
+                    saved.clear()  # what it remembers may be what the other writer changed
                     raise ConflictError(
-                        "another writer changed the same units or responsibilities at the same "
-                        f"time; the first {len(result.appended) - appended} entries were written, "
-                        "nothing of the batch after them — run the load again"
+                        "another writer changed the same units or responsibilities, or ones "
+                        "this batch was checked against, at the same time; the first "
+                        f"{len(result.appended) - appended} entries were written, nothing of the "
+                        "batch after them — run the load again"
                     ) from None
             for agg_id, aggregate in batch.touched.items():
                 saved[agg_id] = aggregate
@@ -363,8 +443,9 @@ class OrgHistory(Application[UUID]):
             if isinstance(entry, UnitRenamed):
                 unit.rename(entry, recorded_by)
             elif isinstance(entry, UnitMoved):
-                check_unit_in_force(batch, entry.parent, on, "parent")
-                check_no_parent_cycle(batch, entry.unit, entry.parent, on)
+                self._in_force(batch, entry.parent, on, "parent")
+                if not batch.replaying:
+                    check_no_parent_cycle(batch, entry.unit, entry.parent, on)
                 unit.move(entry, recorded_by)
             elif isinstance(entry, FiguresRecorded):
                 unit.record_figures(entry, recorded_by)
@@ -373,15 +454,15 @@ class OrgHistory(Application[UUID]):
                 if isinstance(entry, UnitSplit):
                     targets = entry.into
                 for target in targets:
-                    check_unit_in_force(batch, target, on, "into")
+                    self._in_force(batch, target, on, "into")
                 unit.end(entry, recorded_by)
             return True
         resp = require(batch, entry.subject, Responsibility, "responsibility")
         if isinstance(entry, ResponsibilityAssigned):
-            check_unit_in_force(batch, entry.unit, on, "unit")
+            self._in_force(batch, entry.unit, on, "unit")
             resp.assign(entry, recorded_by)
         elif isinstance(entry, ResponsibilityTransferred):
-            check_unit_in_force(batch, entry.to_unit, on, "to_unit")
+            self._in_force(batch, entry.to_unit, on, "to_unit")
             resp.transfer(entry, recorded_by)
         elif isinstance(entry, ResponsibilityEnded):
             resp.end(entry, recorded_by)
@@ -390,6 +471,15 @@ class OrgHistory(Application[UUID]):
         else:  # pragma: no cover - the entry union is closed
             raise TypeError(f"unhandled entry type {type(entry).__name__}")
         return True
+
+    @staticmethod
+    def _in_force(batch: _Batch, key: str, on: dt.date, field: str) -> None:
+        """The unit ``key`` exists — and, unless an amendment's history is being replayed, is in
+        force on ``on``."""
+        if batch.replaying:
+            require(batch, key, Unit, field)
+        else:
+            check_unit_in_force(batch, key, on, field)
 
     def _check_amendment(self, batch: _Batch, subject: Subject, entry: Amendment) -> None:
         """An amendment must name an entry in force, keep its type and subject, and leave a
@@ -435,6 +525,9 @@ class OrgHistory(Application[UUID]):
         trial = _Batch(self)
         trial.touched = {k: v for k, v in batch.touched.items() if k != subject.id}
         trial.hidden = {subject.id}
+        trial.read_versions = batch.read_versions  # its reads are the batch's reads
+        trial.referrer_reads = batch.referrer_reads
+        trial.replaying = True
         for entry in entries:
             try:
                 self._apply(trial, entry, "revalidation")
@@ -458,7 +551,7 @@ class OrgHistory(Application[UUID]):
             return Claim(payload=entry, recorded_by=recorded_by)
         if isinstance(entry, UnitEstablished):
             if entry.parent is not None:
-                check_unit_in_force(batch, entry.parent, entry.effective.date, "parent")
+                OrgHistory._in_force(batch, entry.parent, entry.effective.date, "parent")
             return Unit(payload=entry, recorded_by=recorded_by)
         if isinstance(entry, ResponsibilityDefined):
             return Responsibility(payload=entry, recorded_by=recorded_by)

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from orgevents.aggregate import Clock
 from orgevents.application import OrgHistory
-from orgevents.chain import chain_env
 from orgevents.errors import StoreError
+from orgevents.recorders import recorder_env
 
 DEFAULT_STORE = "sqlite:///orgevents.db"
 
@@ -23,10 +23,11 @@ DEFAULT_STORE = "sqlite:///orgevents.db"
 def store_env(url: str) -> dict[str, str]:
     """The eventsourcing environment for a store URL (every key set, nothing inherited).
 
-    Every store chains its events for tamper evidence (``orgevents.chain``).
+    Every store chains its events for tamper evidence (``orgevents.chain``) and makes its schema
+    once, versioned (``orgevents.recorders``).
     """
     env = _backend_env(url)
-    return {**env, **chain_env(env["PERSISTENCE_MODULE"])}
+    return {**env, **recorder_env(env["PERSISTENCE_MODULE"])}
 
 
 def _backend_env(url: str) -> dict[str, str]:

@@ -217,6 +217,14 @@ def check_referrers(timeline: Timeline, unit: Unit, since: dt.date | None) -> No
     first = since or dt.date.min
     for key in sorted(timeline.referrers(unit.key)):
         found = timeline.find(key)
+        if unit.start is None and found is not None:  # no longer a unit at all
+            for entry in found.current.values():
+                if any(target == unit.key for target, _ in references(entry)):
+                    raise UnknownReferenceError(
+                        f"{found.key!r} still refers to {unit.key!r} ({entry.type} "
+                        f"{entry.key!r}), whose establishment no longer counts",
+                        subject=unit.key,
+                    )
         if isinstance(found, Responsibility):
             check_responsibility(timeline, found, since, only_unit=unit.key)
         elif isinstance(found, Unit):

@@ -129,28 +129,30 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             return
         with self._locked() as c:
             version = self._version(c)  # again, under the write lock: another may have done it
-            if version >= STORE_SCHEMA_VERSION:
-                return
-            for statement in self.create_table_statements:
-                c.execute(statement)
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {REFERENCES_TABLE} (target TEXT NOT NULL, "
-                "referrer TEXT NOT NULL, PRIMARY KEY (target, referrer)) WITHOUT ROWID"
+            if version < STORE_SCHEMA_VERSION:
+                self._create(c, version, backfill)
+
+    def _create(self, c: SQLiteCursor, version: int, backfill: Backfill) -> None:
+        for statement in self.create_table_statements:
+            c.execute(statement)
+        c.execute(
+            f"CREATE TABLE IF NOT EXISTS {REFERENCES_TABLE} (target TEXT NOT NULL, "
+            "referrer TEXT NOT NULL, PRIMARY KEY (target, referrer)) WITHOUT ROWID"
+        )
+        c.execute(
+            f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (component TEXT PRIMARY KEY, "
+            "version INTEGER NOT NULL)"
+        )
+        c.execute(f"SELECT 1 FROM {self.events_table_name} LIMIT 1")
+        if version < 1 and c.fetchone() is not None:
+            c.executemany(
+                f"INSERT OR IGNORE INTO {REFERENCES_TABLE} (target, referrer) VALUES (?, ?)",
+                list(backfill()),
             )
-            c.execute(
-                f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (component TEXT PRIMARY KEY, "
-                "version INTEGER NOT NULL)"
-            )
-            c.execute(f"SELECT 1 FROM {self.events_table_name} LIMIT 1")
-            if version < 1 and c.fetchone() is not None:
-                c.executemany(
-                    f"INSERT OR IGNORE INTO {REFERENCES_TABLE} (target, referrer) VALUES (?, ?)",
-                    list(backfill()),
-                )
-            c.execute(
-                f"INSERT OR REPLACE INTO {SCHEMA_TABLE} (component, version) VALUES ('store', ?)",
-                (STORE_SCHEMA_VERSION,),
-            )
+        c.execute(
+            f"INSERT OR REPLACE INTO {SCHEMA_TABLE} (component, version) VALUES ('store', ?)",
+            (STORE_SCHEMA_VERSION,),
+        )
 
     # --- references -----------------------------------------------------------------------
 

@@ -104,7 +104,13 @@ class Responsibility(Subject):
     # --- rules -----------------------------------------------------------------------------
 
     def check_in_force(self, on: dt.date, doing: str) -> None:
-        start = self.defined.effective.date
+        start = next((d for d, _, c in self.changes if isinstance(c, ResponsibilityDefined)), None)
+        if start is None:
+            raise NotInForceError(
+                f"cannot {doing} responsibility {self.key!r} on {on}: its definition no longer "
+                "counts",
+                subject=self.key,
+            )
         if on < start:
             raise NotInForceError(
                 f"cannot {doing} responsibility {self.key!r} on {on}: "

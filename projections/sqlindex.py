@@ -61,7 +61,7 @@ from orgevents.projections.index_rows import (
     responsibility_rows,
     unit_rows,
 )
-from orgevents.projections.sqlindex_db import TABLES, Backend, Cursor
+from orgevents.projections.sqlindex_db import INDEX_SCHEMA_VERSION, TABLES, Backend, Cursor
 from orgevents.projections.views import (
     FigureView,
     HolderView,
@@ -166,6 +166,7 @@ class SqlIndex:
         self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
         self._monotone = 1  # recorded times rise with the positions (as far as processed)
         self._last_recorded = 0
+        self._ensured = False  # the tables are known to exist at this code's version
 
     def close(self, close_store: bool = False) -> None:
         """Close the index's connection (and, if asked, the store's)."""
@@ -176,15 +177,23 @@ class SqlIndex:
     # --- schema -----------------------------------------------------------------------------
 
     def ensure(self) -> None:
-        """Create the tables where missing (idempotent)."""
-        with self.db.write() as cur:
-            for statement in self.db.ddl():
-                cur.execute(statement)
+        """Create the tables once: a read of the index's schema version, and DDL only where it
+        is missing or older (under the backend's schema lock, so two first runs take turns)."""
+        if self._ensured:
+            return
+        if self.db.schema_version() < INDEX_SCHEMA_VERSION:
+            with self.db.write() as cur:
+                self.db.lock_schema(cur)
+                if self.db.version_in(cur) < INDEX_SCHEMA_VERSION:
+                    for statement in [*self.db.ddl(), *self.db.set_version_ddl()]:
+                        cur.execute(statement)
+        self._ensured = True
 
     def drop(self) -> None:
         with self.db.write() as cur:
             for statement in self.db.drop():
                 cur.execute(statement)
+        self._ensured = False
         self._forget()
 
     def exists(self) -> bool:

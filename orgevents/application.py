@@ -267,13 +267,17 @@ class OrgHistory(Application[UUID]):
         self.clock: Clock = clock or system_clock
         ensure_schema = getattr(self.recorder, "ensure_schema", None)
         if ensure_schema is not None:  # the schema, once and versioned (orgevents.recorders)
-            backfill: Backfill = self._all_references
+            backfill: Backfill = self._references_after
             ensure_schema(backfill)
 
-    def _all_references(self) -> Iterator[tuple[str, str]]:
-        """Every reference in the log (to fill the references table of an older store)."""
-        for _, event in self.read_events():
-            yield from references(event.payload)
+    def _references_after(self, after: int) -> tuple[list[tuple[str, str]], int]:
+        """Every reference in the log after position ``after``, and the last position read (to
+        fill the references table of an older store)."""
+        found: list[tuple[str, str]] = []
+        last = after
+        for last, event in self.read_events(after=after):  # noqa: B007
+            found += references(event.payload)
+        return found, last
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

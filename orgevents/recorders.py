@@ -45,7 +45,8 @@ from orgevents.chain import ChainedMapper, link_events
 SCHEMA_TABLE = "orgevents_schema"
 REFERENCES_TABLE = "orgevents_references"
 STORE_SCHEMA_VERSION = 1  # 1: the references table and this version table
-Backfill = Callable[[], Iterable[tuple[str, str]]]
+# The references of the events after a position, and the last position read.
+Backfill = Callable[[int], tuple[list[tuple[str, str]], int]]
 
 
 class StaleReadError(IntegrityError):
@@ -147,7 +148,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         if version < 1 and c.fetchone() is not None:
             c.executemany(
                 f"INSERT OR IGNORE INTO {REFERENCES_TABLE} (target, referrer) VALUES (?, ?)",
-                list(backfill()),
+                backfill(0)[0],
             )
         c.execute(
             f"INSERT OR REPLACE INTO {SCHEMA_TABLE} (component, version) VALUES ('store', ?)",

@@ -10,7 +10,7 @@ statements instead, a bounded number of events each.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -106,6 +106,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         an advisory lock, so that concurrent first opens take turns); a store made before the
         references table gets it filled from the log (``backfill``)."""
         if self.schema_version() < STORE_SCHEMA_VERSION:
+            # An older store's log is read before the lock (reading it takes longer than a
+            # transaction may sit idle); what is appended meanwhile is read under the lock.
+            before, seen = backfill(0) if self._has_events_table() else ([], 0)
             with (
                 self.datastore.get_connection() as conn,
                 conn.transaction(),
@@ -117,8 +120,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 )
                 version = self._version(curs)  # again, under the lock: another may have done it
                 if version < STORE_SCHEMA_VERSION:
-                    self._create(curs, version, backfill)
+                    self._create(curs, version, lambda: [*before, *backfill(seen)[0]])
         self.datastore.register_type_adapters()  # the event type, if this open created it
+
+    def _has_events_table(self) -> bool:
+        name = f'"{self.datastore.schema}"."{self.events_table_name}"'
+        with self.datastore.get_connection() as conn:
+            row = conn.execute("SELECT to_regclass(%s) IS NOT NULL AS present", (name,)).fetchone()
+        return bool(row and row["present"])
 
     def _version(self, curs: Cursor[DictRow]) -> int:
         curs.execute(
@@ -132,7 +141,9 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         row = curs.fetchone()
         return int(row["version"]) if row else 0
 
-    def _create(self, curs: Cursor[DictRow], version: int, backfill: Backfill) -> None:
+    def _create(
+        self, curs: Cursor[DictRow], version: int, references: Callable[[], list[tuple[str, str]]]
+    ) -> None:
         for statement in self.sql_create_statements:
             text = statement.as_string()
             if "CREATE OR REPLACE FUNCTION" in text:
@@ -152,7 +163,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(self.lock_events_statement)  # nothing appended while the log is read
             curs.execute(self.any_event_statement)
             if curs.fetchone() is not None:
-                self._insert_references(curs, list(backfill()))
+                self._insert_references(curs, references())
         curs.execute(self.set_version_statement, (STORE_SCHEMA_VERSION,))
 
     # --- references ---------------------------------------------------------------------------
@@ -200,16 +211,20 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             self._check_reads(curs, read_versions or {}, read_referrers or {})
             curs.execute(self.select_last_state_statement)
             row = curs.fetchone()
-            linked = link_events(bytes(row["state"]) if row else None, stored_events)
-            for i in range(0, len(linked), INSERT_CHUNK):
+            last = bytes(row["state"]) if row else None
+            # Chunk by chunk: linking is Python work inside the transaction, and a transaction
+            # left idle longer than POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT is killed.
+            for i in range(0, len(stored_events), INSERT_CHUNK):
+                linked = link_events(last, stored_events[i : i + INSERT_CHUNK])
                 params = [
                     self.construct_pg_stored_event(
                         s.originator_id, s.originator_version, s.topic, s.state
                     )
-                    for s in linked[i : i + INSERT_CHUNK]
+                    for s in linked
                 ]
                 curs.execute(self.insert_events_statement, (params,))
                 ids.extend(r["notification_id"] for r in curs.fetchall())
+                last = linked[-1].state
             self._insert_references(curs, list(references))
             self._notify_channel(curs)
         return ids

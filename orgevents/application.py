@@ -373,7 +373,6 @@ class OrgHistory(Application[UUID]):
                 try:
                     recordings = self.save(*batch.touched.values(), **batch.save_kwargs())
                 except IntegrityError:
-                    saved.clear()  # what it remembers may be what the other writer changed
                     raise ConflictError(
                         "another writer changed the same units or responsibilities, or ones "
                         "this batch was checked against, at the same time; the first "

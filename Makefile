@@ -4,12 +4,12 @@ PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO  := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test typecheck charts bench system-packages
+.PHONY: demo test typecheck charts bench system-packages browser
 
 demo: $(STAMP)
 	$(VENV)/bin/orgevents demo
 
-test: $(STAMP) typecheck
+test: $(STAMP) browser typecheck
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
@@ -23,12 +23,16 @@ typecheck: $(STAMP)
 	cd build/typecheck && ../../$(VENV)/bin/mypy --config-file ../../pyproject.toml \
 		--explicit-package-bases orgevents
 
-# System programs, where missing (Debian/Ubuntu): Graphviz's `dot` for charts; Chromium and its
-# driver for the browser tests (Playwright drives the system Chromium; it downloads no browser).
+# System programs, where missing (Debian/Ubuntu): Graphviz's `dot` for charts (everything needs
+# it); Chromium and its driver only for the browser tests (Playwright drives the system Chromium;
+# it downloads no browser), so `make demo` installs no browser.
 system-packages:
-	@command -v dot >/dev/null && command -v chromium >/dev/null || { \
-		$(SUDO) apt-get update -qq && \
-		$(SUDO) apt-get install -y -qq graphviz chromium chromium-driver; }
+	@command -v dot >/dev/null || { \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq graphviz; }
+
+browser:
+	@command -v chromium >/dev/null || { \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium chromium-driver; }
 
 $(STAMP): pyproject.toml | system-packages
 	test -x $(PY) || python3 -m venv $(VENV)

@@ -21,13 +21,13 @@ from orgevents.diagrams.orgchart import org_chart
 from orgevents.diagrams.render import FORMATS, RenderError, render, render_pages, renderer
 from orgevents.diagrams.responsibilities import responsibility_chart
 from orgevents.diagrams.timeline import timeline_charts, timeline_dates
-from orgevents.projections.fold import OrgState
+from orgevents.projections.lookup import Questions
 
 BEFORE = dt.date(2025, 12, 31)
 AFTER = dt.date(2026, 1, 1)
 
 
-def demo_sources(state: OrgState) -> dict[str, str]:
+def demo_sources(state: Questions) -> dict[str, str]:
     """DOT sources of the demo charts, by file stem."""
     return {
         "before": org_chart(state, BEFORE),
@@ -38,7 +38,7 @@ def demo_sources(state: OrgState) -> dict[str, str]:
 
 
 def demo_charts(
-    state: OrgState, folder: Path, formats: tuple[str, ...] = ("svg", "png")
+    state: Questions, folder: Path, formats: tuple[str, ...] = ("svg", "png")
 ) -> list[Path]:
     """Write the before (2025-12-31), after (2026-01-01), changes and responsibility charts into
     ``folder`` (made if missing); returns the files written."""

@@ -29,14 +29,10 @@ from orgevents.diagrams.styles import (
     RESPONSIBILITY_NEW,
     TRANSFER,
 )
-from orgevents.projections.changes import diff
-from orgevents.projections.fold import OrgState
-from orgevents.projections.holders import holdings
-from orgevents.projections.structure import org_graph
+from orgevents.projections.lookup import Questions
 from orgevents.projections.views import ChangeView
 
 DAY = dt.timedelta(days=1)
-ENDED = {"UnitAbolished", "UnitMerged", "UnitAbsorbed"}
 
 
 @dataclass
@@ -52,7 +48,7 @@ class _Note:
 
 
 def change_chart(
-    state: OrgState,
+    state: Questions,
     start: dt.date,
     end: dt.date,
     *,
@@ -65,8 +61,8 @@ def change_chart(
     ``start`` marked."""
     if end <= start:
         raise ValueError(f"the second date ({end}) must come after the first ({start})")
-    changes = diff(state, start, end)
-    before, after = org_graph(state, start), org_graph(state, end)
+    changes = state.diff(start, end)
+    before, after = state.org_graph(start), state.org_graph(end)
     graph = after.copy()
     marks: dict[str, list[str]] = {}
     notes: dict[str, list[Markup]] = {}
@@ -81,9 +77,12 @@ def change_chart(
     for change in changes:
         unit = change.subject["id"]
         d = change.details
-        if change.type == "UnitEstablished" and unit in graph:
+        does = set(change.meaning)
+        if "unit" not in does:
+            continue
+        if "starts" in does and unit in graph:
             mark(unit, "added")
-        elif change.type in ENDED or (change.type == "UnitSplit" and not d.get("continues")):
+        elif "ends" in does:
             if unit not in before:
                 continue
             if unit not in graph:
@@ -98,9 +97,9 @@ def change_chart(
             )
             note = f"{verb} {', '.join(state.label(t, end) for t in targets)}" if targets else None
             mark(unit, "abolished", note)
-        elif change.type == "UnitRenamed" and unit in graph:
+        elif "renames" in does and unit in graph:
             mark(unit, "renamed", f"formerly {d.get('old_name')}")
-        elif change.type == "UnitMoved" and unit in graph and unit in before:
+        elif "moves" in does and unit in graph and unit in before:
             old = next(iter(before.predecessors(unit)), None)
             if old is not None and old != next(iter(after.predecessors(unit)), None):
                 moves.setdefault(unit, old)
@@ -153,7 +152,10 @@ def change_chart(
     responsibility_notes: dict[tuple[str, str], _Note] = {}
     for change in changes:
         d = change.details
-        if change.type == "ResponsibilityTransferred":
+        does = set(change.meaning)
+        if "responsibility" not in does:
+            continue
+        if "holds" in does and "releases" in does:  # a transfer
             head = box(str(d["to_unit"]))
             tails = tuple(
                 dict.fromkeys(t for t in (box(str(u)) for u in d["from_units"]) if t and t != head)
@@ -167,7 +169,7 @@ def change_chart(
                         change.effective_qualifier == "expected",
                     )
                 )
-        elif change.type in ("ResponsibilityDefined", "ResponsibilityAbolished"):
+        elif "starts" in does or "ends" in does:
             _add_note(state, change, start, end, box, responsibility_notes)
 
     for index, ((tails, head), transfer) in enumerate(sorted(transfers.items())):
@@ -229,7 +231,7 @@ def change_chart(
 
 
 def _add_note(
-    state: OrgState,
+    state: Questions,
     change: ChangeView,
     start: dt.date,
     end: dt.date,
@@ -237,11 +239,13 @@ def _add_note(
     notes: dict[tuple[str, str], _Note],
 ) -> None:
     key = change.subject["id"]
-    status = "new" if change.type == "ResponsibilityDefined" else "abolished"
+    if state.kind_of(key) != "responsibility":
+        return  # a planned responsibility, and the chart leaves planned changes out
+    status = "new" if "starts" in change.meaning else "abolished"
     on = end if status == "new" else start
-    held = holdings(state, key, on)
-    performers = [unit for role, unit, _ in held if role.value == "performer"]
-    holders = performers or [unit for _, unit, _ in held]
+    held = state.holdings(key, on)
+    performers = [unit for role, unit in held if role == "performer"]
+    holders = performers or [unit for _, unit in held]
     if not holders:
         return
     unit = box(holders[0])

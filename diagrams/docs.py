@@ -12,17 +12,17 @@ from pathlib import Path
 
 from orgevents.diagrams import demo_charts, demo_sources
 from orgevents.importing import example_files, load_paths
-from orgevents.projections.fold import OrgState
-from orgevents.projections.readmodel import ReadModel
+from orgevents.projections.reader import Reader, View
 from orgevents.store import open_store
 
 DEFAULT = Path(__file__).resolve().parent.parent / "docs" / "charts"
 
 
-def copenhagen() -> OrgState:
+def copenhagen() -> View:
     store = open_store("memory:")
+    reader = Reader(store)
     load_paths(store, example_files("copenhagen"), "orgevents docs")
-    return ReadModel(store).catch_up()
+    return reader.view()
 
 
 def write(folder: Path) -> list[Path]:

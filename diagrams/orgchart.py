@@ -44,8 +44,7 @@ from orgevents.diagrams.styles import (
     kind_style,
 )
 from orgevents.errors import NotFoundError
-from orgevents.projections.fold import OrgState
-from orgevents.projections.structure import org_graph
+from orgevents.projections.lookup import Questions
 
 NAME_WIDTH = 24
 FAN_OUT = 5  # more children than this under one unit are drawn in several rows
@@ -461,7 +460,7 @@ def org_chart_of_graph(
 
 
 def org_chart(
-    state: OrgState,
+    state: Questions,
     on: dt.date,
     *,
     root: str | None = None,
@@ -469,4 +468,4 @@ def org_chart(
     max_units: int | None = None,
 ) -> str:
     """DOT source of the org chart as of ``on``."""
-    return org_chart_of_graph(org_graph(state, on), on, root=root, depth=depth, max_units=max_units)
+    return org_chart_of_graph(state.org_graph(on), on, root=root, depth=depth, max_units=max_units)

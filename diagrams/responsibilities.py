@@ -24,16 +24,14 @@ from orgevents.diagrams.styles import (
     TEXT,
     kind_style,
 )
-from orgevents.projections.fold import OrgState
-from orgevents.projections.holders import responsibility_graph
-from orgevents.projections.structure import chain
+from orgevents.projections.lookup import Questions
 
 RESPONSIBILITY = "r_"  # prefix of responsibility node ids (keys never contain "_")
 
 
-def responsibility_chart(state: OrgState, on: dt.date, *, title: str | None = None) -> str:
+def responsibility_chart(state: Questions, on: dt.date, *, title: str | None = None) -> str:
     """DOT source of the responsibility graph as of ``on``."""
-    graph = responsibility_graph(state, on)
+    graph = state.responsibility_graph(on)
     return responsibility_chart_of_graph(
         graph,
         on,
@@ -43,10 +41,10 @@ def responsibility_chart(state: OrgState, on: dt.date, *, title: str | None = No
     )
 
 
-def _context(state: OrgState, unit: str, on: dt.date) -> tuple[str | None, str, list[str]]:
+def _context(state: Questions, unit: str, on: dt.date) -> tuple[str | None, str, list[str]]:
     """(administration the unit belongs to, its abbreviation, the chain's abbreviations)."""
-    refs = chain(state, unit, on)
-    admin = unit if state.units[unit].kind == "administration" else None
+    refs = state.chain(unit, on)
+    admin = unit if state.unit_kind(unit, on) == "administration" else None
     for ref in refs:
         if admin is None and ref.kind == "administration":
             admin = ref.id

@@ -9,19 +9,18 @@ from __future__ import annotations
 import datetime as dt
 
 from orgevents.diagrams.changes import change_chart
-from orgevents.projections.changes import change_dates
-from orgevents.projections.fold import OrgState
+from orgevents.projections.lookup import Questions
 
 DAY = dt.timedelta(days=1)
 
 
-def timeline_dates(state: OrgState, start: dt.date, end: dt.date) -> list[dt.date]:
+def timeline_dates(state: Questions, start: dt.date, end: dt.date) -> list[dt.date]:
     """The dates after ``start`` up to and including ``end`` on which something changes."""
-    return [d for d in change_dates(state) if start < d <= end]
+    return [d for d in state.dates() if start < d <= end]
 
 
 def timeline_charts(
-    state: OrgState,
+    state: Questions,
     start: dt.date,
     end: dt.date,
     *,

@@ -71,6 +71,7 @@ class Subject(Aggregate):
 
     if TYPE_CHECKING:  # set in _start(); not annotations at runtime, which would make fields
         key: str
+        origin: str  # the key of the entry that made the subject
         changes: list[tuple[dt.date, int, Change]]
         entries: dict[str, str]
         current: dict[str, Entry]
@@ -81,6 +82,7 @@ class Subject(Aggregate):
 
     def _start(self, payload: Entry) -> None:
         self.key = payload.subject
+        self.origin = payload.key
         self.changes = []
         self.entries = {}
         self.current = {}
@@ -102,6 +104,11 @@ class Subject(Aggregate):
             seq = len(self.current)
             self.changes.append((payload.effective.date, seq, payload))
             self.changes.sort(key=lambda c: (c[0], c[1]))
+
+    @property
+    def exists(self) -> bool:
+        """False once the entry that made the subject is retracted (or cancelled)."""
+        return self.origin in self.current
 
     def amend(self, payload: Amendment, recorded_by: str) -> None:
         """Correct, retract, confirm or cancel one of this subject's entries (checked by the

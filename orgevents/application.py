@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import shutil
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from orgevents.errors import (
     DomainRuleError,
     EntryChangedError,
     OrgEventsError,
+    StillReferencedError,
     UnknownReferenceError,
 )
 from orgevents.events import (
@@ -49,6 +51,7 @@ from orgevents.events import (
     DocumentRegistered,
     Entry,
     EventCorrected,
+    EventRetracted,
     FiguresRecorded,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
@@ -63,16 +66,21 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
-from orgevents.invariants import Check, checks_for, references
+from orgevents.invariants import Check, checks_for
 from orgevents.recorders import Backfill
+from orgevents.references import note, references
 from orgevents.responsibilities import Responsibility
 from orgevents.rules import (
     check_citations,
     check_no_parent_cycle,
+    check_no_units_under,
+    check_not_into_descendant,
+    check_not_into_itself,
     check_unit_in_force,
     require,
 )
-from orgevents.units import Unit
+from orgevents.sources import STORED
+from orgevents.units import VERBS, Unit
 
 
 class PydanticAsDict(Transcoding):
@@ -87,7 +95,7 @@ class PydanticAsDict(Transcoding):
         return obj.model_dump(mode="json", by_alias=True)
 
     def decode(self, data: dict[str, Any]) -> Entry:
-        return self.model.model_validate(data)
+        return self.model.model_validate(data, context=STORED)
 
 
 class DateAsISO(Transcoding):
@@ -147,22 +155,29 @@ class BatchRejectedError(RejectedEntryError):
 
 class _Batch:
     """The aggregates one ``record`` call reads and changes (its unit of work), and what its
-    checks read: the version of every aggregate when first read (``read_versions``) and the
-    referrers of every unit asked about (``referrer_reads``). The recorder refuses the save if
-    another writer changed any of them since (:mod:`orgevents.recorders`)."""
+    checks read: the version of every aggregate when first read (``read_versions``) and who
+    named each key asked about (``naming_reads``). The recorder refuses the save if another
+    writer changed any of them since (:mod:`orgevents.recorders`)."""
 
     def __init__(self, app: OrgHistory) -> None:
         self.app = app
         self.touched: dict[UUID, Subject] = {}
         self.hidden: set[UUID] = set()  # treated as not (yet) existing: see _revalidate
+        self.referring: dict[str, dict[str, str]] = {}  # what this batch's entries name
         self.read_versions: dict[UUID, int] = {}
-        self.referrer_reads: dict[str, frozenset[str]] = {}
-        self.new_references: dict[str, set[str]] = {}  # unit → subjects this batch refers from
+        self.naming_reads: dict[str, dict[str, str]] = {}  # as the store's references said
         # An amendment's history is replayed in a trial batch through the subject's own rules;
-        # what concerns other units (parents, holders, targets in force) is checked after it,
-        # over the whole amended timeline — not entry by entry against their present state.
+        # whether other units are in force then is checked after it, over the whole amended
+        # timeline (orgevents.invariants) — not entry by entry against their present state.
         self.replaying = False
         self.failed: list[tuple[int, Entry, Check]] = []  # timeline checks to run again at the end
+
+    def naming(self, key: str) -> dict[str, str]:
+        """Subjects whose entries — stored, or in this batch — name ``key``, with the field."""
+        if key not in self.naming_reads:
+            stored = self.app.recorder.select_naming([key])  # type: ignore[attr-defined]
+            self.naming_reads[key] = stored[key]
+        return {**self.naming_reads[key], **self.referring.get(key, {})}
 
     def find(self, key: str) -> Subject | None:
         agg_id = aggregate_id(key)
@@ -180,22 +195,11 @@ class _Batch:
     def add(self, aggregate: Subject) -> None:
         self.touched[aggregate.id] = aggregate
 
-    def referrers(self, key: str) -> set[str]:
-        """The subjects whose entries name unit ``key`` (stored, and in this batch)."""
-        if key not in self.referrer_reads:
-            stored = self.app.recorder.select_referrers([key])  # type: ignore[attr-defined]
-            self.referrer_reads[key] = frozenset(stored[key])
-        return set(self.referrer_reads[key]) | self.new_references.get(key, set())
-
-    def applied(self, index: int, entry: Entry) -> None:
-        """``entry`` (number ``index`` of the load) was appended: note what it refers to and run
-        the timeline checks it needs. One that fails is tried again at the end of the batch (a
-        later entry of the same load may set it right — a unit moved away before its parent
-        ends) and reported only if it still fails then."""
-        for target, referrer in references(entry):
-            self.new_references.setdefault(target, set()).add(referrer)
-        if self.replaying:
-            return
+    def check_timelines(self, index: int, entry: Entry) -> None:
+        """Run the timeline checks ``entry`` (number ``index`` of the load, just applied) needs.
+        One that fails is tried again at the end of the batch (a later entry of the same load
+        may set it right — a unit moved away before its parent ends) and reported only if it
+        still fails then."""
         for check in checks_for(entry):
             try:
                 check(self)
@@ -215,11 +219,11 @@ class _Batch:
         """What the recorder checks and stores along with the events."""
         return {
             "read_versions": self.read_versions,
-            "read_referrers": self.referrer_reads,
+            "read_naming": self.naming_reads,
             "references": sorted(
-                (target, referrer)
-                for target, referrers in self.new_references.items()
-                for referrer in referrers
+                (key, subject, field)
+                for key, naming in self.referring.items()
+                for subject, field in naming.items()
             ),
         }
 
@@ -265,19 +269,38 @@ class OrgHistory(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         super().__init__(env)
         self.clock: Clock = clock or system_clock
+        # called with the recordings of every save (the read side keeps its index with them)
+        self.after_save: list[Callable[[list[Any]], None]] = []
         ensure_schema = getattr(self.recorder, "ensure_schema", None)
         if ensure_schema is not None:  # the schema, once and versioned (orgevents.recorders)
             backfill: Backfill = self._references_after
             ensure_schema(backfill)
 
-    def _references_after(self, after: int) -> tuple[list[tuple[str, str]], int]:
-        """Every reference in the log after position ``after``, and the last position read (to
-        fill the references table of an older store)."""
-        found: list[tuple[str, str]] = []
+    def _references_after(self, after: int) -> tuple[list[tuple[str, str, str]], int]:
+        """Who names whom in the log after position ``after`` (``(key, subject, field)``), and
+        the last position read: to fill the references table of an older store."""
+        table: dict[str, dict[str, str]] = {}
         last = after
         for last, event in self.read_events(after=after):  # noqa: B007
-            found += references(event.payload)
+            note(table, event.payload)
+        found = [(k, subject, f) for k, naming in table.items() for subject, f in naming.items()]
         return found, last
+
+    def close(self) -> None:
+        super().close()
+        throwaway = self.env.get("ORGEVENTS_THROWAWAY")
+        if throwaway:
+            shutil.rmtree(throwaway, ignore_errors=True)
+
+    def _moment(self) -> Clock:
+        """One recorded time for every event of one transaction (read once from the clock),
+        so recorded times rise with the log: "known at T" is always a prefix of it."""
+        now = self.clock()
+        return lambda: now
+
+    def _notify(self, recordings: list[Any]) -> None:
+        for listener in list(self.after_save):
+            listener(recordings)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -292,7 +315,7 @@ class OrgHistory(Application[UUID]):
         batch = _Batch(self)
         result = RecordResult()
         seen: set[str] = set()
-        with recording_clock(self.clock):
+        with recording_clock(self._moment()):
             for index, entry in enumerate(entries):
                 try:
                     if entry.key in seen:
@@ -304,7 +327,7 @@ class OrgHistory(Application[UUID]):
                 except DomainRuleError as exc:
                     raise RejectedEntryError(index, entry, exc) from None
                 if appended:
-                    batch.applied(index, entry)
+                    batch.check_timelines(index, entry)
                 (result.appended if appended else result.skipped).append(entry.key)
         failed = batch.settle()
         if failed is not None:
@@ -348,7 +371,7 @@ class OrgHistory(Application[UUID]):
         while chunk := list(itertools.islice(stream, batch_size)):
             batch = _CachedBatch(self, saved, ids)
             appended = 0
-            with recording_clock(self.clock):
+            with recording_clock(self._moment()):
                 for offset, entry in enumerate(chunk):
                     try:
                         if entry.key in seen:
@@ -359,7 +382,7 @@ class OrgHistory(Application[UUID]):
                         if self._apply(batch, entry, recorded_by):
                             result.appended.append(entry.key)
                             appended += 1
-                            batch.applied(done + offset, entry)
+                            batch.check_timelines(done + offset, entry)
                         else:
                             result.skipped.append(entry.key)
                     except DomainRuleError as exc:
@@ -390,6 +413,13 @@ class OrgHistory(Application[UUID]):
         return result
 
     def _apply(self, batch: _Batch, entry: Entry, recorded_by: str) -> bool:
+        """Check one entry against the batch and apply it; False if it was recorded before."""
+        applied = self._apply_entry(batch, entry, recorded_by)
+        if applied:
+            note(batch.referring, entry)
+        return applied
+
+    def _apply_entry(self, batch: _Batch, entry: Entry, recorded_by: str) -> bool:
         existing = batch.find(entry.subject)
         if existing is not None:
             known = existing.has_entry(entry)
@@ -453,11 +483,18 @@ class OrgHistory(Application[UUID]):
             elif isinstance(entry, FiguresRecorded):
                 unit.record_figures(entry, recorded_by)
             else:
+                verb = VERBS[entry.type]
+                unit.check_in_force(on, verb)
                 targets = [entry.into] if isinstance(entry, UnitMerged | UnitAbsorbed) else []
                 if isinstance(entry, UnitSplit):
                     targets = entry.into
+                check_not_into_itself(entry.unit, targets, on, verb)
                 for target in targets:
                     self._in_force(batch, target, on, "into")
+                if isinstance(entry, UnitMerged | UnitAbsorbed):
+                    check_not_into_descendant(batch, entry.unit, entry.into, on, verb)
+                if not (isinstance(entry, UnitSplit) and entry.continues):
+                    check_no_units_under(batch, entry.unit, on, verb)
                 unit.end(entry, recorded_by)
             return True
         resp = require(batch, entry.subject, Responsibility, "responsibility")
@@ -521,16 +558,59 @@ class OrgHistory(Application[UUID]):
                 f"{entry.effective.qualifier.value}",
                 subject=subject.key,
             )
-        self._revalidate(batch, subject, list(amended(subject.current, entry).values()))
+        after = amended(subject.current, entry)
+        if subject.origin not in after:
+            self._check_unreferenced(batch, subject, entry)
+        self._revalidate(batch, subject, entry, list(after.values()))
 
-    def _revalidate(self, batch: _Batch, subject: Subject, entries: list[Entry]) -> None:
-        """Replay ``entries`` as a fresh history of ``subject`` through every rule."""
+    def _check_unreferenced(self, batch: _Batch, subject: Subject, entry: Amendment) -> None:
+        """Without the entry that made it, ``subject`` is gone: nothing may still name it."""
+        for key in sorted(batch.naming(subject.key)):
+            other = batch.find(key)
+            if other is None or not other.exists:
+                continue
+            for named in other.current.values():
+                field = references(named).get(subject.key)
+                if field is not None:
+                    verb = "retract" if isinstance(entry, EventRetracted) else "cancel"
+                    raise StillReferencedError(
+                        f"cannot {verb} {entry.target!r}: {type(subject).__name__.lower()} "
+                        f"{subject.key!r} would be gone, but entry {named.key!r} about {key!r} "
+                        f"still names it (field {field!r}); amend that entry first",
+                        subject=subject.key,
+                    )
+
+    def _revalidate(
+        self, batch: _Batch, subject: Subject, entry: Amendment, entries: list[Entry]
+    ) -> None:
+        """Replay ``entries`` as a fresh history of ``subject`` through every rule — and, where
+        the amendment changes when a unit exists or where it sits, the histories of the units
+        and responsibilities that name it or that the amended entry names."""
         trial = _Batch(self)
         trial.touched = {k: v for k, v in batch.touched.items() if k != subject.id}
-        trial.hidden = {subject.id}
+        trial.referring = {k: dict(v) for k, v in batch.referring.items()}
         trial.read_versions = batch.read_versions  # its reads are the batch's reads
-        trial.referrer_reads = batch.referrer_reads
+        trial.naming_reads = batch.naming_reads
         trial.replaying = True
+        self._replay(trial, subject, entries)
+        fresh = trial.touched.get(subject.id)
+        if not isinstance(subject, Unit) or not isinstance(fresh, Unit) or not fresh.exists:
+            return
+        if fresh.frame() == subject.frame():
+            return
+        related = set(batch.naming(subject.key))
+        for changed in (subject.current.get(entry.target), getattr(entry, "replacement", None)):
+            if changed is not None:
+                related.update(references(changed))
+        for key in sorted(related - {subject.key}):
+            other = batch.find(key)
+            if isinstance(other, Unit | Responsibility) and other.exists:
+                self._replay(trial, other, list(other.current.values()))
+
+    def _replay(self, trial: _Batch, subject: Subject, entries: list[Entry]) -> None:
+        """Replay ``entries`` in ``trial`` as the whole history of ``subject``."""
+        trial.touched.pop(subject.id, None)
+        trial.hidden.add(subject.id)
         for entry in entries:
             try:
                 self._apply(trial, entry, "revalidation")

@@ -16,9 +16,18 @@ import re
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, GetJsonSchemaHandler, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic_core import CoreSchema, PydanticCustomError
+
+from orgevents.sources import Words, is_stored
 
 
 class Precision(StrEnum):
@@ -43,26 +52,33 @@ _SHORTHAND = re.compile(
 )
 
 
+FIRST_YEAR, LAST_YEAR = 1000, 9998
+"""The years an effective date may fall in: every view can show the day before, the period
+after and the end of any period in them."""
+
 _SHORTHAND_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {
             "type": "string",
             "pattern": _SHORTHAND.pattern,
-            "description": "YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY; a leading ~ means about",
+            "description": "YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY; a leading ~ means "
+            f"about; years {FIRST_YEAR} to {LAST_YEAR}",
         },
-        {"type": "integer", "minimum": 1000, "maximum": 9999, "description": "a year"},
+        {
+            "type": "integer",
+            "minimum": FIRST_YEAR,
+            "maximum": LAST_YEAR,
+            "description": "a year",
+        },
     ]
 }
 
 
 def parse_date(text: str) -> dt.date:
     """Parse a strict ``YYYY-MM-DD`` date, as the CLI's ``--at`` takes it."""
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
+    from orgevents.days import parse_day
+
+    return parse_day(text)
 
 
 class EffectiveDate(BaseModel):
@@ -73,6 +89,8 @@ class EffectiveDate(BaseModel):
     - ``2026-01-01`` (day), ``2025-05`` (month), ``2026-Q1`` (quarter), ``2026-H1`` (half-year),
       ``2030`` (year); a leading ``~`` marks it approximate: ``~2030``.
     - ``{date: 2030, qualifier: expected, text: "forventeligt i 2030"}``.
+
+    Years run from :data:`FIRST_YEAR` to :data:`LAST_YEAR`.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,7 +98,7 @@ class EffectiveDate(BaseModel):
     date: Annotated[dt.date, WithJsonSchema(_SHORTHAND_SCHEMA)]
     precision: Precision = Precision.DAY
     qualifier: Qualifier = Qualifier.EXACT
-    text: str | None = None
+    text: Words | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -99,6 +117,16 @@ class EffectiveDate(BaseModel):
                 merged["precision"] = parsed["precision"]
             return merged
         return value
+
+    @model_validator(mode="after")
+    def _in_range(self, info: ValidationInfo) -> EffectiveDate:
+        if not FIRST_YEAR <= self.date.year <= LAST_YEAR and not is_stored(info):
+            raise PydanticCustomError(
+                "date-range",
+                "{date} is outside the years {first} to {last}, which every view can show",
+                {"date": self.date.isoformat(), "first": FIRST_YEAR, "last": LAST_YEAR},
+            )
+        return self
 
     @classmethod
     def __get_pydantic_json_schema__(

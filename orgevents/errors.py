@@ -61,6 +61,24 @@ class ParentCycleError(DomainRuleError):
     rule = "no-parent-cycle"
 
 
+class IntoItselfError(DomainRuleError):
+    """A unit merged, absorbed or split into itself."""
+
+    rule = "not-into-itself"
+
+
+class IntoDescendantError(DomainRuleError):
+    """A unit merged or absorbed into a unit under it."""
+
+    rule = "not-into-descendant"
+
+
+class OrphanedUnitsError(DomainRuleError):
+    """A unit ends while units are still under it."""
+
+    rule = "no-orphaned-units"
+
+
 class EntryChangedError(DomainRuleError):
     """An entry key was loaded before with different content. Stored events are never changed."""
 
@@ -71,6 +89,12 @@ class AmendmentError(DomainRuleError):
     """A correction, retraction, confirmation or cancellation that does not fit the history."""
 
     rule = "amendment-fits"
+
+
+class StillReferencedError(AmendmentError):
+    """A retraction or cancellation would leave other entries naming something that is gone."""
+
+    rule = "still-referenced"
 
 
 class InvalidEntryError(OrgEventsError):

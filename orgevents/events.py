@@ -15,13 +15,13 @@ from __future__ import annotations
 import builtins
 import hashlib
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
 
 from orgevents.dates import EffectiveDate
-from orgevents.figures import Figure
-from orgevents.sources import Key, Sources, Text
+from orgevents.figures import Figure, check_finite
+from orgevents.sources import Key, Name, Sources, Text, is_stored
 
 
 class UnitKind(StrEnum):
@@ -83,8 +83,8 @@ class DocumentRegistered(_Entry):
 
     type: Literal["DocumentRegistered"] = "DocumentRegistered"
     document: Key
-    title: Text
-    location: Text  # file name or address
+    title: Name
+    location: Name  # file name or address
     language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "da"
     published: EffectiveDate | None = None
 
@@ -99,8 +99,8 @@ class DocumentRegistered(_Entry):
 class UnitEstablished(_Change):
     type: Literal["UnitEstablished"] = "UnitEstablished"
     unit: Key
-    name: Text
-    abbreviation: Text | None = None
+    name: Name
+    abbreviation: Name | None = None
     kind: UnitKind
     parent: Key | None = None
     planned_end: EffectiveDate | None = None  # for temporary units
@@ -116,8 +116,8 @@ class UnitRenamed(_Change):
 
     type: Literal["UnitRenamed"] = "UnitRenamed"
     unit: Key
-    name: Text
-    abbreviation: Text | None = None
+    name: Name
+    abbreviation: Name | None = None
 
     @property
     def subject(self) -> str:
@@ -202,8 +202,8 @@ class ResponsibilityDefined(_Change):
 
     type: Literal["ResponsibilityDefined"] = "ResponsibilityDefined"
     responsibility: Key
-    name: Text
-    abbreviation: Text | None = None
+    name: Name
+    abbreviation: Name | None = None
     scope: Text
     legal_basis: Text | None = None
 
@@ -274,16 +274,16 @@ class DecisionMade(_Change):
     type: Literal["DecisionMade"] = "DecisionMade"
     id: Key
     kind: DecisionKind
-    title: Text
+    title: Name
     body: Key | None = None  # the unit that decided, where it is in the dataset
-    body_name: Text | None = None  # a body outside the dataset ("Folketinget")
+    body_name: Name | None = None  # a body outside the dataset ("Folketinget")
 
     @property
     def subject(self) -> str:
         return self.id
 
 
-ClaimValue = float | str | EffectiveDate
+ClaimValue = float | Text | EffectiveDate
 
 
 class ClaimRecorded(_Change):
@@ -295,8 +295,15 @@ class ClaimRecorded(_Change):
 
     type: Literal["ClaimRecorded"] = "ClaimRecorded"
     about: Key  # a unit, responsibility, decision or transfer (entry) key
-    property: Text
+    property: Name
     value: ClaimValue
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _finite(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, float) and not is_stored(info):
+            check_finite(value)
+        return value
 
     @builtins.property
     def subject(self) -> str:
@@ -459,7 +466,7 @@ class LoadFile(BaseModel):
     format: Literal["orgevents/1"] = Field(
         description="Format marker; always 'orgevents/1' for this version."
     )
-    title: Text | None = None
+    title: Name | None = None
     entries: list[AnyEntry]
 
 

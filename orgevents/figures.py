@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
-from orgevents.sources import Sources, Text
+from orgevents.sources import Name, Sources, Text, is_stored
 
 
 class Metric(StrEnum):
@@ -33,11 +36,18 @@ class Figure(BaseModel):
     approximate: bool = False
     year: int | None = Field(default=None, ge=1900, le=2200)
     per_year: bool = False
-    price_level: Text | None = None  # "2026 p/l"
-    steering_area: Text | None = None  # Service, Indsats, Anlæg, Overførsler
+    price_level: Name | None = None  # "2026 p/l"
+    steering_area: Name | None = None  # Service, Indsats, Anlæg, Overførsler
     text: Text | None = None
     note: Text | None = None
     sources: Sources
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _finite(cls, value: Any, info: ValidationInfo) -> Any:
+        if not is_stored(info):
+            check_finite(value)
+        return value
 
     def describe(self) -> str:
         """A short English rendering: "ca. 2 FTE", "DKK 1.357 m budget (2026, Service)"."""
@@ -52,6 +62,16 @@ class Figure(BaseModel):
         if self.steering_area:
             qualifiers.append(self.steering_area)
         return text + (f" ({', '.join(qualifiers)})" if qualifiers else "")
+
+
+def check_finite(value: Any) -> None:
+    """Refuse infinities and NaN (as numbers, or as the text a number is parsed from)."""
+    try:
+        number = float(value) if isinstance(value, float | str) else 0.0
+    except ValueError:
+        return  # not a number at all: the field's own validation says so
+    if not math.isfinite(number):
+        raise PydanticCustomError("finite_number", "Input should be a finite number")
 
 
 _UNIT_WORDS = {

@@ -1,36 +1,27 @@
 """Reading load files (YAML or JSON): validation with located errors, then one atomic record.
 
 Errors name the file, the entry (index and line), the field and the rule broken; a load with any
-problem writes nothing.
+problem writes nothing. The text itself is read by :mod:`orgevents.reading`, which refuses input
+that could harm the reader (alias bombs, duplicate keys, deep nesting, huge numbers, not UTF-8).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from orgevents.application import OrgHistory, RecordResult, RejectedEntryError
 from orgevents.errors import InvalidEntryError, Problem
 from orgevents.events import Entry, LoadFile
+from orgevents.reading import _Loader as _Loader
+from orgevents.reading import decode, parse
 
 EXAMPLES = {"copenhagen": "data/copenhagen"}
-
-
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, but dates stay text: our models parse (and report) them."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 @dataclass(frozen=True)
@@ -54,33 +45,21 @@ def read_file(path: Path) -> list[Located]:
     """Parse and validate one load file; raise InvalidEntryError listing every problem."""
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         problem = Problem(f"cannot read: {exc.strerror}", file=name, rule="readable")
         raise InvalidEntryError([problem]) from None
-    return parse_text(text, name)
+    return parse_bytes(data, name)
+
+
+def parse_bytes(data: bytes, name: str) -> list[Located]:
+    """Entries from the bytes of a load file called ``name`` (``.json``: JSON, else YAML)."""
+    return parse_text(decode(data, name), name)
 
 
 def parse_text(text: str, name: str) -> list[Located]:
-    try:
-        if name.endswith(".json"):
-            data: Any = json.loads(text)
-            lines: list[int | None] = []
-            positions = []
-        else:
-            data = yaml.load(text, Loader=_Loader)
-            positions = _entry_positions(text)
-            lines = [line for line, _ in positions]
-    except (yaml.YAMLError, json.JSONDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        line = line + 1 if line is not None else getattr(exc, "lineno", None)
-        raise InvalidEntryError(
-            [
-                Problem(
-                    f"not valid YAML/JSON: {_first_line(exc)}", file=name, line=line, rule="syntax"
-                )
-            ]
-        ) from None
+    data, positions = parse(text, name)
+    lines: list[int | None] = [line for line, _ in positions]
     try:
         parsed = LoadFile.model_validate(data)
     except ValidationError as exc:
@@ -124,26 +103,6 @@ def record_located(app: OrgHistory, located: Sequence[Located], recorded_by: str
         ) from None
 
 
-def _entry_positions(text: str) -> list[tuple[int, dict[str, int]]]:
-    """For each entry: its line, and the line of each of its top-level fields."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return []
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for key_node, value_node in root.value:
-        if key_node.value == "entries" and isinstance(value_node, yaml.SequenceNode):
-            out = []
-            for item in value_node.value:
-                fields = {}
-                if isinstance(item, yaml.MappingNode):
-                    fields = {k.value: k.start_mark.line + 1 for k, _ in item.value}
-                out.append((item.start_mark.line + 1, fields))
-            return out
-    return []
-
-
 def _problems(
     exc: ValidationError, data: Any, name: str, positions: list[tuple[int, dict[str, int]]]
 ) -> list[Problem]:
@@ -177,7 +136,3 @@ def _problems(
             )
         )
     return problems
-
-
-def _first_line(exc: Exception) -> str:
-    return " ".join(str(exc).split())[:300]

@@ -11,7 +11,8 @@ change, the history must still hold that
 
 so that a move dated before an existing later move cannot close a cycle, and a backdated abolition
 cannot leave a unit under it or a responsibility with it. Looking *back* (who sits under a unit,
-who holds with it) uses the store's references (:func:`references`, kept by the recorder).
+who holds with it) uses the store's references table (:mod:`orgevents.references`, kept by the
+recorder).
 
 Which checks a change needs (:func:`checks_for`): a unit's establishment or move checks that unit
 forward; its end checks everyone who refers to it; a responsibility's change checks its holders;
@@ -36,7 +37,6 @@ from orgevents.events import (
     Amendment,
     Change,
     Entry,
-    EventCorrected,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
     ResponsibilityEnded,
@@ -55,36 +55,14 @@ _LONGEST_CHAIN = 10_000  # a parent chain longer than this is a cycle already st
 
 
 class Timeline(Protocol):
-    """Finds subjects, and the subjects whose entries refer to a unit."""
+    """Finds subjects, and the subjects whose entries name a key (with the field)."""
 
     def find(self, key: str) -> Subject | None: ...
 
-    def referrers(self, key: str) -> set[str]: ...
+    def naming(self, key: str) -> dict[str, str]: ...
 
 
 Check = Callable[[Timeline], None]
-
-
-# --- references ---------------------------------------------------------------------------------
-
-
-def references(entry: Entry) -> list[tuple[str, str]]:
-    """``(unit, subject)``: the units this entry names in a way that depends on when they exist —
-    a parent, a unit merged or split into, a holder — with the subject the entry is about."""
-    if isinstance(entry, EventCorrected):
-        return [(unit, entry.about) for unit, _ in references(entry.replacement)]
-    units: list[str] = []
-    if isinstance(entry, UnitEstablished | UnitMoved) and entry.parent is not None:
-        units = [entry.parent]
-    elif isinstance(entry, UnitMerged | UnitAbsorbed):
-        units = [entry.into]
-    elif isinstance(entry, UnitSplit):
-        units = list(entry.into)
-    elif isinstance(entry, ResponsibilityAssigned | ResponsibilityEnded):
-        units = [entry.unit]
-    elif isinstance(entry, ResponsibilityTransferred):
-        units = [entry.to_unit, *entry.from_units]
-    return [(unit, entry.subject) for unit in units]
 
 
 # --- which checks a change needs ----------------------------------------------------------------
@@ -160,7 +138,7 @@ def check_unit(
     goes (merged, absorbed, split) only into units in force. ``only_parent``: look only at the
     time it sits under that unit."""
     first = since or dt.date.min
-    for start, end, parent in unit.parent_periods():
+    for start, end, parent, by in unit.parent_periods():
         if parent is None or end <= first or (only_parent and parent != only_parent):
             continue
         day = max(start, first)
@@ -168,9 +146,9 @@ def check_unit(
         gap = _first_day_out(found, day, end)
         if gap is not None:
             raise NotInForceError(
-                f"{unit.key!r} would sit under {parent!r} on {gap}, when {parent!r} does not "
-                f"exist (it exists {found.span()}); {unit.key!r} is under it "
-                f"{_period(start, end)}",
+                f"{unit.key!r} would sit under {parent!r} on {gap} (entry {by!r}: under it "
+                f"{_period(start, end)}), when {parent!r} does not exist (it exists "
+                f"{found.span()})",
                 subject=unit.key,
             )
     if only_parent is None:
@@ -197,16 +175,16 @@ def check_responsibility(
     first = since or dt.date.min
     if only_unit is None:
         resp.check_timeline(since)
-    for start, end, role, holder in resp.holding_periods():
+    for start, end, role, holder, by in resp.holding_periods():
         if end <= first or (only_unit and holder != only_unit):
             continue
         found = _find_unit(timeline, holder, "holder", resp.key)
         gap = _first_day_out(found, max(start, first), end)
         if gap is not None:
             raise NotInForceError(
-                f"{holder!r} would hold the {role.value} for {resp.key!r} on {gap}, when "
-                f"{holder!r} does not exist (it exists {found.span()}); it holds it "
-                f"{_period(start, end)}",
+                f"{holder!r} would hold the {role.value} for {resp.key!r} on {gap} (entry "
+                f"{by!r}: holds it {_period(start, end)}), when {holder!r} does not exist (it "
+                f"exists {found.span()})",
                 subject=resp.key,
             )
 
@@ -215,16 +193,10 @@ def check_referrers(timeline: Timeline, unit: Unit, since: dt.date | None) -> No
     """From ``since`` on, every unit under ``unit``, every holding of it and every merge or split
     into it falls within the time ``unit`` exists."""
     first = since or dt.date.min
-    for key in sorted(timeline.referrers(unit.key)):
+    for key in sorted(timeline.naming(unit.key)):
         found = timeline.find(key)
-        if unit.start is None and found is not None:  # no longer a unit at all
-            for entry in found.current.values():
-                if any(target == unit.key for target, _ in references(entry)):
-                    raise UnknownReferenceError(
-                        f"{found.key!r} still refers to {unit.key!r} ({entry.type} "
-                        f"{entry.key!r}), whose establishment no longer counts",
-                        subject=unit.key,
-                    )
+        if found is None or not found.exists:
+            continue
         if isinstance(found, Responsibility):
             check_responsibility(timeline, found, since, only_unit=unit.key)
         elif isinstance(found, Unit):
@@ -253,7 +225,7 @@ def _check_cycles(timeline: Timeline, unit: Unit, first: dt.date) -> None:
         if current.key in seen:
             continue
         seen.add(current.key)
-        for period_start, period_end, parent in current.parent_periods():
+        for period_start, period_end, parent, _ in current.parent_periods():
             if period_end <= first:
                 continue
             days.add(max(period_start, first))

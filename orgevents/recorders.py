@@ -5,15 +5,16 @@ IMMEDIATE``; PostgreSQL ``LOCK TABLE ... IN EXCLUSIVE MODE``; a lock in memory):
 
 1. **The reads are still current.** The application checks its rules before it saves, without the
    lock, and passes what the checks read: ``read_versions`` (each aggregate's version as read) and
-   ``read_referrers`` (who referred to a unit, as read). If another writer has since changed any
+   ``read_naming`` (who named a key, as read). If another writer has since changed any
    of them, the insert refuses with :class:`StaleReadError` and writes nothing — so two writers
    that each read what the other changes (each moving one of two units under the other) cannot
    both commit: the checks and the append are, in effect, one serialised section.
 2. **The hash chain**: each event gets its link (:mod:`orgevents.chain`).
-3. **The references** (``references``: pairs of a unit and the subject whose entries name it —
-   a unit under it, a responsibility it holds, a unit merged into it) go into a table of their
-   own, so that the rules that look backwards ("a unit may not end while a unit sits under it")
-   find them without reading the log.
+3. **The references** (``references``: a key, a subject whose entries name it, and the field —
+   :func:`orgevents.references.references`) go into a table of their own, so that the rules that
+   look backwards ("a unit may not end while a unit sits under it", "a retraction may not leave
+   a reference to nothing") find them without reading the log. A subject keeps the first field
+   that named a key, except that naming it as a parent wins (as :func:`~orgevents.references.note`).
 
 The schema is created once and versioned: a table ``orgevents_schema`` holds one row per part
 (``store``; the SQL index adds ``index``). Opening a store reads that row; only a store that lacks
@@ -45,8 +46,9 @@ from orgevents.chain import ChainedMapper, link_events
 SCHEMA_TABLE = "orgevents_schema"
 REFERENCES_TABLE = "orgevents_references"
 STORE_SCHEMA_VERSION = 1  # 1: the references table and this version table
-# The references of the events after a position, and the last position read.
-Backfill = Callable[[int], tuple[list[tuple[str, str]], int]]
+# The references of the events after a position (key, subject, field), and the last position read.
+Backfill = Callable[[int], tuple[list[tuple[str, str, str]], int]]
+Naming = Mapping[str, Mapping[str, str]]  # key → subject → field
 
 
 class StaleReadError(IntegrityError):
@@ -56,20 +58,27 @@ class StaleReadError(IntegrityError):
 def stale_reads(
     read_versions: Mapping[UUID, int],
     versions: Mapping[UUID, int],
-    read_referrers: Mapping[str, Collection[str]],
-    referrers: Mapping[str, Collection[str]],
+    read_naming: Naming,
+    naming: Naming,
 ) -> StaleReadError | None:
     """The error to raise if the store no longer holds what was read (None: all still current)."""
     changed = sum(1 for agg_id, v in read_versions.items() if versions.get(agg_id, 0) != v)
-    added = [t for t, seen in read_referrers.items() if set(referrers.get(t, ())) != set(seen)]
-    if not changed and not added:
+    named = [k for k, seen in read_naming.items() if dict(naming.get(k, {})) != dict(seen)]
+    if not changed and not named:
         return None
     what = []
     if changed:
         what.append(f"{changed} of the subjects the checks read changed")
-    if added:
-        what.append(f"units now referred to by others: {', '.join(sorted(added)[:5])}")
+    if named:
+        what.append(f"now named by other subjects: {', '.join(sorted(named)[:5])}")
     return StaleReadError("; ".join(what))
+
+
+UPSERT_REFERENCE = (
+    f"INSERT INTO {REFERENCES_TABLE} (target, referrer, field) VALUES (?, ?, ?) "
+    "ON CONFLICT (target, referrer) DO UPDATE SET field = excluded.field "
+    "WHERE excluded.field LIKE '%parent'"  # naming it as a parent wins
+)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -138,7 +147,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.execute(statement)
         c.execute(
             f"CREATE TABLE IF NOT EXISTS {REFERENCES_TABLE} (target TEXT NOT NULL, "
-            "referrer TEXT NOT NULL, PRIMARY KEY (target, referrer)) WITHOUT ROWID"
+            "referrer TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (target, referrer)) "
+            "WITHOUT ROWID"
         )
         c.execute(
             f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (component TEXT PRIMARY KEY, "
@@ -146,10 +156,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         )
         c.execute(f"SELECT 1 FROM {self.events_table_name} LIMIT 1")
         if version < 1 and c.fetchone() is not None:
-            c.executemany(
-                f"INSERT OR IGNORE INTO {REFERENCES_TABLE} (target, referrer) VALUES (?, ?)",
-                backfill(0)[0],
-            )
+            c.executemany(UPSERT_REFERENCE, backfill(0)[0])
         c.execute(
             f"INSERT OR REPLACE INTO {SCHEMA_TABLE} (component, version) VALUES ('store', ?)",
             (STORE_SCHEMA_VERSION,),
@@ -157,21 +164,22 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
     # --- references -----------------------------------------------------------------------
 
-    def select_referrers(self, targets: Collection[str]) -> dict[str, set[str]]:
+    def select_naming(self, keys: Collection[str]) -> dict[str, dict[str, str]]:
+        """For each key: the subjects whose entries named it, each with the field."""
         with self.datastore.transaction(commit=False) as c:
-            return self._referrers(c, targets)
+            return self._naming(c, keys)
 
     @staticmethod
-    def _referrers(c: SQLiteCursor, targets: Collection[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {t: set() for t in targets}
-        for chunk in _chunks(list(targets), 500):
+    def _naming(c: SQLiteCursor, keys: Collection[str]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {k: {} for k in keys}
+        for chunk in _chunks(list(keys), 500):
             marks = ",".join("?" * len(chunk))
             c.execute(
-                f"SELECT target, referrer FROM {REFERENCES_TABLE} WHERE target IN ({marks})",
+                f"SELECT target, referrer, field FROM {REFERENCES_TABLE} WHERE target IN ({marks})",
                 list(chunk),
             )
             for row in c.fetchall():
-                found[row[0]].add(row[1])
+                found[row[0]][row[1]] = row[2]
         return found
 
     # --- inserting ------------------------------------------------------------------------
@@ -188,26 +196,23 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         read_versions: Mapping[UUID, int] | None = None,
-        read_referrers: Mapping[str, Collection[str]] | None = None,
-        references: Iterable[tuple[str, str]] = (),
+        read_naming: Naming | None = None,
+        references: Iterable[tuple[str, str, str]] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
-        self._check_reads(c, read_versions or {}, read_referrers or {})
+        self._check_reads(c, read_versions or {}, read_naming or {})
         c.execute(f"SELECT state FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1")
         row = c.fetchone()
         linked = link_events(row["state"] if row else None, stored_events)
         ids = super()._insert_events(c, linked, **kwargs)
-        c.executemany(
-            f"INSERT OR IGNORE INTO {REFERENCES_TABLE} (target, referrer) VALUES (?, ?)",
-            list(references),
-        )
+        c.executemany(UPSERT_REFERENCE, list(references))
         return ids
 
     def _check_reads(
         self,
         c: SQLiteCursor,
         read_versions: Mapping[UUID, int],
-        read_referrers: Mapping[str, Collection[str]],
+        read_naming: Naming,
     ) -> None:
         versions: dict[UUID, int] = {}
         for chunk in _chunks(list(read_versions), 500):
@@ -218,8 +223,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 [agg_id.hex for agg_id in chunk],
             )
             versions.update((UUID(row[0]), int(row[1])) for row in c.fetchall())
-        referrers = self._referrers(c, read_referrers) if read_referrers else {}
-        error = stale_reads(read_versions, versions, read_referrers, referrers)
+        naming = self._naming(c, read_naming) if read_naming else {}
+        error = stale_reads(read_versions, versions, read_naming, naming)
         if error is not None:
             raise error
 
@@ -230,7 +235,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
-        self._references: dict[str, set[str]] = {}
+        self._naming: dict[str, dict[str, str]] = {}
 
     def ensure_schema(self, backfill: Backfill) -> None:
         """Nothing to create: an in-memory store starts empty with every structure it needs."""
@@ -238,17 +243,17 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
     def schema_version(self) -> int:
         return STORE_SCHEMA_VERSION
 
-    def select_referrers(self, targets: Collection[str]) -> dict[str, set[str]]:
+    def select_naming(self, keys: Collection[str]) -> dict[str, dict[str, str]]:
         with self._database_lock:
-            return {t: set(self._references.get(t, ())) for t in targets}
+            return {k: dict(self._naming.get(k, {})) for k in keys}
 
     def _insert_events(
         self,
         stored_events: Sequence[StoredEvent],
         *,
         read_versions: Mapping[UUID, int] | None = None,
-        read_referrers: Mapping[str, Collection[str]] | None = None,
-        references: Iterable[tuple[str, str]] = (),
+        read_naming: Naming | None = None,
+        references: Iterable[tuple[str, str, str]] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         with self._database_lock:
@@ -259,15 +264,19 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
             error = stale_reads(
                 read_versions or {},
                 versions,
-                read_referrers or {},
-                self.select_referrers(read_referrers or {}),
+                read_naming or {},
+                self.select_naming(read_naming or {}),
             )
             if error is not None:
                 raise error
             last = self._stored_events[-1].state if self._stored_events else None
             ids = super()._insert_events(link_events(last, stored_events), **kwargs)
-            for target, referrer in references:
-                self._references.setdefault(target, set()).add(referrer)
+            for target, referrer, field in references:
+                naming = self._naming.setdefault(target, {})
+                if field.endswith("parent"):
+                    naming[referrer] = field
+                else:
+                    naming.setdefault(referrer, field)
             return ids
 
 

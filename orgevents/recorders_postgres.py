@@ -33,6 +33,7 @@ from orgevents.recorders import (
     SCHEMA_TABLE,
     STORE_SCHEMA_VERSION,
     Backfill,
+    Naming,
     stale_reads,
 )
 
@@ -60,12 +61,14 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "SELECT originator_id, max(originator_version) AS version FROM {schema}.{table} "
             "WHERE originator_id = ANY(%s) GROUP BY originator_id"
         ).format(**names)
-        self.select_referrers_statement = SQL(
-            "SELECT target, referrer FROM {schema}.{refs} WHERE target = ANY(%s)"
+        self.select_naming_statement = SQL(
+            "SELECT target, referrer, field FROM {schema}.{refs} WHERE target = ANY(%s)"
         ).format(**names)
         self.insert_references_statement = SQL(
-            "INSERT INTO {schema}.{refs} (target, referrer) "
-            "SELECT * FROM unnest(%s::text[], %s::text[]) ON CONFLICT DO NOTHING"
+            "INSERT INTO {schema}.{refs} AS r (target, referrer, field) "
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) "
+            "ON CONFLICT (target, referrer) DO UPDATE SET field = excluded.field "
+            "WHERE excluded.field LIKE '%%parent'"  # naming it as a parent wins
         ).format(**names)
         self.select_version_statement = SQL(
             "SELECT version FROM {schema}.{versions} WHERE component = 'store'"
@@ -73,7 +76,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.schema_ddl = [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{refs} (target text NOT NULL, "
-                "referrer text NOT NULL, PRIMARY KEY (target, referrer))"
+                "referrer text NOT NULL, field text NOT NULL, PRIMARY KEY (target, referrer))"
             ).format(**names),
             SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{versions} (component text PRIMARY KEY, "
@@ -142,7 +145,10 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         return int(row["version"]) if row else 0
 
     def _create(
-        self, curs: Cursor[DictRow], version: int, references: Callable[[], list[tuple[str, str]]]
+        self,
+        curs: Cursor[DictRow],
+        version: int,
+        references: Callable[[], list[tuple[str, str, str]]],
     ) -> None:
         for statement in self.sql_create_statements:
             text = statement.as_string()
@@ -168,24 +174,26 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
 
     # --- references ---------------------------------------------------------------------------
 
-    def select_referrers(self, targets: Collection[str]) -> dict[str, set[str]]:
+    def select_naming(self, keys: Collection[str]) -> dict[str, dict[str, str]]:
+        """For each key: the subjects whose entries named it, each with the field."""
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            return self._referrers(curs, targets)
+            return self._naming(curs, keys)
 
-    def _referrers(self, curs: Cursor[DictRow], targets: Collection[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {t: set() for t in targets}
-        curs.execute(self.select_referrers_statement, (list(targets),))
+    def _naming(self, curs: Cursor[DictRow], keys: Collection[str]) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {k: {} for k in keys}
+        curs.execute(self.select_naming_statement, (list(keys),))
         for row in curs.fetchall():
-            found[row["target"]].add(row["referrer"])
+            found[row["target"]][row["referrer"]] = row["field"]
         return found
 
-    def _insert_references(self, curs: Cursor[DictRow], pairs: Sequence[tuple[str, str]]) -> None:
-        for i in range(0, len(pairs), 10 * INSERT_CHUNK):
-            chunk = pairs[i : i + 10 * INSERT_CHUNK]
-            curs.execute(
-                self.insert_references_statement,
-                ([t for t, _ in chunk], [r for _, r in chunk]),
-            )
+    def _insert_references(
+        self, curs: Cursor[DictRow], rows: Sequence[tuple[str, str, str]]
+    ) -> None:
+        """Insert ``(key, subject, field)`` rows, each pair at most once."""
+        for i in range(0, len(rows), 10 * INSERT_CHUNK):
+            chunk = rows[i : i + 10 * INSERT_CHUNK]
+            columns = [[row[n] for row in chunk] for n in range(3)]
+            curs.execute(self.insert_references_statement, columns)
 
     # --- inserting ----------------------------------------------------------------------------
 
@@ -195,8 +203,8 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         stored_events: Sequence[StoredEvent],
         *,
         read_versions: Mapping[UUID, int] | None = None,
-        read_referrers: Mapping[str, Collection[str]] | None = None,
-        references: Iterable[tuple[str, str]] = (),
+        read_naming: Naming | None = None,
+        references: Iterable[tuple[str, str, str]] = (),
         **kwargs: Any,
     ) -> Sequence[int] | None:
         ids: list[int] = []
@@ -208,7 +216,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             # Lock first (EXCLUSIVE: writers wait, readers don't), then check the reads are still
             # current and read the last event, all under the lock.
             self._lock_table(curs)
-            self._check_reads(curs, read_versions or {}, read_referrers or {})
+            self._check_reads(curs, read_versions or {}, read_naming or {})
             curs.execute(self.select_last_state_statement)
             row = curs.fetchone()
             last = bytes(row["state"]) if row else None
@@ -233,13 +241,13 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self,
         curs: Cursor[DictRow],
         read_versions: Mapping[UUID, int],
-        read_referrers: Mapping[str, Collection[str]],
+        read_naming: Naming,
     ) -> None:
         versions: dict[UUID, int] = {}
         if read_versions:
             curs.execute(self.select_versions_statement, (list(read_versions),))
             versions = {r["originator_id"]: int(r["version"]) for r in curs.fetchall()}
-        referrers = self._referrers(curs, read_referrers) if read_referrers else {}
-        error = stale_reads(read_versions, versions, read_referrers, referrers)
+        naming = self._naming(curs, read_naming) if read_naming else {}
+        error = stale_reads(read_versions, versions, read_naming, naming)
         if error is not None:
             raise error

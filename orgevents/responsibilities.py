@@ -13,7 +13,12 @@ import datetime as dt
 from eventsourcing.domain import event
 
 from orgevents.aggregate import Subject
-from orgevents.errors import AlreadyHolderError, NotAHolderError, NotInForceError
+from orgevents.errors import (
+    AlreadyHolderError,
+    NotAHolderError,
+    NotInForceError,
+    UnknownReferenceError,
+)
 from orgevents.events import (
     Change,
     ResponsibilityAbolished,
@@ -34,7 +39,14 @@ class Responsibility(Subject):
 
     @property
     def defined(self) -> ResponsibilityDefined:
-        return next(c for _, _, c in self.changes if isinstance(c, ResponsibilityDefined))
+        for _, _, c in self.changes:
+            if isinstance(c, ResponsibilityDefined):
+                return c
+        raise UnknownReferenceError(
+            f"responsibility {self.key!r} no longer exists: its definition {self.origin!r} was "
+            "retracted",
+            subject=self.key,
+        )
 
     @property
     def abolished_on(self) -> dt.date | None:
@@ -50,22 +62,23 @@ class Responsibility(Subject):
             holders = _after(holders, c)
         return holders
 
-    def holding_periods(self) -> list[tuple[dt.date, dt.date, Role, str]]:
-        """Who held which role when: ``(from, to, role, unit)``, ``to`` exclusive and ``FOREVER``
-        for a holding that has not ended."""
-        periods: list[tuple[dt.date, dt.date, Role, str]] = []
+    def holding_periods(self) -> list[tuple[dt.date, dt.date, Role, str, str]]:
+        """Who held which role when: ``(from, to, role, unit, entry)``, ``to`` exclusive and
+        ``FOREVER`` for a holding that has not ended; ``entry`` is the key of the change that
+        gave the unit the role."""
+        periods: list[tuple[dt.date, dt.date, Role, str, str]] = []
         holders: dict[Role, list[str]] = {role: [] for role in Role}
-        since: dict[tuple[Role, str], dt.date] = {}
+        since: dict[tuple[Role, str], tuple[dt.date, str]] = {}
         for d, _, c in self.changes:
             holders = _after(holders, c)
             now = {(role, u) for role, units in holders.items() for u in units}
             for held in [h for h in since if h not in now]:
-                if d > since[held]:
-                    periods.append((since[held], d, *held))
-                del since[held]
+                start, by = since.pop(held)
+                if d > start:
+                    periods.append((start, d, *held, by))
             for held in now:
-                since.setdefault(held, d)
-        periods += [(d, FOREVER, *held) for held, d in since.items()]
+                since.setdefault(held, (d, c.key))
+        periods += [(d, FOREVER, *held, by) for held, (d, by) in since.items()]
         return sorted(periods, key=lambda p: (p[0], p[1], p[2].value, p[3]))
 
     def check_timeline(self, since: dt.date | None = None) -> None:
@@ -104,13 +117,7 @@ class Responsibility(Subject):
     # --- rules -----------------------------------------------------------------------------
 
     def check_in_force(self, on: dt.date, doing: str) -> None:
-        start = next((d for d, _, c in self.changes if isinstance(c, ResponsibilityDefined)), None)
-        if start is None:
-            raise NotInForceError(
-                f"cannot {doing} responsibility {self.key!r} on {on}: its definition no longer "
-                "counts",
-                subject=self.key,
-            )
+        start = self.defined.effective.date
         if on < start:
             raise NotInForceError(
                 f"cannot {doing} responsibility {self.key!r} on {on}: "

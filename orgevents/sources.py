@@ -1,10 +1,32 @@
-"""Where a fact comes from: a registered document and a place in it."""
+"""Where a fact comes from: a registered document and a place in it — and the kinds of text
+entries are written in: ids, names (one line of plain text) and free text.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+)
+from pydantic_core import PydanticCustomError
+
+STORED: dict[str, Any] = {"stored": True}
+"""The validation context of events read back from the store: the checks that guard new input
+(plain text, finite numbers, the date range) let through what an earlier version accepted, so
+an old store stays readable."""
+
+
+def is_stored(info: ValidationInfo) -> bool:
+    """Whether the value being validated was read back from the store."""
+    return bool(info.context and info.context.get("stored"))
+
 
 Key = Annotated[
     str,
@@ -16,7 +38,69 @@ Ids never change when a unit is renamed; ``biu`` stays ``biu`` after the committ
 in its name.
 """
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Invisible characters that change how text around them reads: bidi embeddings, overrides and
+# isolates, bidi marks, and zero-width characters.
+_INVISIBLE = frozenset(
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"  # bidi embed/override/isolate
+    "\u200e\u200f\u061c"  # bidi marks
+    "\u200b\u200c\u200d\u2060\ufeff\u180e"  # zero-width
+)
+
+
+def _plain(text: str, allowed: str, rule: str) -> str:
+    if text.isprintable():  # no control, format, separator (but space) or surrogate character
+        return text
+    for i, char in enumerate(text):
+        if char in allowed:
+            continue
+        category = unicodedata.category(char)
+        if char in _INVISIBLE:
+            what = "an invisible formatting character"
+        elif category in ("Cc", "Zl", "Zp"):
+            what = "a control character"
+        elif category == "Cs":
+            what = "half of a surrogate pair"
+        else:
+            continue
+        raise PydanticCustomError(
+            "plain-text",
+            "contains {what} (U+{code}) at character {at}; {rule}",
+            {"what": what, "code": f"{ord(char):04X}", "at": i + 1, "rule": rule},
+        )
+    return text
+
+
+def _one_line(text: str, info: ValidationInfo) -> str:
+    if is_stored(info):
+        return text
+    return _plain(text, "", "names and titles are one line of plain text")
+
+
+def _lines(text: str, info: ValidationInfo) -> str:
+    if is_stored(info):
+        return text
+    return _plain(
+        text, "\n\t", "free text may break lines, but has no other control or invisible characters"
+    )
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(_lines),
+]
+"""Free text (notes, scopes, reasons): line breaks and tabs, but no other control characters,
+no bidi controls and no zero-width characters."""
+
+Name = Annotated[
+    str,
+    StringConstraints(strict=True, strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(_one_line),
+]
+"""A name, abbreviation, title or locator: one line of plain text."""
+
+Words = Annotated[str, StringConstraints(strict=True, max_length=2000), AfterValidator(_one_line)]
+"""A source's own words for something (may be empty): one line of plain text."""
 
 
 class SourceRef(BaseModel):
@@ -29,8 +113,11 @@ class SourceRef(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     document: Key
-    locator: Text
-    quote: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    locator: Name
+    quote: (
+        Annotated[str, StringConstraints(strict=True, max_length=4000), AfterValidator(_lines)]
+        | None
+    ) = None
 
 
 Sources = Annotated[list[SourceRef], Field(min_length=1)]

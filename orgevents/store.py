@@ -3,19 +3,25 @@
 - ``sqlite:///orgevents.db`` (relative) or ``sqlite:////var/lib/orgevents.db`` (absolute): an
   embedded SQLite file, the default.
 - ``postgresql://user[:password]@host[:port]/database[?schema=NAME]``: a PostgreSQL server.
-- ``memory:``: in memory, gone when the process ends (tests).
+- ``memory:``: a throwaway store in a temporary SQLite file, removed when the store is closed
+  (or the process ends).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from orgevents.aggregate import Clock
-from orgevents.application import OrgHistory
 from orgevents.errors import StoreError
-from orgevents.recorders import recorder_env
+
+if TYPE_CHECKING:  # opening the application (eventsourcing, the event models) waits for use
+    from orgevents.aggregate import Clock
+    from orgevents.application import OrgHistory
 
 DEFAULT_STORE = "sqlite:///orgevents.db"
 
@@ -26,13 +32,31 @@ def store_env(url: str) -> dict[str, str]:
     Every store chains its events for tamper evidence (``orgevents.chain``) and makes its schema
     once, versioned (``orgevents.recorders``).
     """
-    env = _backend_env(url)
+    from orgevents.recorders import recorder_env
+
+    env = backend_env(url)
     return {**env, **recorder_env(env["PERSISTENCE_MODULE"])}
 
 
-def _backend_env(url: str) -> dict[str, str]:
+def store_url(url: str | None = None) -> str:
+    """The URL given, else ``$ORGEVENTS_STORE``, else the default."""
+    return url or os.environ.get("ORGEVENTS_STORE") or DEFAULT_STORE
+
+
+def backend_env(url: str) -> dict[str, str]:
+    """Where the store's database is (the eventsourcing persistence settings), without opening
+    it."""
     if url in ("memory:", "memory://"):
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        # a throwaway SQLite file (removed when the store is closed), so that the read side's
+        # SQL index works the same as for every other store
+        throwaway = tempfile.mkdtemp(prefix="orgevents-memory-")
+        atexit.register(shutil.rmtree, throwaway, True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(Path(throwaway) / "store.db"),
+            "SQLITE_LOCK_TIMEOUT": "10",
+            "ORGEVENTS_THROWAWAY": throwaway,
+        }
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///") :]
         if not path:
@@ -73,7 +97,9 @@ def _backend_env(url: str) -> dict[str, str]:
 
 def open_store(url: str | None = None, clock: Clock | None = None) -> OrgHistory:
     """Open (and if needed create) the store at ``url``, ``$ORGEVENTS_STORE`` or the default."""
-    url = url or os.environ.get("ORGEVENTS_STORE") or DEFAULT_STORE
+    from orgevents.application import OrgHistory
+
+    url = store_url(url)
     env = store_env(url)
     try:
         return OrgHistory(env=env, clock=clock)

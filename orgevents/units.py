@@ -12,7 +12,7 @@ import datetime as dt
 from eventsourcing.domain import event
 
 from orgevents.aggregate import Subject
-from orgevents.errors import NotInForceError
+from orgevents.errors import NotInForceError, UnknownReferenceError
 from orgevents.events import (
     Change,
     FiguresRecorded,
@@ -27,6 +27,12 @@ from orgevents.events import (
 
 ENDINGS = (UnitAbolished, UnitMerged, UnitAbsorbed)
 FOREVER = dt.date.max  # the end of a period that has none
+VERBS = {
+    "UnitAbolished": "abolish",
+    "UnitMerged": "merge",
+    "UnitAbsorbed": "absorb",
+    "UnitSplit": "split",
+}
 
 
 class Unit(Subject):
@@ -40,7 +46,13 @@ class Unit(Subject):
 
     @property
     def established(self) -> UnitEstablished:
-        return next(c for _, _, c in self.changes if isinstance(c, UnitEstablished))
+        for _, _, c in self.changes:
+            if isinstance(c, UnitEstablished):
+                return c
+        raise UnknownReferenceError(
+            f"unit {self.key!r} no longer exists: its establishment {self.origin!r} was retracted",
+            subject=self.key,
+        )
 
     @property
     def start(self) -> dt.date | None:
@@ -75,6 +87,13 @@ class Unit(Subject):
                 name = c.name
         return name
 
+    def frame(self) -> tuple[object, ...]:
+        """What the rules of other subjects depend on: when the unit exists and where it sits."""
+        parents = [
+            (d, c.parent) for d, _, c in self.changes if isinstance(c, UnitEstablished | UnitMoved)
+        ]
+        return (self.established.effective.date, self.ended_on, tuple(parents))
+
     def parent_on(self, on: dt.date) -> str | None:
         if self.start is None:
             return None
@@ -84,25 +103,26 @@ class Unit(Subject):
                 parent = c.parent
         return parent
 
-    def parent_periods(self) -> list[tuple[dt.date, dt.date, str | None]]:
-        """Whom it sits under while it exists: ``(from, to, parent)`` periods, ``to`` exclusive and
-        ``FOREVER`` for the last while it has no end."""
+    def parent_periods(self) -> list[tuple[dt.date, dt.date, str | None, str]]:
+        """Whom it sits under while it exists: ``(from, to, parent, entry)`` periods, ``to``
+        exclusive and ``FOREVER`` for the last while it has no end; ``entry`` is the key of the
+        establishment or move that put it there."""
         start = self.start
         if start is None:
             return []
         end = self.ended_on or FOREVER
-        periods: list[tuple[dt.date, dt.date, str | None]] = []
-        since, parent = start, self.established.parent
+        periods: list[tuple[dt.date, dt.date, str | None, str]] = []
+        since, parent, by = start, self.established.parent, self.established.key
         for d, _, c in self.changes:
             if isinstance(c, UnitMoved):
                 if d >= end:
                     break
                 if d > since:
-                    periods.append((since, d, parent))
+                    periods.append((since, d, parent, by))
                     since = d
-                parent = c.parent
+                parent, by = c.parent, c.key
         if end > since:
-            periods.append((since, end, parent))
+            periods.append((since, end, parent, by))
         return periods
 
     # --- rules -----------------------------------------------------------------------------
@@ -153,12 +173,7 @@ class Unit(Subject):
     def end(
         self, payload: UnitAbolished | UnitMerged | UnitAbsorbed | UnitSplit, recorded_by: str
     ) -> None:
-        verb = {
-            "UnitAbolished": "abolish",
-            "UnitMerged": "merge",
-            "UnitAbsorbed": "absorb",
-            "UnitSplit": "split",
-        }[payload.type]
+        verb = VERBS[payload.type]
         self.check_in_force(payload.effective.date, verb)
         if not (isinstance(payload, UnitSplit) and payload.continues):
             self.check_nothing_after(payload.effective.date, verb)

@@ -1,5 +1,9 @@
 """The provenance report: every change effective in a date range with its decision, sources
-(document, locator, quote), who recorded it and when, and every correction of it."""
+(document, locator, quote), who recorded it and when, and every correction of it.
+
+Stored text is written as text: in Markdown every character that could make a tag, a link or
+emphasis is escaped, and in CSV a cell that a spreadsheet would run as a formula starts with ``'``.
+"""
 
 from __future__ import annotations
 
@@ -11,34 +15,34 @@ from typing import Any
 from orgevents.events import (
     Amendment,
     Change,
-    ClaimPreferred,
-    ClaimRecorded,
-    DecisionMade,
 )
 from orgevents.projections.changes import summary
-from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.exports import safe_cell
+from orgevents.projections.fold import Record
+from orgevents.projections.lookup import Questions
+
+_MARKDOWN = str.maketrans({**{c: "\\" + c for c in "\\`*_[]~"}, "<": "&lt;"})
 
 
-def audit(state: OrgState, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+def md(text: object) -> str:
+    """Stored text for a Markdown line: on one line; no tag, link or emphasis can start in it."""
+    return " ".join(str(text).split()).translate(_MARKDOWN)
+
+
+def audit(state: Questions, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """Changes effective from ``start`` to ``end``, both included, in effective order."""
-    chosen = [
-        r
-        for r in state.records
-        if isinstance(r.payload, Change)
-        and not isinstance(r.payload, DecisionMade | ClaimRecorded | ClaimPreferred)
-        and start <= r.payload.effective.date <= end
-    ]
-    chosen.sort(key=lambda r: (r.effective_date or dt.date.min, r.position))
+    day = dt.timedelta(days=1)
+    chosen = state.changes(max(start, dt.date.min + day) - day, end)
     return [_item(state, r) for r in chosen]
 
 
-def _item(state: OrgState, rec: Record) -> dict[str, Any]:
+def _item(state: Questions, rec: Record) -> dict[str, Any]:
     p = rec.payload
     assert isinstance(p, Change)
-    original = next((r for r in state.log if r.position == rec.position), rec)
+    original = state.record_at(rec.position) or rec
     decision = None
-    if p.decision and p.decision in state.decisions:
-        d = state.decisions[p.decision]
+    d = state.decision(p.decision) if p.decision else None
+    if d is not None:
         decision = {
             "id": d.id,
             "title": d.title,
@@ -57,12 +61,12 @@ def _item(state: OrgState, rec: Record) -> dict[str, Any]:
         "sources": [_source(state, s) for s in p.sources],
         "recorded_at": original.recorded_at.isoformat(),
         "recorded_by": original.recorded_by,
-        "corrections": [_amendment(state, a) for a in state.amendments.get(p.key, [])],
+        "corrections": [_amendment(state, a) for a in state.amendments_of(p.key)],
         "original_summary": summary(state, original) if rec.amended_by else None,
     }
 
 
-def _amendment(state: OrgState, rec: Record) -> dict[str, Any]:
+def _amendment(state: Questions, rec: Record) -> dict[str, Any]:
     a = rec.payload
     assert isinstance(a, Amendment)
     return {
@@ -75,8 +79,8 @@ def _amendment(state: OrgState, rec: Record) -> dict[str, Any]:
     }
 
 
-def _source(state: OrgState, source: Any) -> dict[str, Any]:
-    doc = state.documents.get(source.document)
+def _source(state: Questions, source: Any) -> dict[str, Any]:
+    doc = state.document(source.document)
     return {
         "document": source.document,
         "title": doc.title if doc else None,
@@ -90,25 +94,25 @@ def to_markdown(items: list[dict[str, Any]], start: dt.date, end: dt.date) -> st
     lines = [f"# Provenance report: changes effective {start} – {end}", ""]
     lines.append(f"{len(items)} changes.")
     for item in items:
-        lines += ["", f"## {item['effective']} — {item['summary']}", ""]
+        lines += ["", f"## {item['effective']} — {md(item['summary'])}", ""]
         lines.append(f"- event: `{item['event_id']}` ({item['type']})")
         if item["effective_text"]:
-            lines.append(f"- effective as the source puts it: “{item['effective_text']}”")
+            lines.append(f"- effective as the source puts it: “{md(item['effective_text'])}”")
         d = item["decision"]
         if d:
-            lines.append(f"- decision: {d['title']} ({d['kind']}, {d['date']}) `{d['id']}`")
-        lines.append(f"- recorded {item['recorded_at']} by {item['recorded_by']}")
+            lines.append(f"- decision: {md(d['title'])} ({d['kind']}, {d['date']}) `{d['id']}`")
+        lines.append(f"- recorded {item['recorded_at']} by {md(item['recorded_by'])}")
         for s in item["sources"]:
-            title = f" — {s['title']}" if s["title"] else ""
-            lines.append(f"- source: `{s['document']}`{title}, {s['locator']}")
+            title = f" — {md(s['title'])}" if s["title"] else ""
+            lines.append(f"- source: `{s['document']}`{title}, {md(s['locator'])}")
             if s["quote"]:
-                lines.append(f"  > {s['quote']}")
+                lines.append(f"  > {md(s['quote'])}")
         if item["original_summary"]:
-            lines.append(f"- originally recorded as: {item['original_summary']}")
+            lines.append(f"- originally recorded as: {md(item['original_summary'])}")
         for c in item["corrections"]:
             lines.append(
                 f"- {c['type']} `{c['event_id']}` recorded {c['recorded_at']} by "
-                f"{c['recorded_by']}: {c['reason']}"
+                f"{md(c['recorded_by'])}: {md(c['reason'])}"
             )
     return "\n".join(lines) + "\n"
 
@@ -135,24 +139,23 @@ def to_csv(items: list[dict[str, Any]]) -> str:
     writer.writeheader()
     for item in items:
         d = item["decision"] or {}
-        writer.writerow(
-            {
-                "effective": item["effective"],
-                "event_id": item["event_id"],
-                "type": item["type"],
-                "subject_id": item["subject"]["id"],
-                "subject_name": item["subject"]["name"],
-                "summary": item["summary"],
-                "decision_id": d.get("id"),
-                "decision_title": d.get("title"),
-                "decision_date": d.get("date"),
-                "sources": "; ".join(f"{s['document']}: {s['locator']}" for s in item["sources"]),
-                "quotes": " | ".join(s["quote"] for s in item["sources"] if s["quote"]),
-                "recorded_at": item["recorded_at"],
-                "recorded_by": item["recorded_by"],
-                "corrections": "; ".join(
-                    f"{c['type']} {c['event_id']}: {c['reason']}" for c in item["corrections"]
-                ),
-            }
-        )
+        row = {
+            "effective": item["effective"],
+            "event_id": item["event_id"],
+            "type": item["type"],
+            "subject_id": item["subject"]["id"],
+            "subject_name": item["subject"]["name"],
+            "summary": item["summary"],
+            "decision_id": d.get("id"),
+            "decision_title": d.get("title"),
+            "decision_date": d.get("date"),
+            "sources": "; ".join(f"{s['document']}: {s['locator']}" for s in item["sources"]),
+            "quotes": " | ".join(s["quote"] for s in item["sources"] if s["quote"]),
+            "recorded_at": item["recorded_at"],
+            "recorded_by": item["recorded_by"],
+            "corrections": "; ".join(
+                f"{c['type']} {c['event_id']}: {c['reason']}" for c in item["corrections"]
+            ),
+        }
+        writer.writerow({k: safe_cell(v) for k, v in row.items()})
     return out.getvalue()

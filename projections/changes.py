@@ -32,7 +32,9 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
+from orgevents.projections.effects import meaning
 from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.lookup import Lookup
 from orgevents.projections.structure import figure_view, source_view
 from orgevents.projections.views import ChangeView
 
@@ -45,14 +47,7 @@ def diff(state: OrgState, start: dt.date, end: dt.date) -> list[ChangeView]:
 
     Decisions and claims are not changes of the organisation; they appear in histories.
     """
-    chosen = [
-        r
-        for r in state.records
-        if isinstance(r.payload, Change)
-        and not isinstance(r.payload, DecisionMade | ClaimRecorded | ClaimPreferred)
-        and start < r.payload.effective.date <= end
-    ]
-    return [change_view(state, r) for r in _effective_order(chosen, state)]
+    return [change_view(state, r) for r in state.changes(start, end)]
 
 
 def history(state: OrgState, key: str) -> list[ChangeView]:
@@ -60,20 +55,20 @@ def history(state: OrgState, key: str) -> list[ChangeView]:
     if state.kind_of(key) is None:
         raise NotFoundError(key, "unit, responsibility, decision or document")
     records = state.by_subject.get(key, [])
-    return [change_view(state, r) for r in _effective_order(records, state)]
+    return [change_view(state, r) for r in effective_order(records, state)]
 
 
 def change_dates(state: OrgState) -> list[dt.date]:
     return sorted(state.change_dates)
 
 
-def _effective_order(records: list[Record], state: OrgState) -> list[Record]:
+def effective_order(records: list[Record], state: Lookup) -> list[Record]:
     """By effective date, then recorded order; an amendment right after the entry it amends."""
 
     def key(r: Record) -> tuple[dt.date, int, int]:
         p = r.payload
         if isinstance(p, Amendment):
-            target = next((t for t in state.log if t.payload.key == p.target), None)
+            target = state.original(p.target)
             if target is not None:
                 return (target.effective_date or dt.date.min, target.position, r.position)
         return (r.effective_date or dt.date.min, r.position, 0)
@@ -81,7 +76,7 @@ def _effective_order(records: list[Record], state: OrgState) -> list[Record]:
     return sorted(records, key=key)
 
 
-def change_view(state: OrgState, rec: Record) -> ChangeView:
+def change_view(state: Lookup, rec: Record) -> ChangeView:
     p = rec.payload
     on = rec.effective_date or dt.date.max
     details: dict[str, Any] = {
@@ -90,10 +85,10 @@ def change_view(state: OrgState, rec: Record) -> ChangeView:
     if isinstance(p, UnitRenamed):
         details["old_name"] = state.unit_name(p.unit, on - DAY)
     if isinstance(p, UnitMoved):
-        details["old_parent"] = state.units[p.unit].parent.at(on - DAY, None)
+        details["old_parent"] = state.parent_of(p.unit, on - DAY)
     if p.note:
         details["note"] = p.note
-    amendments = state.amendments.get(p.key, [])
+    amendments = state.amendments_of(p.key)
     if amendments and rec.amended_by is None:
         details["amended_by"] = [a.payload.key for a in amendments]
     if rec.amended_by is not None:
@@ -120,11 +115,12 @@ def change_view(state: OrgState, rec: Record) -> ChangeView:
             "effective_precision": "day",
             "effective_qualifier": "exact",
         }
-    if decision and decision in state.decisions:
-        d = state.decisions[decision]
+    d = state.decision(decision) if decision else None
+    if d is not None:
         details["decision_title"] = d.title
         details["decision_date"] = str(d.effective)
     return ChangeView(
+        meaning=meaning(p),
         event_id=p.key,
         type=p.type,
         subject={"id": p.subject, "name": state.subject_name(p.subject, on)},
@@ -138,7 +134,7 @@ def change_view(state: OrgState, rec: Record) -> ChangeView:
     )
 
 
-def summary(state: OrgState, rec: Record) -> str:
+def summary(state: Lookup, rec: Record) -> str:
     """One line a person can read: what happened, with names as they were on the day."""
     p = rec.payload
     on = rec.effective_date or dt.date.max
@@ -166,7 +162,7 @@ def summary(state: OrgState, rec: Record) -> str:
     if isinstance(p, UnitRenamed):
         return f"{state.unit_name(p.unit, on - DAY)} renamed to {p.name}"
     if isinstance(p, UnitMoved):
-        old = state.units[p.unit].parent.at(on - DAY, None)
+        old = state.parent_of(p.unit, on - DAY)
         return f"{name} moved from {lbl(old) if old else '(top)'} to {lbl(p.parent)}"
     if isinstance(p, UnitAbolished):
         return f"{state.unit_name(p.unit, on - DAY)} abolished"

@@ -25,7 +25,8 @@ from orgevents.events import (
     UnitEstablished,
 )
 from orgevents.figures import Figure
-from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.fold import Record
+from orgevents.projections.lookup import Lookup
 from orgevents.projections.structure import source_view
 from orgevents.projections.views import SourceView
 
@@ -50,28 +51,32 @@ class ConflictView(BaseModel):
     preferred: str | None
 
 
-def conflicts(state: OrgState, on: dt.date | None = None) -> list[ConflictView]:
-    """Every disagreement among the stored claims and figures."""
+def conflicts(
+    state: Lookup, on: dt.date | None = None, about: str | None = None
+) -> list[ConflictView]:
+    """Every disagreement among the stored claims and figures (``about``: only those about one
+    subject — its claims and its figures)."""
     on = on or dt.date.max
-    found = _claim_conflicts(state, on) + _figure_conflicts(state, on)
+    found = _claim_conflicts(state, on, about) + _figure_conflicts(state, on, about)
     return sorted(found, key=lambda c: (c.subject["id"], c.property))
 
 
-def claims_about(state: OrgState, key: str) -> list[dict[str, Any]]:
+def claims_about(state: Lookup, key: str) -> list[dict[str, Any]]:
     """The claims about one subject, each flagged disputed and/or preferred (for views)."""
     disputed = {
         (c.property, claim.claim_id)
-        for c in conflicts(state)
+        for c in conflicts(state, about=key)
         if c.subject["id"] == key
         for claim in c.claims
     }
     out = []
-    for rec in state.claims:
+    preferred_claims = state.claims_preferred()
+    for rec in state.claims_recorded(key):
         claim = rec.payload
         assert isinstance(claim, ClaimRecorded)
         if claim.about != key:
             continue
-        preferred = state.preferred_claims.get(claim.key)
+        preferred = preferred_claims.get(claim.key)
         out.append(
             {
                 "id": claim.key,
@@ -85,12 +90,13 @@ def claims_about(state: OrgState, key: str) -> list[dict[str, Any]]:
     return out
 
 
-def _claim_conflicts(state: OrgState, on: dt.date) -> list[ConflictView]:
+def _claim_conflicts(state: Lookup, on: dt.date, about: str | None) -> list[ConflictView]:
     groups: dict[tuple[str, str], list[Record]] = defaultdict(list)
-    for rec in state.claims:
+    for rec in state.claims_recorded(about):
         claim = rec.payload
         assert isinstance(claim, ClaimRecorded)
         groups[(claim.about, claim.property)].append(rec)
+    preferred_claims = state.claims_preferred()
     result = []
     for (about, prop), recs in groups.items():
         values = {_value(r.payload.value) for r in recs}  # type: ignore[attr-defined]
@@ -101,7 +107,7 @@ def _claim_conflicts(state: OrgState, on: dt.date) -> list[ConflictView]:
         for rec in recs:
             claim = rec.payload
             assert isinstance(claim, ClaimRecorded)
-            pref = state.preferred_claims.get(claim.key)
+            pref = preferred_claims.get(claim.key)
             if pref is not None:
                 preferred_id = claim.key
             views.append(
@@ -125,10 +131,10 @@ def _claim_conflicts(state: OrgState, on: dt.date) -> list[ConflictView]:
     return result
 
 
-def _figure_conflicts(state: OrgState, on: dt.date) -> list[ConflictView]:
+def _figure_conflicts(state: Lookup, on: dt.date, about: str | None) -> list[ConflictView]:
     groups: dict[tuple[str, str, str], list[tuple[Figure, str]]] = defaultdict(list)
     names: dict[str, str] = {}
-    for rec in state.records:
+    for rec in state.figure_records(about):
         p = rec.payload
         if isinstance(p, ResponsibilityTransferred) and p.figures:
             subject = p.key

@@ -52,7 +52,7 @@ from orgevents.events import (
     UnitSplit,
 )
 from orgevents.events import Change as ChangePayload
-from orgevents.projections.changes import _effective_order, change_view, summary
+from orgevents.projections.changes import change_view, effective_order, summary
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.holders import holdings
 from orgevents.projections.structure import chain, figures_at, unit_view, units_at
@@ -81,8 +81,19 @@ class Table:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerows([safe_cell(cell) for cell in row] for row in self.rows)
         return out.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: one starting like a formula gets a leading ``'``
+    (the OWASP rule against CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 TABLES = ("units", "responsibilities", "changes")
@@ -176,7 +187,7 @@ def changes_table(state: OrgState) -> Table:
     """
     records = [r for r in state.log if not isinstance(r.payload, DocumentRegistered)]
     rows = []
-    for rec in _effective_order(records, state):
+    for rec in effective_order(records, state):
         c = change_view(state, rec)
         rows.append(
             (
@@ -540,7 +551,7 @@ class _JsonLd:
             if not isinstance(p, Amendment | DocumentRegistered):
                 originals.setdefault(p.key, rec)
         chosen = [state.current.get(key, rec) for key, rec in originals.items()]
-        return [self._event(rec) for rec in _effective_order(chosen, state)]
+        return [self._event(rec) for rec in effective_order(chosen, state)]
 
     def _event(self, rec: Record) -> dict[str, Any]:
         state = self.state
@@ -822,5 +833,6 @@ __all__ = [
     "graphml",
     "jsonld",
     "responsibilities_table",
+    "safe_cell",
     "units_table",
 ]

@@ -22,23 +22,27 @@ from orgevents.events import (
     DocumentRegistered,
     Entry,
     EventRetracted,
-    FiguresRecorded,
-    ResponsibilityAbolished,
-    ResponsibilityAssigned,
     ResponsibilityDefined,
-    ResponsibilityEnded,
-    ResponsibilityTransferred,
     Role,
-    UnitAbolished,
-    UnitAbsorbed,
-    UnitEstablished,
-    UnitMerged,
-    UnitMoved,
-    UnitRenamed,
-    UnitSplit,
 )
 from orgevents.events import Change as ChangePayload
 from orgevents.figures import Figure
+from orgevents.projections.effects import (
+    RESPONSIBILITY,
+    UNIT,
+    Ends,
+    Figures,
+    Holds,
+    Moves,
+    Releases,
+    Renames,
+    Starts,
+    effects,
+    is_change,
+    is_planned,
+    subject_type,
+)
+from orgevents.projections.effects import related_keys as effects_related_keys
 from orgevents.projections.timeline import Timeline
 
 
@@ -147,15 +151,9 @@ class OrgState:
             self._index(current)
 
     def is_planned(self, rec: Record) -> bool:
-        p = rec.payload
-        return (
-            isinstance(p, ChangePayload)
-            and p.effective.is_planned
-            and not isinstance(p, DecisionMade | ClaimRecorded)
-        )
+        return is_planned(rec.payload)
 
     def _index(self, rec: Record) -> None:
-        position = rec.position
         p = rec.payload
         if self.is_planned(rec) and not self.include_planned:
             return
@@ -164,7 +162,7 @@ class OrgState:
             return
         assert isinstance(p, ChangePayload)
         on = p.effective.date
-        if not isinstance(p, ClaimRecorded | DecisionMade | ClaimPreferred):
+        if is_change(p):
             self.change_dates.add(on)
         if isinstance(p, DecisionMade):
             self.decisions[p.id] = p
@@ -173,50 +171,54 @@ class OrgState:
             self.claims.append(rec)
         elif isinstance(p, ClaimPreferred):
             self.preferred_claims[p.claim] = rec
-        elif isinstance(p, UnitEstablished):
-            u = self.units.setdefault(p.unit, UnitFacts(p.unit, p.kind.value))
-            u.exists.add(on, position, True)
-            u.name.add(on, position, p.name)
-            u.abbreviation.add(on, position, p.abbreviation)
-            u.parent.add(on, position, p.parent)
-            u.planned_end = p.planned_end
-            for f in p.figures:
-                u.figures.append((on, position, f, rec))
-            self._name(p.unit, p.name, p.abbreviation)
-        elif isinstance(p, UnitRenamed):
-            u = self.units[p.unit]
-            u.name.add(on, position, p.name)
-            if p.abbreviation is not None:
-                u.abbreviation.add(on, position, p.abbreviation)
-            self._name(p.unit, p.name, p.abbreviation)
-        elif isinstance(p, UnitMoved):
-            self.units[p.unit].parent.add(on, position, p.parent)
-        elif isinstance(p, UnitAbolished | UnitMerged | UnitAbsorbed):
-            self.units[p.unit].exists.add(on, position, False)
-        elif isinstance(p, UnitSplit):
-            if not p.continues:
-                self.units[p.unit].exists.add(on, position, False)
-        elif isinstance(p, FiguresRecorded):
-            for f in p.figures:
-                self.units[p.unit].figures.append((on, position, f, rec))
-        elif isinstance(p, ResponsibilityDefined):
-            r = self.responsibilities.setdefault(p.responsibility, ResponsibilityFacts(p.key))
-            r.key = p.responsibility
-            r.exists.add(on, position, True)
-            r.name.add(on, position, p.name)
-            r.abbreviation.add(on, position, p.abbreviation)
-            r.scope, r.legal_basis = p.scope, p.legal_basis
-            self._name(p.responsibility, p.name, p.abbreviation)
-        elif isinstance(p, ResponsibilityAbolished):
-            self.responsibilities[p.responsibility].exists.add(on, position, False)
-        elif isinstance(p, ResponsibilityAssigned):
-            self._holding(p.responsibility, p.role, p.unit).add(on, position, rec)
-        elif isinstance(p, ResponsibilityTransferred):
-            for unit in p.from_units:
-                self._holding(p.responsibility, p.role, unit).add(on, position, None)
-            self._holding(p.responsibility, p.role, p.to_unit).add(on, position, rec)
-        elif isinstance(p, ResponsibilityEnded):
-            self._holding(p.responsibility, p.role, p.unit).add(on, position, None)
+        elif subject_type(p) == UNIT:
+            self._unit(rec, p, on)
+        elif subject_type(p) == RESPONSIBILITY:
+            self._responsibility(rec, p, on)
+
+    def _unit(self, rec: Record, p: ChangePayload, on: dt.date) -> None:
+        position, key = rec.position, p.subject
+        for e in effects(p):
+            if isinstance(e, Starts):
+                assert e.kind is not None
+                u = self.units.setdefault(key, UnitFacts(key, e.kind))
+                u.exists.add(on, position, True)
+                u.name.add(on, position, e.name)
+                u.abbreviation.add(on, position, e.abbreviation)
+                u.parent.add(on, position, e.parent)
+                u.planned_end = getattr(p, "planned_end", None)
+                self._name(key, e.name, e.abbreviation)
+            elif isinstance(e, Renames):
+                u = self.units[key]
+                u.name.add(on, position, e.name)
+                if e.abbreviation is not None:
+                    u.abbreviation.add(on, position, e.abbreviation)
+                self._name(key, e.name, e.abbreviation)
+            elif isinstance(e, Moves):
+                self.units[key].parent.add(on, position, e.parent)
+            elif isinstance(e, Ends):
+                self.units[key].exists.add(on, position, False)
+            elif isinstance(e, Figures):
+                for f in e.figures:
+                    self.units[key].figures.append((on, position, f, rec))
+
+    def _responsibility(self, rec: Record, p: ChangePayload, on: dt.date) -> None:
+        position, key = rec.position, p.subject
+        for e in effects(p):
+            if isinstance(e, Starts):
+                assert isinstance(p, ResponsibilityDefined)
+                r = self.responsibilities.setdefault(key, ResponsibilityFacts(key))
+                r.exists.add(on, position, True)
+                r.name.add(on, position, e.name)
+                r.abbreviation.add(on, position, e.abbreviation)
+                r.scope, r.legal_basis = p.scope, p.legal_basis
+                self._name(key, e.name, e.abbreviation)
+            elif isinstance(e, Ends):
+                self.responsibilities[key].exists.add(on, position, False)
+            elif isinstance(e, Holds):
+                self._holding(key, Role(e.role), e.unit).add(on, position, rec)
+            elif isinstance(e, Releases):
+                self._holding(key, Role(e.role), e.unit).add(on, position, None)
 
     def _holding(self, resp: str, role: Role, unit: str) -> Timeline[Record | None]:
         return self.responsibilities[resp].holding.setdefault((role, unit), Timeline())
@@ -239,6 +241,55 @@ class OrgState:
         if key in self.documents:
             return "document"
         return None
+
+    def parent_of(self, key: str, on: dt.date) -> str | None:
+        u = self.units.get(key)
+        return u.parent.at(on, None) if u else None
+
+    def document(self, key: str) -> DocumentRegistered | None:
+        return self.documents.get(key)
+
+    def decision(self, key: str) -> DecisionMade | None:
+        return self.decisions.get(key)
+
+    def claims_recorded(self, about: str | None = None) -> list[Record]:
+        """The claims that count (about one subject, if given), in recorded order."""
+        if about is None:
+            return self.claims
+        return [r for r in self.claims if getattr(r.payload, "about", None) == about]
+
+    def claims_preferred(self) -> dict[str, Record]:
+        return self.preferred_claims
+
+    def figure_records(self, subject: str | None = None) -> list[Record]:
+        """The entries that carry figures (of one unit, if given), in recorded order."""
+        carriers = ("UnitEstablished", "FiguresRecorded", "ResponsibilityTransferred")
+        return [
+            r
+            for r in self.records
+            if r.payload.type in carriers and subject in (None, r.payload.subject)
+        ]
+
+    def changes(self, after: dt.date, until: dt.date) -> list[Record]:
+        """The changes that count, effective after ``after`` up to ``until``, in effective
+        order (date, then recorded order)."""
+        chosen = [
+            r
+            for r in self.records
+            if is_change(r.payload) and after < (r.effective_date or dt.date.min) <= until
+        ]
+        return sorted(chosen, key=lambda r: (r.effective_date or dt.date.min, r.position))
+
+    def record_at(self, position: int) -> Record | None:
+        """The event stored at ``position`` as recorded (amendments not applied)."""
+        return next((r for r in self.log if r.position == position), None)
+
+    def original(self, key: str) -> Record | None:
+        """The entry ``key`` as first recorded."""
+        return next((r for r in self.log if r.payload.key == key), None)
+
+    def amendments_of(self, key: str) -> list[Record]:
+        return self.amendments.get(key, [])
 
     def unit_exists(self, key: str, on: dt.date) -> bool:
         u = self.units.get(key)
@@ -287,19 +338,4 @@ class OrgState:
 
 def related_keys(p: Entry) -> list[str]:
     """The subject of an entry first, then every other subject it involves."""
-    keys = [p.subject]
-    if isinstance(p, UnitMoved):
-        keys.append(p.parent)
-    elif isinstance(p, UnitMerged | UnitAbsorbed):
-        keys.append(p.into)
-    elif isinstance(p, UnitSplit):
-        keys.extend(p.into)
-    elif isinstance(p, ResponsibilityAssigned | ResponsibilityEnded):
-        keys.append(p.unit)
-    elif isinstance(p, ResponsibilityTransferred):
-        keys.extend([*p.from_units, p.to_unit])
-    elif isinstance(p, ClaimRecorded):
-        keys.append(p.about)
-    if isinstance(p, ChangePayload) and p.decision:
-        keys.append(p.decision)
-    return list(dict.fromkeys(keys))
+    return effects_related_keys(p)

@@ -24,50 +24,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from orgevents.dates import Qualifier
-from orgevents.events import (
-    Change,
-    Entry,
-    FiguresRecorded,
-    ResponsibilityAbolished,
-    ResponsibilityAssigned,
-    ResponsibilityDefined,
-    ResponsibilityEnded,
-    ResponsibilityTransferred,
-    UnitAbolished,
-    UnitAbsorbed,
-    UnitEstablished,
-    UnitMerged,
-    UnitMoved,
-    UnitRenamed,
-    UnitSplit,
-)
+if TYPE_CHECKING:  # the rows are read without the event models; only writing needs them
+    from orgevents.events import Entry
 
 S = TypeVar("S")
 
 FOREVER = 2**31 - 1  # an open end, on either axis (fits SQLite's rtree_i32)
 ENACTED, PLANNED = 1, 2  # the variant bits
-
-UNIT_ENTRIES = (
-    UnitEstablished,
-    UnitRenamed,
-    UnitMoved,
-    UnitAbolished,
-    UnitMerged,
-    UnitAbsorbed,
-    UnitSplit,
-    FiguresRecorded,
-)
-RESPONSIBILITY_ENTRIES = (
-    ResponsibilityDefined,
-    ResponsibilityAssigned,
-    ResponsibilityTransferred,
-    ResponsibilityEnded,
-    ResponsibilityAbolished,
-)
-
 
 class UnitRow(NamedTuple):
     e_from: int
@@ -125,6 +90,9 @@ class Point(NamedTuple):
 
 
 def point(position: int, payload: Entry) -> Point:
+    from orgevents.dates import Qualifier
+    from orgevents.events import Change
+
     assert isinstance(payload, Change)
     eff = payload.effective
     return Point(
@@ -195,34 +163,36 @@ def unit_rows(points: Sequence[Point]) -> tuple[list[UnitRow], list[FigureRow]]:
 
 
 def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[Any], list[Any]]:
+    from orgevents.projections.effects import Ends, Figures, Moves, Renames, Starts, effects
+
     chosen = _variant(points, include_planned)
     established = [
-        (c.position, c.payload) for c in chosen if isinstance(c.payload, UnitEstablished)
+        (c.position, e.kind)
+        for c in chosen
+        for e in effects(c.payload)
+        if isinstance(e, Starts) and e.kind is not None
     ]
     if not established:
         return [], []  # the fold does not know the unit in this variant
-    established_at, first = min(established, key=lambda x: x[0])
-    assert isinstance(first, UnitEstablished)
-    kind = first.kind.value
+    established_at, kind = min(established, key=lambda x: x[0])
     alive, name, abbreviation, parent = 0, None, None, None
     states: list[tuple[int, tuple[int, str | None, str | None, str | None]]] = []
     figures: list[tuple[int, int, int, str, str]] = []  # (day, position, seq, effective, json)
     for on, pos, _, text, _, p in chosen:
-        if isinstance(p, UnitEstablished):
-            alive, name, abbreviation, parent = 1, p.name, p.abbreviation, p.parent
-        elif isinstance(p, UnitRenamed):
-            name = p.name
-            if p.abbreviation is not None:
-                abbreviation = p.abbreviation
-        elif isinstance(p, UnitMoved):
-            parent = p.parent
-        elif isinstance(p, UnitAbolished | UnitMerged | UnitAbsorbed) or (
-            isinstance(p, UnitSplit) and not p.continues
-        ):
-            alive = 0
-        if isinstance(p, UnitEstablished | FiguresRecorded):
-            for seq, fig in enumerate(p.figures):
-                figures.append((on, pos, seq, text, fig.model_dump_json()))
+        for e in effects(p):
+            if isinstance(e, Starts):
+                alive, name, abbreviation, parent = 1, e.name, e.abbreviation, e.parent
+            elif isinstance(e, Renames):
+                name = e.name
+                if e.abbreviation is not None:
+                    abbreviation = e.abbreviation
+            elif isinstance(e, Moves):
+                parent = e.parent
+            elif isinstance(e, Ends):
+                alive = 0
+            elif isinstance(e, Figures):
+                for seq, fig in enumerate(e.figures):
+                    figures.append((on, pos, seq, text, fig.model_dump_json()))
         states.append((on, (alive, name, abbreviation, parent)))
     versions = _intervals(states)
     rows = [(a, b, *state, kind, established_at) for a, b, state in versions]
@@ -259,8 +229,12 @@ Holding = tuple[int, str, int]  # position, since, expected
 def _responsibility_variant(
     points: Sequence[Point], include_planned: bool
 ) -> tuple[list[Any], list[Any]]:
+    from orgevents.projections.effects import Ends, Holds, Releases, Starts, effects
+
     chosen = _variant(points, include_planned)
-    defined = [c.position for c in chosen if isinstance(c.payload, ResponsibilityDefined)]
+    defined = [
+        c.position for c in chosen if any(isinstance(e, Starts) for e in effects(c.payload))
+    ]
     if not defined:
         return [], []
     defined_at = min(defined)
@@ -268,22 +242,20 @@ def _responsibility_variant(
     states: list[tuple[int, tuple[int, str | None, str | None]]] = []
     holding: dict[tuple[str, str], list[tuple[int, Holding | None]]] = {}
     for on, pos, _, text, expected, p in chosen:
-        if isinstance(p, ResponsibilityDefined):
-            alive, name, abbreviation = 1, p.name, p.abbreviation
-        elif isinstance(p, ResponsibilityAbolished):
-            alive = 0
-        else:
-            value = (pos, text, int(expected))
-            if isinstance(p, ResponsibilityAssigned):
-                holding.setdefault((p.role.value, p.unit), []).append((on, value))
-            elif isinstance(p, ResponsibilityTransferred):
-                for unit in p.from_units:
-                    holding.setdefault((p.role.value, unit), []).append((on, None))
-                holding.setdefault((p.role.value, p.to_unit), []).append((on, value))
-            elif isinstance(p, ResponsibilityEnded):
-                holding.setdefault((p.role.value, p.unit), []).append((on, None))
-            continue
-        states.append((on, (alive, name, abbreviation)))
+        state_changed = False
+        for e in effects(p):
+            if isinstance(e, Starts):
+                alive, name, abbreviation = 1, e.name, e.abbreviation
+                state_changed = True
+            elif isinstance(e, Ends):
+                alive = 0
+                state_changed = True
+            elif isinstance(e, Holds):
+                holding.setdefault((e.role, e.unit), []).append((on, (pos, text, int(expected))))
+            elif isinstance(e, Releases):
+                holding.setdefault((e.role, e.unit), []).append((on, None))
+        if state_changed:
+            states.append((on, (alive, name, abbreviation)))
     rows = [(a, b, *state, defined_at) for a, b, state in _intervals(states)]
     # a role counts only while the responsibility is in force (as in the fold's ``holdings``):
     # clipping keeps the roles of abolished responsibilities out of every later stab

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 from orgevents.application import OrgHistory
-from orgevents.projections.fold import OrgState
+from orgevents.projections.reference import FoldView
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -23,14 +23,14 @@ class ReadModel:
     def __init__(self, app: OrgHistory, include_planned: bool = False) -> None:
         self.app = app
         self.include_planned = include_planned
-        self.state = OrgState(include_planned)
+        self.state = FoldView(include_planned)
 
-    def catch_up(self) -> OrgState:
+    def catch_up(self) -> FoldView:
         for position, event in self.app.read_events(after=self.state.position):
             self.state.apply(position, event.payload, event.timestamp, event.recorded_by)
         return self.state
 
-    def known_at(self, recorded_until: dt.datetime | dt.date | None) -> OrgState:
+    def known_at(self, recorded_until: dt.datetime | dt.date | None) -> FoldView:
         """The state from only the events recorded up to ``recorded_until`` (None: all)."""
         if recorded_until is None:
             return self.catch_up()
@@ -38,7 +38,7 @@ class ReadModel:
             recorded_until = end_of_day(recorded_until)
         elif recorded_until.tzinfo is None:
             recorded_until = recorded_until.replace(tzinfo=dt.UTC)
-        state = OrgState(self.include_planned)
+        state = FoldView(self.include_planned)
         state.known_at = recorded_until
         for position, event in self.app.read_events():
             if event.timestamp <= recorded_until:

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from orgevents.aggregate import aggregate_id, amended
-from orgevents.errors import NotFoundError, OrgEventsError
 from orgevents.events import (
     Amendment,
     Change,
@@ -42,91 +41,55 @@ from orgevents.events import (
     Entry,
     EventRetracted,
     ResponsibilityDefined,
-    Role,
     UnitEstablished,
+    entry_adapter,
+)
+from orgevents.projections.effects import (
+    RESPONSIBILITY,
+    UNIT,
+    entry_names,
+    is_change,
+    is_planned,
+    related_keys,
+    removes_target,
+    subject_type,
+)
+from orgevents.projections.index_reader import (
+    ROW_TYPES,
+    IndexedState,
+    IndexUnavailableError,
+    backend_for_env,
+    micros,
+    tracking,
 )
 from orgevents.projections.index_rows import (
     ENACTED,
     FOREVER,
     PLANNED,
-    RESPONSIBILITY_ENTRIES,
-    UNIT_ENTRIES,
-    FigureRow,
-    HoldingRow,
     Point,
-    ResponsibilityRow,
-    UnitRow,
-    day,
     point,
     responsibility_rows,
     unit_rows,
 )
 from orgevents.projections.sqlindex_db import INDEX_SCHEMA_VERSION, TABLES, Backend, Cursor
-from orgevents.projections.views import (
-    FigureView,
-    HolderView,
-    ResponsibilityRef,
-    SourceView,
-    UnitRef,
-    UnitView,
-    WhoView,
-)
+from orgevents.projections.views import FigureView
 
 if TYPE_CHECKING:
     import networkx as nx
 
     from orgevents.application import OrgHistory
+    from orgevents.projections.views import UnitView, WhoView
 
-ROW_TYPES: dict[str, Any] = {
-    "orgindex_units": UnitRow,
-    "orgindex_figures": FigureRow,
-    "orgindex_responsibilities": ResponsibilityRow,
-    "orgindex_holdings": HoldingRow,
-}
+__all__ = ["IndexUnavailableError", "IndexedState", "SqlIndex", "micros"]
+
 SUBJECT_TABLES = {
     "unit": ("orgindex_units", "orgindex_figures"),
     "responsibility": ("orgindex_responsibilities", "orgindex_holdings"),
 }
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_ROLE_ORDER = {role.value: i for i, role in enumerate(Role)}
-
-
-class IndexUnavailableError(OrgEventsError):
-    """The SQL index cannot answer this question; the in-memory fold can."""
-
-
-def micros(moment: dt.datetime) -> int:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return (moment - _EPOCH) // dt.timedelta(microseconds=1)
-
-
 def backend_for(app: OrgHistory) -> Backend:
     """The index's connection to the store's database (not for in-memory stores)."""
-    from orgevents.projections.sqlindex_db import PostgresBackend, SQLiteBackend
-
-    env = app.env
-    module = env.get("PERSISTENCE_MODULE", "")
-    if module.endswith("sqlite") and env.get("SQLITE_DBNAME"):
-        path = env["SQLITE_DBNAME"]
-        if path == ":memory:" or "mode=memory" in path:
-            raise IndexUnavailableError("the SQL index needs a store in a file or a server")
-        return SQLiteBackend(path, float(env.get("SQLITE_LOCK_TIMEOUT") or 10))
-    if module.endswith("postgres"):
-        conninfo = {
-            "dbname": env["POSTGRES_DBNAME"],
-            "host": env["POSTGRES_HOST"],
-            "port": env.get("POSTGRES_PORT") or "5432",
-            "user": env["POSTGRES_USER"],
-            "password": env.get("POSTGRES_PASSWORD") or None,
-            "connect_timeout": env.get("POSTGRES_CONNECT_TIMEOUT") or "5",
-        }
-        schema = env.get("POSTGRES_SCHEMA") or "public"
-        table = app.recorder.events_table_name  # type: ignore[attr-defined]
-        return PostgresBackend(conninfo, schema, table)
-    raise IndexUnavailableError(
-        "the SQL index lives in an SQLite or PostgreSQL store; this store is in memory"
-    )
+    table = getattr(app.recorder, "events_table_name", None)
+    return backend_for_env(app.env, table)
 
 
 @dataclass
@@ -149,14 +112,22 @@ class _Writes:
     events: list[tuple[int, int]] = field(default_factory=list)
     documents: list[tuple[str, str, int, int]] = field(default_factory=list)
     document_closes: list[tuple[int, str, int]] = field(default_factory=list)
+    related: list[tuple[str, int]] = field(default_factory=list)
+    amendments: list[tuple[str, int]] = field(default_factory=list)
+    entries: dict[int, tuple[Any, ...]] = field(default_factory=dict)  # row id → row
+    entry_closes: list[tuple[int, int]] = field(default_factory=list)
+    # entry key → (row id, original position, payload) of the entries opened in this transaction
+    open_entries: dict[str, tuple[int, int, Entry]] = field(default_factory=dict)
 
 
 class SqlIndex:
     """The temporal index of one store. ``catch_up()`` before asking; then ``as_of(...)``."""
 
-    def __init__(self, app: OrgHistory, cache_size: int = 20_000) -> None:
+    def __init__(
+        self, app: OrgHistory, cache_size: int = 20_000, db: Backend | None = None
+    ) -> None:
         self.app = app
-        self.db = backend_for(app)
+        self.db = db or backend_for(app)
         self.cache: OrderedDict[str, _Subject] = OrderedDict()
         self.cache_size = cache_size
         self._cache_position: int | None = None  # the tracked position the cache reflects
@@ -164,9 +135,9 @@ class SqlIndex:
         self.parsed_figures: dict[str, Any] = {}  # figure JSON → Figure, shared by queries
         # (figure JSON, effective, titles of its sources) → the view (frozen: safe to share)
         self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
+        self._ensured = False  # the tables are known to exist at this code's version
         self._monotone = 1  # recorded times rise with the positions (as far as processed)
         self._last_recorded = 0
-        self._ensured = False  # the tables are known to exist at this code's version
 
     def close(self, close_store: bool = False) -> None:
         """Close the index's connection (and, if asked, the store's)."""
@@ -178,16 +149,32 @@ class SqlIndex:
 
     def ensure(self) -> None:
         """Create the tables once: a read of the index's schema version, and DDL only where it
-        is missing or older (under the backend's schema lock, so two first runs take turns)."""
+        is missing or older (under the backend's schema lock, so two first runs take turns); an
+        index made before the log tables existed is built again."""
         if self._ensured:
             return
         if self.db.schema_version() < INDEX_SCHEMA_VERSION:
+            outdated = self.exists() and not self._has("orgindex_entries")
             with self.db.write() as cur:
                 self.db.lock_schema(cur)
                 if self.db.version_in(cur) < INDEX_SCHEMA_VERSION:
                     for statement in [*self.db.ddl(), *self.db.set_version_ddl()]:
                         cur.execute(statement)
+                else:
+                    outdated = False  # another process made (and rebuilt) it meanwhile
+            self._ensured = True
+            if outdated:
+                self.rebuild()
         self._ensured = True
+
+    def _has(self, table: str) -> bool:
+        try:
+            with self.db.read() as cur:
+                cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
+                cur.fetchall()
+                return True
+        except Exception:  # the drivers raise their own kinds for a missing table
+            return False
 
     def drop(self) -> None:
         with self.db.write() as cur:
@@ -275,21 +262,14 @@ class SqlIndex:
     # --- one write transaction --------------------------------------------------------------
 
     def _tracking(self, cur: Cursor, lock: bool) -> tuple[int, int, int]:
-        suffix = " FOR UPDATE" if lock and self.db.name == "postgres" else ""
-        cur.execute(
-            "SELECT position, monotone, last_recorded FROM orgindex_tracking WHERE id = 1" + suffix
-        )
-        row = cur.fetchone()
-        if row is None:
-            raise IndexUnavailableError("the index has not been created: run `orgevents reindex`")
-        return int(row[0]), int(row[1]), int(row[2])
+        return tracking(self.db, cur, lock)
 
     def _begin(self, cur: Cursor) -> int:
         tracked, self._monotone, self._last_recorded = self._tracking(cur, lock=True)
         if tracked != self._cache_position:
             self._forget()  # someone else moved the index on: what we remember may be stale
         self._cache_position = None  # until this transaction commits
-        for table in TABLES:
+        for table in (*TABLES, "orgindex_entries"):
             cur.execute(f"SELECT max(id) FROM {table}")
             self._next_id[table] = int(cur.fetchone()[0] or 0) + 1
         return tracked
@@ -321,12 +301,13 @@ class SqlIndex:
         if stamp < self._last_recorded:
             self._monotone = 0
         self._last_recorded = max(self._last_recorded, stamp)
+        self._entry(cur, q, payload, writes)
         if isinstance(payload, DocumentRegistered):
             writes.documents.append((payload.document, payload.title, q, FOREVER))
             return
-        if isinstance(payload, UNIT_ENTRIES):
+        if subject_type(payload) == UNIT:
             kind = "unit"
-        elif isinstance(payload, RESPONSIBILITY_ENTRIES):
+        elif subject_type(payload) == RESPONSIBILITY:
             kind = "responsibility"
         elif isinstance(payload, Amendment):
             kind = ""  # that of the subject it amends
@@ -353,6 +334,85 @@ class SqlIndex:
             resps, holdings = responsibility_rows(list(subject.entries.values()))
             self._diff(subject, key, "orgindex_responsibilities", resps, q, writes)
             self._diff(subject, key, "orgindex_holdings", holdings, q, writes)
+
+    def _entry(self, cur: Cursor, q: int, payload: Entry, writes: _Writes) -> None:
+        """The log's side of the index: which subjects each event involves (for histories),
+        which entries amend which, and every entry's current version over recorded time (for
+        change lists, dates, decisions, claims)."""
+        for key in related_keys(payload):
+            writes.related.append((key, q))
+        if not isinstance(payload, Amendment):
+            self._open_entry(q, q, None, payload, writes)
+            return
+        target = payload.target
+        writes.amendments.append((target, q))
+        found = writes.open_entries.get(target)
+        if found is None:
+            cur.execute(
+                self.db.sql(
+                    "SELECT id, position, payload FROM orgindex_entries "
+                    "WHERE entry_key = ? AND p_to = ?"
+                ),
+                (target, FOREVER),
+            )
+            row = cur.fetchone()
+            if row is None:
+                return  # amends nothing that counts (the fold ignores it too)
+            row_id, position, text = int(row[0]), int(row[1]), row[2]
+            original = (
+                entry_adapter.validate_json(text) if text else self._payload_at(cur, position)
+            )
+        else:
+            row_id, position, original = found
+        if row_id in writes.entries:
+            writes.entries[row_id] = (*writes.entries[row_id][:-1], q)  # opened and closed here
+        else:
+            writes.entry_closes.append((q, row_id))
+        writes.open_entries.pop(target, None)
+        if removes_target(payload):
+            return
+        [replacement] = amended({target: original}, payload).values()
+        self._open_entry(q, position, q, replacement, writes)
+
+    def _open_entry(
+        self, q: int, position: int, amended_by: int | None, payload: Entry, writes: _Writes
+    ) -> None:
+        row_id = self._next_id["orgindex_entries"]
+        self._next_id["orgindex_entries"] += 1
+        eff = payload.effective.date.toordinal() if isinstance(payload, Change) else 0
+        text = payload.model_dump_json() if amended_by is not None else None
+        names = entry_names(payload)
+        writes.entries[row_id] = (
+            row_id,
+            payload.key,
+            payload.subject,
+            payload.type,
+            eff,
+            int(is_planned(payload)),
+            int(is_change(payload)),
+            position,
+            amended_by,
+            text,
+            "\n".join(n.casefold() for n in names) if names else None,
+            q,
+            FOREVER,
+        )
+        writes.open_entries[payload.key] = (row_id, position, payload)
+
+    def _payload_at(self, cur: Cursor, position: int) -> Entry:
+        """The payload of the event stored at ``position``."""
+        from eventsourcing.persistence import StoredEvent
+
+        cur.execute(
+            self.db.sql(
+                f"SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.db.events_table} WHERE {self.db.position_column} = ?"
+            ),
+            (position,),
+        )
+        originator, version, topic, state = cur.fetchone()
+        stored = StoredEvent(originator, version, topic, bytes(state))
+        return self.app.mapper.to_domain_event(stored).payload  # type: ignore[attr-defined]
 
     def _subject(self, cur: Cursor, key: str, q: int, new_kind: str | None) -> _Subject:
         """The subject's entries and open rows before position ``q`` (cached, else loaded)."""
@@ -478,6 +538,28 @@ class SqlIndex:
         cur.executemany(
             sql("INSERT INTO orgindex_events (position, recorded) VALUES (?, ?)"), writes.events
         )
+        if writes.entry_closes:
+            cur.executemany(
+                sql("UPDATE orgindex_entries SET p_to = ? WHERE id = ?"), writes.entry_closes
+            )
+        if writes.entries:
+            cur.executemany(
+                sql(
+                    "INSERT INTO orgindex_entries (id, entry_key, subject, type, e_day, planned, "
+                    "counts, position, amended_by, payload, folded, p_from, p_to) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                ),
+                list(writes.entries.values()),
+            )
+        if writes.related:
+            cur.executemany(
+                sql("INSERT INTO orgindex_related (key, position) VALUES (?, ?)"), writes.related
+            )
+        if writes.amendments:
+            cur.executemany(
+                sql("INSERT INTO orgindex_amendments (target, position) VALUES (?, ?)"),
+                writes.amendments,
+            )
         cur.execute(
             sql(
                 "UPDATE orgindex_tracking SET position = ?, monotone = ?, last_recorded = ? "
@@ -521,294 +603,6 @@ class SqlIndex:
         return IndexedState(self, on, position, variant, known_at)
 
 
-class IndexedState:
-    """One as-of question: the day, the last position counted, the variant. Rows are read once
-    and kept; every row valid for the position is immutable, so answers stay consistent while
-    the index moves on."""
-
-    def __init__(
-        self,
-        index: SqlIndex,
-        on: dt.date,
-        position: int,
-        variant: int,
-        known_at: dt.datetime | None = None,
-    ) -> None:
-        self.index = index
-        self.db = index.db
-        self.on = on
-        self.day = day(on)
-        self.position = position
-        self.variant = variant
-        self.known_at = known_at  # as the graphs carry it (the fold's ``OrgState.known_at``)
-        self._alive_units: dict[str, UnitRow] | None = None
-        self._unit_cache: dict[str, tuple[UnitRow | None, UnitRow | None]] = {}
-        self._depth: dict[str, int] = {}
-
-    # --- reading rows -------------------------------------------------------------------------
-
-    def _stab(self, table: str) -> list[tuple[str, Any]]:
-        row_type = ROW_TYPES[table]
-        with self.db.read() as cur:
-            # in this read's snapshot: is the position still the index's own? then only open
-            # rows can hold it (a faster structure on PostgreSQL)
-            current = self.index._tracking(cur, lock=False)[0] == self.position
-            cur.execute(
-                self.db.stab(table, current),
-                self.db.stab_params(self.day, self.position, self.variant, current),
-            )
-            rows = cur.fetchall()
-        # stab columns: key, e_from, e_to, then the row's own columns (variants left out)
-        # tuple.__new__ builds the named tuple in C: several times faster for 10 k rows
-        make = tuple.__new__
-        variant = self.variant
-        return [(r[0], make(row_type, (r[1], r[2], variant, *r[3:]))) for r in rows]
-
-    def _key_rows(self, table: str, key: str) -> tuple[Any, Any]:
-        """(the row holding on the day or None, the subject's first row or None)."""
-        key_col, columns, _ = TABLES[table]
-        visible = "p_from <= ? AND p_to > ? AND (variants & ?) != 0"
-        select = f"SELECT e_from, e_to, variants, {', '.join(columns)} FROM {table}"
-        params = (key, self.position, self.position, self.variant)
-        row_type = ROW_TYPES[table]
-        with self.db.read() as cur:
-            cur.execute(
-                self.db.sql(
-                    f"{select} WHERE {key_col} = ? AND {visible} AND e_from <= ? "
-                    "ORDER BY e_from DESC LIMIT 1"
-                ),
-                (*params, self.day),
-            )
-            at = cur.fetchone()
-            cur.execute(
-                self.db.sql(f"{select} WHERE {key_col} = ? AND {visible} ORDER BY e_from LIMIT 1"),
-                params,
-            )
-            first = cur.fetchone()
-        return (row_type(*at) if at else None, row_type(*first) if first else None)
-
-    def alive_units(self) -> dict[str, UnitRow]:
-        if self._alive_units is None:
-            self._alive_units = dict(self._stab("orgindex_units"))
-        return self._alive_units
-
-    def _unit(self, key: str) -> tuple[UnitRow | None, UnitRow | None]:
-        alive = self._alive_units
-        if alive is not None and key in alive:
-            return alive[key], None
-        if key not in self._unit_cache:
-            self._unit_cache[key] = self._key_rows("orgindex_units", key)
-        return self._unit_cache[key]
-
-    def unit_known(self, key: str) -> bool:
-        at, first = self._unit(key)
-        return at is not None or first is not None
-
-    def unit_name(self, key: str) -> str:
-        """The name on the day; before the unit exists, its first name; else the key."""
-        at, first = self._unit(key)
-        row = at or first
-        return (row.name if row else None) or key
-
-    def unit_kind(self, key: str) -> str:
-        at, first = self._unit(key)
-        row = at or first
-        return row.kind if row else "unknown"
-
-    def parent(self, key: str) -> str | None:
-        at, _ = self._unit(key)
-        return at.parent if at else None
-
-    def unit_ref(self, key: str) -> UnitRef:
-        return UnitRef(id=key, name=self.unit_name(key), kind=self.unit_kind(key))
-
-    def chain(self, key: str) -> list[UnitRef]:
-        """The unit's parent, its parent, ... up to the top (as :func:`.structure.chain`)."""
-        result: list[UnitRef] = []
-        seen = {key}
-        current = self.parent(key)
-        while current is not None and current not in seen:
-            seen.add(current)
-            result.append(self.unit_ref(current))
-            current = self.parent(current) if self.unit_known(current) else None
-        return result
-
-    def depth(self, key: str) -> int:
-        """``len(chain(key))``, remembered along the way."""
-        if key in self._depth:
-            return self._depth[key]
-        path: list[str] = []
-        current: str | None = key
-        while current is not None and current not in self._depth:
-            if current in path:  # a cycle: count it the long way
-                for k in path:
-                    self._depth[k] = len(self.chain(k))
-                return self._depth[key]
-            path.append(current)
-            current = self.parent(current) if self.unit_known(current) else None
-        base = -1 if current is None else self._depth[current]
-        for k in reversed(path):
-            base += 1
-            self._depth[k] = base
-        return self._depth[key]
-
-    # --- answers --------------------------------------------------------------------------------
-
-    def _ordered_units(self) -> list[tuple[str, UnitRow]]:
-        alive = self.alive_units()
-        return sorted(
-            alive.items(),
-            key=lambda kv: (self.depth(kv[0]), kv[1].name or kv[0], kv[1].established_at),
-        )
-
-    def units(self) -> list[UnitView]:
-        """Every unit in force, parents before children, then by name (as ``units_at``)."""
-        return [
-            UnitView(
-                id=key,
-                name=row.name or key,
-                abbreviation=row.abbreviation,
-                kind=row.kind,
-                parent=row.parent,
-            )
-            for key, row in self._ordered_units()
-        ]
-
-    def figures(self) -> dict[str, list[FigureView]]:
-        """Figures of the units in force, per unit, in the fold's order."""
-        found = self._stab("orgindex_figures")
-        if not found:
-            return {}
-        parsed = self.index.parsed_figures
-        for _, f in found:
-            if f.figure not in parsed:
-                parsed[f.figure] = _figure_model(f.figure)
-        titles = self._document_titles(
-            {s.document for _, f in found for s in parsed[f.figure].sources}
-        )
-        by_unit: dict[str, list[FigureRow]] = {}
-        for key, fig in found:
-            by_unit.setdefault(key, []).append(fig)
-        views = self.index.figure_views
-        out: dict[str, list[FigureView]] = {}
-        for key, figs in by_unit.items():
-            figs.sort(key=lambda f: (f.e_date, f.position, f.seq))
-            shown = []
-            for f in figs:
-                model = parsed[f.figure]
-                cited = tuple(titles.get(s.document) for s in model.sources)
-                view = views.get((f.figure, f.effective, cited))
-                if view is None:
-                    view = views[(f.figure, f.effective, cited)] = _figure_view(
-                        model, f.effective, titles
-                    )
-                shown.append(view)
-            out[key] = shown
-        return out
-
-    def _document_titles(self, documents: set[str]) -> dict[str, str]:
-        if not documents:
-            return {}
-        names = sorted(documents)
-        marks = ", ".join("?" for _ in names)
-        with self.db.read() as cur:
-            cur.execute(
-                self.db.sql(
-                    f"SELECT document, title FROM orgindex_documents WHERE document IN ({marks}) "
-                    "AND p_from <= ? AND p_to > ?"
-                ),
-                (*names, self.position, self.position),
-            )
-            return dict(cur.fetchall())
-
-    def org_graph(self) -> nx.DiGraph:
-        """As :func:`.structure.org_graph`."""
-        import networkx as nx
-
-        ordered = self._ordered_units()
-        figures = self.figures()
-        graph = nx.DiGraph(at=self.on, known_at=self.known_at)
-        graph.add_nodes_from(
-            (
-                key,
-                {
-                    "name": row.name or key,
-                    "abbreviation": row.abbreviation,
-                    "kind": row.kind,
-                    "figures": figures.get(key, []),
-                },
-            )
-            for key, row in ordered
-        )
-        graph.add_edges_from(
-            (row.parent, key)
-            for key, row in ordered
-            if row.parent is not None and row.parent in graph
-        )
-        return graph
-
-    def responsibility_graph(self) -> nx.MultiDiGraph:
-        """As :func:`.holders.responsibility_graph`."""
-        resps = sorted(self._stab("orgindex_responsibilities"), key=lambda kr: kr[1].defined_at)
-        alive = {key for key, _ in resps}
-        holdings: dict[str, list[HoldingRow]] = {}
-        for key, holding in self._stab("orgindex_holdings"):
-            if key in alive:
-                holdings.setdefault(key, []).append(holding)
-        if sum(len(h) for h in holdings.values()) > 50:
-            self.alive_units()  # one stab beats many single-unit look-ups
-        import networkx as nx
-
-        graph = nx.MultiDiGraph(at=self.on, known_at=self.known_at)
-        for key, row in resps:
-            graph.add_node(key, type="responsibility", name=row.name or key)
-            for holding in sorted(holdings.get(key, []), key=_holding_order):
-                unit = holding.unit
-                if unit not in graph:
-                    graph.add_node(
-                        unit, type="unit", name=self.unit_name(unit), kind=self.unit_kind(unit)
-                    )
-                graph.add_edge(key, unit, role=holding.role, expected=bool(holding.expected))
-        return graph
-
-    def who(self, resp: str) -> WhoView:
-        """As :func:`.holders.who`."""
-        at, first = self._key_rows("orgindex_responsibilities", resp)
-        if at is None and first is None:
-            raise NotFoundError(resp, "responsibility")
-        holders: list[HolderView] = []
-        if at is not None and at.alive:
-            _, columns, _ = TABLES["orgindex_holdings"]
-            with self.db.read() as cur:
-                cur.execute(
-                    self.db.sql(
-                        f"SELECT e_from, e_to, variants, {', '.join(columns)} "
-                        "FROM orgindex_holdings WHERE responsibility = ? "
-                        "AND p_from <= ? AND p_to > ? AND (variants & ?) != 0 "
-                        "AND e_from <= ? AND e_to > ?"
-                    ),
-                    (resp, self.position, self.position, self.variant, self.day, self.day),
-                )
-                rows = [HoldingRow(*r) for r in cur.fetchall()]
-            for holding in sorted(rows, key=_holding_order):
-                holders.append(
-                    HolderView(
-                        role=holding.role,
-                        unit=self.unit_ref(holding.unit),
-                        chain=self.chain(holding.unit),
-                        since=holding.since,
-                        expected=bool(holding.expected),
-                    )
-                )
-        row = at or first
-        assert row is not None
-        return WhoView(
-            responsibility=ResponsibilityRef(id=resp, name=row.name or resp),
-            at=self.on,
-            holders=holders,
-        )
-
-
 def _amend(entries: dict[str, Point], amendment: Amendment) -> dict[str, Point]:
     """The points after ``amendment`` (as :func:`orgevents.aggregate.amended`; the amended
     entry keeps its original position)."""
@@ -818,41 +612,6 @@ def _amend(entries: dict[str, Point], amendment: Amendment) -> dict[str, Point]:
         old = entries[k]
         out[k] = old if payload is old.payload else point(old.position, payload)
     return out
-
-
-def _holding_order(h: HoldingRow) -> tuple[int, int]:
-    return (_ROLE_ORDER[h.role], h.position)
-
-
-def _figure_model(text: str) -> Any:
-    from orgevents.figures import Figure
-
-    return Figure.model_validate_json(text)
-
-
-def _figure_view(fig: Any, effective: str, titles: dict[str, str]) -> FigureView:
-    return FigureView(
-        summary=fig.describe(),
-        metric=fig.metric.value,
-        value=fig.value,
-        approximate=fig.approximate,
-        year=fig.year,
-        per_year=fig.per_year,
-        price_level=fig.price_level,
-        steering_area=fig.steering_area,
-        text=fig.text,
-        note=fig.note,
-        effective=effective,
-        sources=[
-            SourceView(
-                document=s.document,
-                locator=s.locator,
-                quote=s.quote,
-                title=titles.get(s.document),
-            )
-            for s in fig.sources
-        ],
-    )
 
 
 # --- the query functions, as the fold's ---------------------------------------------------------

@@ -65,7 +65,7 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
-INDEX_SCHEMA_VERSION = 1  # the index's row in the store's orgevents_schema table
+INDEX_SCHEMA_VERSION = 2  # the index's row in orgevents_schema (2: with the log tables)
 SCHEMA_TABLE = "orgevents_schema"
 
 
@@ -153,7 +153,14 @@ class Backend:
         raise NotImplementedError
 
 
-_OTHER_TABLES = ["orgindex_tracking", "orgindex_events", "orgindex_documents"]
+_OTHER_TABLES = [
+    "orgindex_tracking",
+    "orgindex_events",
+    "orgindex_documents",
+    "orgindex_entries",
+    "orgindex_related",
+    "orgindex_amendments",
+]
 
 
 def _common_ddl(bigint: str) -> list[str]:
@@ -177,6 +184,29 @@ def _common_ddl(bigint: str) -> list[str]:
             f"p_from {bigint} NOT NULL, p_to {bigint} NOT NULL)"
         ),
         "CREATE INDEX IF NOT EXISTS orgindex_documents_key ON orgindex_documents (document)",
+        # every entry's current version over recorded positions (amendments applied)
+        (
+            f"CREATE TABLE IF NOT EXISTS orgindex_entries (id {bigint} PRIMARY KEY, "
+            "entry_key TEXT NOT NULL, subject TEXT NOT NULL, type TEXT NOT NULL, "
+            "e_day INTEGER NOT NULL, planned INTEGER NOT NULL, counts INTEGER NOT NULL, "
+            f"position {bigint} NOT NULL, amended_by {bigint}, payload TEXT, folded TEXT, "
+            f"p_from {bigint} NOT NULL, p_to {bigint} NOT NULL)"
+        ),
+        "CREATE INDEX IF NOT EXISTS orgindex_entries_key ON orgindex_entries (entry_key, p_to)",
+        "CREATE INDEX IF NOT EXISTS orgindex_entries_day ON orgindex_entries (counts, e_day)",
+        "CREATE INDEX IF NOT EXISTS orgindex_entries_subject ON orgindex_entries (subject, type)",
+        "CREATE INDEX IF NOT EXISTS orgindex_entries_type ON orgindex_entries (type, p_to)",
+        # the log positions of the events that involve a subject; amendments per entry
+        (
+            "CREATE TABLE IF NOT EXISTS orgindex_related (key TEXT NOT NULL, "
+            f"position {bigint} NOT NULL)"
+        ),
+        "CREATE INDEX IF NOT EXISTS orgindex_related_key ON orgindex_related (key, position)",
+        (
+            "CREATE TABLE IF NOT EXISTS orgindex_amendments (target TEXT NOT NULL, "
+            f"position {bigint} NOT NULL)"
+        ),
+        "CREATE INDEX IF NOT EXISTS orgindex_amendments_key ON orgindex_amendments (target)",
     ]
     for table, (key, columns, _) in TABLES.items():
         cols = ", ".join(f"{c} {_TYPES.get(c, 'TEXT')}" for c in columns)
@@ -203,7 +233,10 @@ class SQLiteBackend(Backend):
     position_column = "rowid"
 
     def __init__(self, path: str, timeout: float) -> None:
-        self.conn = sqlite3.connect(path, isolation_level=None, timeout=timeout)
+        # shared by a worker's threads one at a time (the HTTP service holds a lock around it)
+        self.conn = sqlite3.connect(
+            path, isolation_level=None, timeout=timeout, check_same_thread=False
+        )
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
 
@@ -280,7 +313,8 @@ class PostgresBackend(Backend):
         try:
             self.conn = psycopg.connect(**conninfo, autocommit=True)
         except psycopg.Error as exc:
-            raise StoreError(f"the index cannot reach PostgreSQL: {exc}") from None
+            reason = " ".join(str(exc).split())
+            raise StoreError(f"cannot open store: PostgreSQL does not answer: {reason}") from None
         self.conn.execute(f'SET search_path TO "{schema}"')
 
     def ddl(self) -> list[str]:

@@ -9,6 +9,7 @@ import networkx as nx
 from orgevents.events import Change
 from orgevents.figures import Figure
 from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.lookup import Lookup
 from orgevents.projections.views import FigureView, SourceView, UnitRef, UnitView
 from orgevents.sources import SourceRef
 
@@ -76,7 +77,7 @@ def effective_text(rec: Record) -> str:
     return str(rec.payload.effective) if isinstance(rec.payload, Change) else ""
 
 
-def figure_view(state: OrgState, fig: Figure, effective: str) -> FigureView:
+def figure_view(state: Lookup, fig: Figure, effective: str) -> FigureView:
     return FigureView(
         summary=fig.describe(),
         metric=fig.metric.value,
@@ -93,8 +94,8 @@ def figure_view(state: OrgState, fig: Figure, effective: str) -> FigureView:
     )
 
 
-def source_view(state: OrgState, source: SourceRef) -> SourceView:
-    doc = state.documents.get(source.document)
+def source_view(state: Lookup, source: SourceRef) -> SourceView:
+    doc = state.document(source.document)
     return SourceView(
         document=source.document,
         locator=source.locator,

@@ -89,3 +89,6 @@ class ChangeView(_View):
     decision: str | None
     sources: list[SourceView]
     details: dict[str, Any]
+    # what the change does, from projections.effects: the subject's kind, then starts, ends,
+    # renames, moves, figures, holds, releases (or "amends")
+    meaning: list[str] = []

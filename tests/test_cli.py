@@ -210,3 +210,17 @@ def test_python_dash_m_and_the_console_script_agree(store):
 def test_the_default_store_is_a_sqlite_file_in_the_current_folder(tmp_path):
     run("load", "--example", "copenhagen", cwd=tmp_path)
     assert (tmp_path / "orgevents.db").is_file()
+
+
+def test_an_impossible_date_says_what_is_wrong(store):
+    proc = run("--store", store, "who", "stu", "--at", "2026-02-30", check=False)
+    assert proc.returncode == 2 and "February has 28 days in 2026" in proc.stderr
+    proc = run("--store", store, "units", "--at", "2024-13-01", check=False)
+    assert proc.returncode == 2 and "there is no month 13" in proc.stderr
+
+
+def test_a_read_command_on_a_missing_store_is_an_error_and_makes_no_file(tmp_path):
+    missing = tmp_path / "typo.db"
+    proc = run("--store", f"sqlite:///{missing}", "units", check=False)
+    assert proc.returncode == 1 and "no store at" in proc.stderr
+    assert not missing.exists()

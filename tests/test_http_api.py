@@ -218,7 +218,7 @@ def test_a_store_that_cannot_be_read_is_503(copenhagen, monkeypatch):
 
     app = create_app("memory:")
     monkeypatch.setattr(app.state.service.store, "last_position", broken)
-    monkeypatch.setattr(app.state.service.store, "read_events", broken)
+    monkeypatch.setattr(app.state.service.reader, "view", broken)
     client = TestClient(app)
     assert client.get("/health").status_code == 503
     answer = client.get("/api/units")
@@ -233,10 +233,23 @@ def test_a_database_error_is_503_not_500(monkeypatch):
         raise OperationalError("server closed the connection unexpectedly")
 
     app = create_app("memory:")
-    monkeypatch.setattr(app.state.service.store, "read_events", broken)
+    monkeypatch.setattr(app.state.service.reader, "view", broken)
     answer = TestClient(app).get("/api/dates")
     assert answer.status_code == 503
     assert "closed the connection" in answer.json()["detail"]
+
+
+def test_an_error_of_the_index_database_is_503_not_500(monkeypatch):
+    import sqlite3
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise sqlite3.OperationalError("database disk image is malformed")
+
+    app = create_app("memory:")
+    monkeypatch.setattr(app.state.service.reader.db, "read", broken)
+    answer = TestClient(app).get("/api/dates")
+    assert answer.status_code == 503
+    assert "malformed" in answer.json()["detail"]
 
 
 def test_a_store_url_that_cannot_be_opened_fails_when_the_app_is_built(tmp_path):

@@ -20,6 +20,12 @@ OTHER_TABLES = {
     "orgindex_documents": "document, title, p_from, p_to",
     "orgindex_events": "position, recorded",
     "orgindex_tracking": "id, position, monotone, last_recorded",
+    "orgindex_entries": (
+        "entry_key, subject, type, e_day, planned, counts, position, amended_by, payload, "
+        "folded, p_from, p_to"
+    ),
+    "orgindex_related": "key, position",
+    "orgindex_amendments": "target, position",
 }
 
 
@@ -59,9 +65,7 @@ def test_reindex_rebuilds_the_index_kept_up_to_date_event_by_event(backend):
         rebuilt.close()
 
 
-def test_the_index_refuses_an_in_memory_store_and_known_at_out_of_recorded_order(tmp_path):
-    with pytest.raises(IndexUnavailableError):
-        SqlIndex(open_store("memory:"))
+def test_the_index_refuses_known_at_out_of_recorded_order(tmp_path):
     clock = StepClock()
     app = open_store(f"sqlite:///{tmp_path / 'clock.db'}", clock=clock)
     maker = HistoryMaker(app, clock)
@@ -75,15 +79,33 @@ def test_the_index_refuses_an_in_memory_store_and_known_at_out_of_recorded_order
     index.close()
 
 
-def test_a_plain_load_is_taken_into_an_existing_index_and_makes_none(tmp_path, base_entries):
-    from orgevents.cli_scale import catch_up_if_indexed
+def test_every_write_path_keeps_the_index_so_no_reindex_is_needed(tmp_path, base_entries):
+    from orgevents.projections.reader import Reader
 
-    plain = open_store(f"sqlite:///{tmp_path / 'plain.db'}")
-    plain.record(base_entries, "tests")
-    assert catch_up_if_indexed(plain) == 0
-    assert not SqlIndex(plain).exists()  # no index made behind the user's back
-    indexed = open_store(f"sqlite:///{tmp_path / 'indexed.db'}")
-    SqlIndex(indexed).ensure()
-    indexed.record(base_entries, "tests")
-    assert catch_up_if_indexed(indexed) == len(base_entries)
-    assert SqlIndex(indexed).position() == indexed.last_position()
+    url = f"sqlite:///{tmp_path / 'plain.db'}"
+    path = tmp_path / "base.yaml"
+    import yaml
+
+    path.write_text(
+        yaml.safe_dump(
+            {"format": "orgevents/1", "entries": [e.model_dump(mode="json") for e in base_entries]}
+        )
+    )
+    result = CliRunner().invoke(cli, ["--store", url, "load", str(path)])
+    assert result.exit_code == 0, result.output
+    store = open_store(url)
+    assert SqlIndex(store).position() == store.last_position() == len(base_entries)
+    reader = Reader(store)  # a store object that writes keeps its reader's index as it saves
+    store.record(
+        [base_entries[0].model_copy(update={"key": "doc-2", "document": "doc-2"})], "tests"
+    )
+    assert reader.position() == store.last_position() == len(base_entries) + 1
+    reader.close()
+
+
+def test_a_throwaway_store_has_an_index_too():
+    store = open_store("memory:")
+    reader_index = SqlIndex(store)
+    reader_index.catch_up()
+    assert reader_index.exists()
+    reader_index.close()

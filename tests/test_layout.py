@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def is_entry_point(path: Path) -> bool:
     """The command line and HTTP modules import everything else."""
     rel = path.relative_to(ROOT / "orgevents")
-    return rel.parts[0] == "http" or rel.name == "__main__.py" or rel.name.startswith("cli")
+    return rel.parts[0] in ("http", "cli") or rel.name == "__main__.py"
 
 
 def imports_of(path: Path) -> set[str]:
@@ -45,6 +45,54 @@ def test_imports_flow_one_way(folder, forbidden):
             if module.startswith(forbidden):
                 offenders.append(f"{path.relative_to(ROOT)} imports {module}")
     assert offenders == []
+
+
+def test_the_command_line_has_no_import_circle():
+    """Command modules import the shared ``common`` module, never the package that imports
+    them; ``common`` imports no command module."""
+    folder = ROOT / "orgevents" / "cli"
+    commands = {p.stem for p in folder.glob("*.py")} - {"__init__", "common"}
+    offenders = []
+    for path in sorted(folder.glob("*.py")):
+        if path.stem == "__init__":
+            continue
+        for module in imports_of(path):
+            own = module == "orgevents.cli" or module.removeprefix("orgevents.cli.") in commands
+            if own and not (path.stem == "read" and module == "orgevents.cli.charts"):
+                offenders.append(f"{path.name} imports {module}")
+    assert offenders == []
+
+
+def test_a_read_command_on_an_indexed_store_loads_no_event_models(tmp_path):
+    """`who` on an up-to-date index opens only the index's own connection: neither
+    eventsourcing nor the pydantic models of the events are imported (they cost more than the
+    answer)."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    base = [sys.executable, "-m", "orgevents", "--store", url]
+    subprocess.run([*base, "load", "--example", "copenhagen"], check=True, capture_output=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            *base[1:],
+            "who",
+            "stu",
+            "--at",
+            "2026-01-01",
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert json.loads(proc.stdout)["holders"][0]["unit"]["id"] == "biu"
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()}
+    assert "orgevents.events" not in imported
+    assert not any(m.startswith("eventsourcing") for m in imported)
 
 
 def test_every_command_has_help_with_an_example():

@@ -149,6 +149,20 @@ def _errors(app: FastAPI) -> None:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         return answer(503, Exception(f"the store could not be used: {reason}"))
 
+    def database(_: Request, exc: Exception) -> JSONResponse:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return answer(503, Exception(f"the store could not be used: {reason}"))
+
+    import sqlite3
+
+    app.add_exception_handler(sqlite3.Error, database)  # the read side's own connection
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - installed with eventsourcing[postgres]
+        pass
+    else:
+        app.add_exception_handler(psycopg.Error, database)
+
     @app.exception_handler(OrgEventsError)
     def other(_: Request, exc: OrgEventsError) -> JSONResponse:
         from orgevents.diagrams.render import RenderError

@@ -27,12 +27,7 @@ from orgevents.http.schemas import (
     UnitDetail,
 )
 from orgevents.http.service import Service
-from orgevents.projections.changes import change_dates, diff, history
-from orgevents.projections.details import show
-from orgevents.projections.fold import OrgState
-from orgevents.projections.holders import who
-from orgevents.projections.search import find
-from orgevents.projections.structure import units_at
+from orgevents.projections.reader import View
 from orgevents.projections.views import ChangeView, FoundView, UnitView, WhoView
 
 
@@ -62,7 +57,7 @@ async def answer(
     known_at: dt.date | dt.datetime | None,
     planned: bool,
     question: Hashable,
-    query: Callable[[OrgState], Any],
+    query: Callable[[View], Any],
     model: TypeAdapter[Any],
 ) -> Response:
     """The query's answer as JSON, through ``model`` — built once per state.
@@ -71,7 +66,7 @@ async def answer(
     store's last position); building one — or catching up with new events — runs in a thread.
     """
 
-    def build(state: OrgState) -> bytes:
+    def build(state: View) -> bytes:
         return model.dump_json(model.validate_python(query(state)), by_alias=True)
 
     body = svc.kept_answer(planned, question) if known_at is None else None
@@ -100,7 +95,7 @@ async def list_units(
     """Every unit in force on ``at``, parents first (as `orgevents units --json`)."""
     on = day_or_today(at)
     return await answer(
-        svc, known_at, include_planned, ("units", on), lambda s: units_at(s, on), UNITS
+        svc, known_at, include_planned, ("units", on), lambda s: s.units_at(on), UNITS
     )
 
 
@@ -121,7 +116,7 @@ async def show_one(
     its holders (as `orgevents show ID --json`)."""
     on = day_or_today(at)
     return await answer(
-        svc, known_at, include_planned, ("show", key, on), lambda s: show(s, key, on), DETAIL
+        svc, known_at, include_planned, ("show", key, on), lambda s: s.show(key, on), DETAIL
     )
 
 
@@ -142,7 +137,7 @@ async def who_holds(
     `orgevents who ID --json`)."""
     on = day_or_today(at)
     return await answer(
-        svc, known_at, include_planned, ("who", key, on), lambda s: who(s, key, on), WHO
+        svc, known_at, include_planned, ("who", key, on), lambda s: s.who(key, on), WHO
     )
 
 
@@ -157,8 +152,8 @@ async def changes_between(
     """Everything effective after ``from`` up to and including ``to`` (as
     `orgevents diff D1 D2 --json`)."""
 
-    def query(state: OrgState) -> DiffView:
-        return DiffView(from_=start, to=end, changes=diff(state, start, end))
+    def query(state: View) -> DiffView:
+        return DiffView(from_=start, to=end, changes=state.diff(start, end))
 
     return await answer(svc, known_at, include_planned, ("diff", start, end), query, DIFF)
 
@@ -175,7 +170,7 @@ async def history_of(
     """Every event about it, in effective order, with its sources and recorded time (as
     `orgevents history ID --json`)."""
     return await answer(
-        svc, known_at, include_planned, ("history", key), lambda s: history(s, key), CHANGES
+        svc, known_at, include_planned, ("history", key), lambda s: s.history(key), CHANGES
     )
 
 
@@ -199,7 +194,7 @@ async def find_by_name(
     (as `orgevents find TEXT --json`, plus the name that matched)."""
     on = day_or_today(at)
     return await answer(
-        svc, known_at, include_planned, ("find", q, on), lambda s: find(s, q, on), FOUND
+        svc, known_at, include_planned, ("find", q, on), lambda s: s.find(q, on), FOUND
     )
 
 
@@ -208,4 +203,4 @@ async def dates(
     svc: ServiceDep, known_at: KnownAt = None, include_planned: Planned = False
 ) -> Response:
     """Every effective date with a change, in order (as `orgevents dates --json`)."""
-    return await answer(svc, known_at, include_planned, ("dates",), change_dates, DATES)
+    return await answer(svc, known_at, include_planned, ("dates",), lambda s: s.dates(), DATES)

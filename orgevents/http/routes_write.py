@@ -8,23 +8,19 @@ size (413), then the entries (422 with located problems), then the store (409 on
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import yaml
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
-from orgevents.errors import InvalidEntryError, Problem
 from orgevents.http.routes_read import ServiceDep
 from orgevents.http.schemas import ErrorView, InvalidView, RecordedView
 from orgevents.http.security import recorder_for
-from orgevents.importing import Located, parse_text
+from orgevents.importing import Located, parse_bytes
+from orgevents.reading import InputTooLargeError
 
 JSON_TYPES = ("application/json",)
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml", "text/plain")
-MAX_YAML_NODES = 100_000  # after expanding aliases
-_ALIAS = re.compile(r"(?:^|[\s\[{,:-])\*[^\s,\]}]")
 
 router = APIRouter(prefix="/api", tags=["write"])
 
@@ -126,44 +122,11 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _parse(body: bytes, name: str) -> list[Located]:
-    """Entries from the body, or InvalidEntryError naming what is wrong and where."""
+    """Entries from the body, or InvalidEntryError naming what is wrong and where; 413 for YAML
+    whose aliases would expand it too far."""
     try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidEntryError(
-            [Problem(f"not UTF-8 text (byte {exc.start})", file=name, rule="utf-8")]
-        ) from None
-    if name.endswith(".yaml") and _ALIAS.search(text):
-        _check_alias_expansion(text, name)
-    try:
-        return parse_text(text, name)
-    except RecursionError:
-        problem = Problem("nested too deeply to read", file=name, rule="nesting")
-    except ValueError as exc:  # e.g. an integer with thousands of digits
-        problem = Problem(f"cannot read: {exc}", file=name, rule="syntax")
-    raise InvalidEntryError([problem])
-
-
-def _check_alias_expansion(text: str, name: str) -> None:
-    """Refuse YAML whose aliases expand it past :data:`MAX_YAML_NODES` ("billion laughs")."""
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return  # parse_text reports it, located
-    sizes: dict[int, int] = {}
-
-    def size(node: yaml.Node) -> int:
-        if id(node) not in sizes:
-            total = 1
-            if isinstance(node, yaml.SequenceNode):
-                total += sum(size(n) for n in node.value)
-            elif isinstance(node, yaml.MappingNode):
-                total += sum(size(k) + size(v) for k, v in node.value)
-            sizes[id(node)] = total
-        return sizes[id(node)]
-
-    if root is not None and size(root) > MAX_YAML_NODES:
+        return parse_bytes(body, name)
+    except InputTooLargeError as exc:
         raise HTTPException(
-            status.HTTP_413_CONTENT_TOO_LARGE,
-            f"{name}: its aliases expand it to more than {MAX_YAML_NODES} values",
-        )
+            status.HTTP_413_CONTENT_TOO_LARGE, f"{name}: {exc.problems[0].message}"
+        ) from None

@@ -48,14 +48,33 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        started = False
+
         async def send_with_headers(message: Message) -> None:
+            nonlocal started
             if message["type"] == "http.response.start":
+                started = True
                 names = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [(n, v) for n, v in HEADERS if n not in names]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # An unexpected error: Starlette's outermost middleware would answer 500 without
+            # these headers, so answer here (it then only logs the error).
+            if not started:
+                body = b'{"detail":"internal server error"}'
+                headers = [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ]
+                await send_with_headers(
+                    {"type": "http.response.start", "status": 500, "headers": headers}
+                )
+                await send_with_headers({"type": "http.response.body", "body": body})
+            raise
 
 
 def recorder_for(request: Request, tokens: Mapping[str, str]) -> str:

@@ -1,12 +1,11 @@
-"""What one worker shares between requests: the store, the read model, the chart cache.
+"""What one worker shares between requests: the store, its reader, kept answers and charts.
 
-Every read first catches the read model up with the store (only new events are read), so several
-workers — or several processes writing to one PostgreSQL store — see each other's writes.
-The fold is mutated by catching up, so a lock keeps catching up and querying apart. "As known
-at" states are folded afresh from the events recorded up to then and kept in a small cache,
-keyed by the store's last position (a new event makes a new state). JSON answers are kept the
-same way: keyed by the question and the position of the state they were built from, so a kept
-answer is never stale.
+Every read asks the store's reader (:class:`orgevents.projections.reader.Reader`) for a view as
+known at a log position — the newest, or the last one recorded by ``known_at`` — so several
+workers, or several processes writing to one PostgreSQL store, see each other's writes, and a
+worker holds no copy of the history: memory does not grow with it. JSON answers are kept by the
+question and the log position of the view they were built from, so a kept answer is never
+stale. One lock keeps the reader's database connection to one thread at a time.
 """
 
 from __future__ import annotations
@@ -21,8 +20,7 @@ import anyio
 
 from orgevents.application import OrgHistory, RecordResult
 from orgevents.importing import Located, record_located
-from orgevents.projections.fold import OrgState
-from orgevents.projections.readmodel import ReadModel
+from orgevents.projections.reader import Reader, View
 
 T = TypeVar("T")
 KnownAt = dt.date | dt.datetime | None
@@ -53,17 +51,14 @@ class _Lru(Generic[T]):
 
 
 class Service:
-    """The store and its read model, safe to share between a worker's threads."""
+    """The store and its reader, safe to share between a worker's threads."""
 
     def __init__(self, store: OrgHistory) -> None:
         self.store = store
-        self._models = {
-            planned: ReadModel(store, include_planned=planned) for planned in (False, True)
-        }
-        self._locks = {planned: threading.Lock() for planned in (False, True)}
-        self._write_lock = threading.Lock()
-        self._known: _Lru[OrgState] = _Lru(8)
-        self._known_lock = threading.Lock()
+        self.reader = Reader(store)
+        self._lock = threading.RLock()
+        self._position = -1  # the newest log position the reader has caught up with
+        self._views: _Lru[View] = _Lru(2)  # the newest views, with and without planned changes
         self._answers: _Lru[bytes] = _Lru(ANSWERS)
         self._answers_lock = threading.Lock()
         self._charts: _Lru[bytes] = _Lru(64)
@@ -79,69 +74,61 @@ class Service:
             self._builders = anyio.CapacityLimiter(BUILDERS)
         return self._builders
 
-    def read(self, known_at: KnownAt, planned: bool, query: Callable[[OrgState], T]) -> T:
-        """Answer ``query`` from the current state (caught up first) or the state known at
-        ``known_at``; with or without planned and expected changes."""
-        if known_at is None:
-            with self._locks[planned]:
-                return query(self._models[planned].catch_up())
-        return query(self.known_state(known_at, planned))
+    def view(self, known_at: KnownAt, planned: bool) -> View:
+        """The history as known at ``known_at`` (None: now), caught up with the store. Views of
+        the newest position are kept while the store has nothing new (one cheap look at it), so
+        what they have read — the rows of the dates asked — serves the next questions too."""
+        with self._lock:
+            if known_at is None:
+                kept = self._views.hit(planned)
+                if kept is not None and self.store.last_position() == kept.position:
+                    return kept
+            view = self.reader.view(known_at, planned)
+            if known_at is None:
+                self._position = view.position
+                self._views.put(planned, view)
+            return view
+
+    def read(self, known_at: KnownAt, planned: bool, query: Callable[[View], T]) -> T:
+        """Answer ``query`` from the view as known at ``known_at`` (None: now), with or without
+        planned and expected changes."""
+        with self._lock:
+            return query(self.view(known_at, planned))
 
     def answer(
         self,
         known_at: KnownAt,
         planned: bool,
         question: Hashable,
-        build: Callable[[OrgState], bytes],
+        build: Callable[[View], bytes],
     ) -> bytes:
-        """The answer to ``question`` as JSON bytes, built by ``build`` from the state — or the
-        one built before from the same state: a state is the same while no event is added, so
-        answers are kept by (question, planned, known_at, store position)."""
-        if known_at is None:
-            with self._locks[planned]:
-                state = self._models[planned].catch_up()
-                return self._answer((question, planned, None, state.position), state, build)
-        position = self.store.last_position()
-        state = self._known_state(known_at, planned, position)
-        return self._answer((question, planned, known_at, position), state, build)
+        """The answer to ``question`` as JSON bytes, built by ``build`` from the view — or the
+        one built before from the same log position."""
+        with self._lock:
+            view = self.view(known_at, planned)
+            key = (question, planned, view.position)
+            with self._answers_lock:
+                found = self._answers.hit(key)
+            if found is None:
+                found = build(view)
+                with self._answers_lock:
+                    self._answers.put(key, found)
+            return found
 
     def kept_answer(self, planned: bool, question: Hashable) -> bytes | None:
         """The kept answer to ``question`` if the store has nothing new since it was built;
         None when that takes more than one cheap look at the store (busy, new events, never
         asked), so the caller can build it off the event loop."""
-        lock = self._locks[planned]
-        if not lock.acquire(blocking=False):
+        if not self._lock.acquire(blocking=False):
             return None
         try:
-            position = self._models[planned].state.position
-            if self.store.last_position() != position:
+            position = self._position
+            if position < 0 or self.store.last_position() != position:
                 return None
             with self._answers_lock:
-                return self._answers.hit((question, planned, None, position))
+                return self._answers.hit((question, planned, position))
         finally:
-            lock.release()
-
-    def _answer(self, key: Hashable, state: OrgState, build: Callable[[OrgState], bytes]) -> bytes:
-        with self._answers_lock:
-            found = self._answers.hit(key)
-        if found is None:
-            found = build(state)
-            with self._answers_lock:
-                self._answers.put(key, found)
-        return found
-
-    def known_state(self, known_at: dt.date | dt.datetime, planned: bool) -> OrgState:
-        return self._known_state(known_at, planned, self.store.last_position())
-
-    def _known_state(
-        self, known_at: dt.date | dt.datetime, planned: bool, position: int
-    ) -> OrgState:
-        key = (known_at, planned, position)
-        with self._known_lock:
-            state = self._known.hit(key)
-            if state is None:
-                state = self._known.put(key, self._models[planned].known_at(known_at))
-        return state
+            self._lock.release()
 
     def cached_chart(self, key: Hashable, draw: Callable[[], bytes]) -> bytes:
         """A drawn chart from the cache (keyed by its DOT source and format), or drawn now —
@@ -155,10 +142,15 @@ class Service:
             return self._charts.put(key, drawn)
 
     def record(self, located: list[Located], recorded_by: str) -> RecordResult:
-        """Append entries all or nothing; one write at a time per worker (between workers the
-        store refuses the second of two conflicting writes)."""
-        with self._write_lock:
+        """Append entries all or nothing (the reader indexes them as they are saved); one write
+        at a time per worker (between workers the store refuses the second of two conflicting
+        writes)."""
+        with self._lock:
             return record_located(self.store, located, recorded_by)
 
     def last_position(self) -> int:
         return self.store.last_position()
+
+    def close(self) -> None:
+        with self._lock:
+            self.reader.close()

@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orgevents.cli import AtOpt, KnownAtOpt, PlannedOpt, _date, _recorded_time, _state, app
+from orgevents.cli.common import (
+    AtOpt,
+    KnownAtOpt,
+    PlannedOpt,
+    app,
+    day,
+    open_store,
+    recorded_time,
+)
 
 if TYPE_CHECKING:
     from orgevents.projections.exports import Table
@@ -24,6 +32,7 @@ _SUFFIXES = {".csv": "csv", ".graphml": "graphml", ".jsonld": "jsonld", ".json":
 
 @app.command()
 def export(
+    ctx: typer.Context,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -83,9 +92,12 @@ def export(
             "CSV is three tables: give -o FOLDER for all three, or --table NAME for one",
             param_hint="--output",
         )
-    on = _date(at)
-    state = _state(known_at, include_planned)
-    recorded_until = _recorded_time(known_at)
+    on = day(at)
+    from orgevents.projections.reference import FoldView
+
+    recorded_until = recorded_time(known_at)
+    # TODO(one read side): the exports still read a fold of the log
+    state = FoldView.of(open_store(ctx), recorded_until, include_planned)
     if chosen == "graphml":
         _write(exports.graphml(state, on, recorded_until), out)
     elif chosen == "jsonld":

@@ -6,19 +6,20 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli import (
+from orgevents.cli.common import (
     JsonOpt,
     KnownAtOpt,
     PlannedOpt,
-    _date,
-    _print_json,
-    _state,
     app,
+    day,
+    print_json,
+    view,
 )
 
 
 @app.command()
 def conflicts(
+    ctx: typer.Context,
     as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
 ) -> None:
     """Where the sources disagree: every subject and property with competing claims, each value
@@ -28,9 +29,9 @@ def conflicts(
     """
     from orgevents.projections.claims import conflicts as conflicts_
 
-    found = conflicts_(_state(known_at, include_planned))
+    found = conflicts_(view(ctx, known_at, include_planned))
     if as_json:
-        _print_json([c.model_dump(mode="json") for c in found])
+        print_json([c.model_dump(mode="json") for c in found])
         return
     typer.echo(f"{len(found)} disagreements between sources")
     for c in found:
@@ -43,6 +44,7 @@ def conflicts(
 
 @app.command()
 def audit(
+    ctx: typer.Context,
     from_date: Annotated[str, typer.Argument(metavar="D1")],
     to_date: Annotated[str, typer.Argument(metavar="D2")],
     fmt: Annotated[
@@ -61,10 +63,10 @@ def audit(
 
     if fmt not in ("md", "json", "csv"):
         raise typer.BadParameter("choose md, json or csv", param_hint="--format")
-    start, end = _date(from_date, "D1"), _date(to_date, "D2")
-    items = audit_(_state(known_at, include_planned), start, end)
+    start, end = day(from_date, "D1"), day(to_date, "D2")
+    items = audit_(view(ctx, known_at, include_planned), start, end)
     if fmt == "json":
-        _print_json({"from": start.isoformat(), "to": end.isoformat(), "changes": items})
+        print_json({"from": start.isoformat(), "to": end.isoformat(), "changes": items})
     elif fmt == "csv":
         typer.echo(to_csv(items), nl=False)
     else:

@@ -12,12 +12,13 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli import _ctx, app
+from orgevents.cli.common import app, store_url
 from orgevents.store import DEFAULT_STORE
 
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[
         str,
         typer.Option(help="Address to listen on; another than 127.0.0.1 exposes the service."),
@@ -40,7 +41,7 @@ def serve(
     from orgevents.http.settings import Settings
     from orgevents.store import open_store
 
-    url = _ctx.store_url or os.environ.get("ORGEVENTS_STORE") or DEFAULT_STORE
+    url = store_url(ctx) or os.environ.get("ORGEVENTS_STORE") or DEFAULT_STORE
     try:
         settings = Settings.from_env({**os.environ, "ORGEVENTS_STORE": url})
     except ValueError as exc:

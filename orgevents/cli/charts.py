@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli import AtOpt, KnownAtOpt, PlannedOpt, _date, _state, app
+from orgevents.cli.common import AtOpt, KnownAtOpt, PlannedOpt, app, day, view
 
 FORMATS = ("svg", "png", "pdf", "dot")
 FormatOpt = Annotated[
@@ -86,6 +86,7 @@ def emit(source: str, fmt: str | None, out: Path | None) -> None:
 
 @app.command()
 def chart(
+    ctx: typer.Context,
     at: AtOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
@@ -102,13 +103,14 @@ def chart(
     """
     from orgevents.diagrams.orgchart import org_chart
 
-    state = _state(known_at, include_planned)
-    source = org_chart(state, _date(at), root=root, depth=depth, max_units=max_units or None)
+    state = view(ctx, known_at, include_planned)
+    source = org_chart(state, day(at), root=root, depth=depth, max_units=max_units or None)
     emit(source, fmt, out)
 
 
 @app.command()
 def graph(
+    ctx: typer.Context,
     at: AtOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
@@ -122,10 +124,11 @@ def graph(
     """
     from orgevents.diagrams.responsibilities import responsibility_chart
 
-    emit(responsibility_chart(_state(known_at, include_planned), _date(at)), fmt, out)
+    emit(responsibility_chart(view(ctx, known_at, include_planned), day(at)), fmt, out)
 
 
 def diff_chart(
+    ctx: typer.Context,
     from_date: str,
     to_date: str,
     fmt: str | None,
@@ -136,14 +139,15 @@ def diff_chart(
     """The change diagram for ``orgevents diff D1 D2 --format ...``."""
     from orgevents.diagrams.changes import change_chart
 
-    start, end = _date(from_date, "D1"), _date(to_date, "D2")
+    start, end = day(from_date, "D1"), day(to_date, "D2")
     if end <= start:
         raise typer.BadParameter("D2 must come after D1", param_hint="D2")
-    emit(change_chart(_state(known_at, include_planned), start, end), fmt, out)
+    emit(change_chart(view(ctx, known_at, include_planned), start, end), fmt, out)
 
 
 @app.command()
 def timeline(
+    ctx: typer.Context,
     from_date: Annotated[str, typer.Argument(metavar="D1")],
     to_date: Annotated[str, typer.Argument(metavar="D2")],
     fmt: FormatOpt = None,
@@ -161,9 +165,9 @@ def timeline(
     from orgevents.diagrams.render import render, render_pages
     from orgevents.diagrams.timeline import timeline_charts
 
-    start, end = _date(from_date, "D1"), _date(to_date, "D2")
+    start, end = day(from_date, "D1"), day(to_date, "D2")
     chosen = output_format(fmt, out)
-    state = _state(known_at, include_planned)
+    state = view(ctx, known_at, include_planned)
     pages = timeline_charts(state, start, end, root=root, depth=depth)
     if not pages:
         typer.echo(f"nothing changes after {start} up to {end}", err=True)
@@ -177,7 +181,7 @@ def timeline(
             raise typer.BadParameter(
                 f"give -o FILE: one {chosen.upper()} is written per date", param_hint="--output"
             )
-        for day, source in pages:
-            path = out.with_name(f"{out.stem}-{day.isoformat()}.{chosen}")
+        for on, source in pages:
+            path = out.with_name(f"{out.stem}-{on.isoformat()}.{chosen}")
             path.write_bytes(render(source, chosen))
             typer.echo(f"wrote {path}", err=True)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli import JsonOpt, _ctx, _print_json, app
+from orgevents.cli.common import JsonOpt, app, open_store, print_json
 
 AnchorOpt = Annotated[
     str | None,
@@ -20,7 +20,7 @@ AnchorOpt = Annotated[
 
 
 @app.command()
-def verify(as_json: JsonOpt = False, anchor: AnchorOpt = None) -> None:
+def verify(ctx: typer.Context, as_json: JsonOpt = False, anchor: AnchorOpt = None) -> None:
     """Check that no stored event was changed, removed or reordered; exit 1 at the first break.
 
     Prints the head (SEQ:HASH) of an intact log: keep it elsewhere and pass it back with
@@ -30,16 +30,14 @@ def verify(as_json: JsonOpt = False, anchor: AnchorOpt = None) -> None:
     """
     from orgevents.chain import parse_anchor
     from orgevents.chain import verify as verify_chain
-    from orgevents.store import open_store
-
     if anchor is not None:
         try:
             parse_anchor(anchor)
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--anchor") from None
-    report = verify_chain(open_store(_ctx.store_url), anchor=anchor)
+    report = verify_chain(open_store(ctx), anchor=anchor)
     if as_json:
-        _print_json(report.to_dict())
+        print_json(report.to_dict())
     else:
         typer.echo(report.summary())
     if not report.ok:

@@ -1,0 +1,165 @@
+"""What every command shares: the Typer app, the global ``--store`` option, the options used by
+many commands (``--at``, ``--known-at``, ``--include-planned``, ``--json``) and the output
+helpers. Each command lives in a module of its own in this package (read, write, charts, audit,
+export, scale, serve, verify, demo): parse the arguments, ask one question of the reader (or call
+one command of the application), print the answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import textwrap
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from orgevents.days import parse_day
+from orgevents.store import DEFAULT_STORE
+
+if TYPE_CHECKING:
+    from orgevents.application import OrgHistory
+    from orgevents.projections.reader import Reader, View
+
+app = typer.Typer(
+    help="orgevents — organisational history as immutable, sourced events, "
+    "queryable as of any date.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="ORGEVENTS_STORE",
+        help=f"Event store URL: sqlite:///FILE, postgresql://USER@HOST:PORT/DB or memory: "
+        f"[default: {DEFAULT_STORE}]",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+KnownAtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--known-at",
+        metavar="T",
+        help="Answer from only the events recorded up to T (a date, or date and time, UTC).",
+    ),
+]
+PlannedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--include-planned",
+        help="Include expected and planned changes (marked as such) [default: enacted only].",
+    ),
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", metavar="YYYY-MM-DD", help="The date to answer for [default: today]."),
+]
+
+
+@app.callback()
+def _main(ctx: typer.Context, store: StoreOpt = None) -> None:
+    """orgevents — organisational history as immutable, sourced events, queryable as of any date.
+
+    Example: orgevents load --example copenhagen && orgevents who stu --at 2026-01-01
+    """
+    ctx.obj = store  # the store URL (None: $ORGEVENTS_STORE or the default), for the commands
+
+
+def store_url(ctx: typer.Context) -> str | None:
+    """The ``--store`` given to the whole command line."""
+    url: str | None = ctx.find_root().obj
+    return url
+
+
+def open_store(ctx: typer.Context) -> OrgHistory:
+    """The store's application, for commands that write or check the log."""
+    from orgevents.store import open_store as open_
+
+    return open_(store_url(ctx))
+
+
+def reader(ctx: typer.Context) -> Reader:
+    """The store's reader, for commands that only read (opens no application if the index is
+    up to date)."""
+    from orgevents.projections.reader import Reader
+
+    return Reader.open(store_url(ctx))
+
+
+def view(ctx: typer.Context, known_at: str | None = None, include_planned: bool = False) -> View:
+    """The store as known at ``--known-at`` (None: everything recorded), with or without
+    planned changes: what every read command asks."""
+    return reader(ctx).view(recorded_time(known_at), include_planned)
+
+
+def day(text: str | None, name: str = "--at") -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return parse_day(text)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint=name) from None
+
+
+def recorded_time(text: str | None) -> dt.datetime | dt.date | None:
+    """``--known-at`` takes a date (the end of that day, UTC) or an ISO date and time."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            return parse_day(text)
+        moment = dt.datetime.fromisoformat(text)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date (YYYY-MM-DD) or a date and time "
+            "(YYYY-MM-DDTHH:MM[:SS][+00:00])",
+            param_hint="--known-at",
+        ) from None
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    shown = Table(title=title, title_justify="left", show_lines=False, box=None, pad_edge=False)
+    for col in columns:
+        shown.add_column(col, overflow="fold")
+    for row in rows:
+        shown.add_row(*["" if v is None else str(v) for v in row])
+    width = shutil.get_terminal_size((120, 40)).columns
+    Console(width=max(width, 120), soft_wrap=False).print(shown)
+
+
+def print_changes(title: str, changes: list[Any], recorded: bool = False) -> None:
+    """Changes as short blocks: the date and what happened, then type, decision and sources."""
+    typer.echo(title)
+    if not changes:
+        typer.echo("  (nothing)")
+    pad = " " * 15
+    for c in changes:
+        lines = textwrap.wrap(
+            c.summary, 100, initial_indent=f"{c.effective:<15}", subsequent_indent=pad
+        )
+        typer.echo("\n".join(lines))
+        typer.echo(pad + c.type + (f", implements decision {c.decision}" if c.decision else ""))
+        cited = "; ".join(f"{s.document} ({s.locator})" for s in c.sources)
+        label = "sources" if len(c.sources) > 1 else "source"
+        typer.echo(
+            textwrap.fill(
+                f"{label}: {cited}", 100, initial_indent=pad, subsequent_indent=pad + "  "
+            )
+        )
+        if recorded:
+            typer.echo(f"{pad}recorded {c.recorded_at:%Y-%m-%d %H:%M} UTC by {c.recorded_by}")

@@ -1,0 +1,240 @@
+"""Reading commands: what the organisation looked like on a date, who held what, what changed.
+
+Each asks the store's reader one question (:class:`orgevents.projections.reader.View`) and
+prints the answer: tables for people, ``--json`` for programs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orgevents.cli.common import (
+    AtOpt,
+    JsonOpt,
+    KnownAtOpt,
+    PlannedOpt,
+    app,
+    day,
+    print_changes,
+    print_json,
+    table,
+    view,
+)
+
+
+@app.command()
+def find(
+    ctx: typer.Context,
+    text: str,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
+    """Find units and responsibilities by current or former name or abbreviation.
+
+    Example: orgevents find erhverv
+    """
+    found = view(ctx, known_at, include_planned).find(text, day(at))
+    if as_json:
+        print_json([f.model_dump(exclude={"matched"}) for f in found])
+    else:
+        table(
+            None,
+            ["id", "type", "name", "abbreviation", "matched"],
+            [[f.id, f.type, f.name, f.abbreviation, f.matched] for f in found],
+        )
+
+
+@app.command()
+def units(
+    ctx: typer.Context,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
+    """List the units in force on a date, parents first.
+
+    Example: orgevents units --at 2026-01-01
+    """
+    on = day(at)
+    views = view(ctx, known_at, include_planned).units_at(on)
+    if as_json:
+        print_json([v.model_dump() for v in views])
+    else:
+        table(
+            f"Units on {on}",
+            ["id", "name", "abbr", "kind", "parent"],
+            [[v.id, v.name, v.abbreviation, v.kind, v.parent] for v in views],
+        )
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    id: str,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
+    """Show one unit or responsibility as of a date.
+
+    Example: orgevents show biu --at 2026-01-01
+    """
+    on = day(at)
+    data = view(ctx, known_at, include_planned).show(id, on)
+    if as_json:
+        print_json(data)
+        return
+    if data["type"] == "unit":
+        status = "" if data["in_force"] else "  (not in force on this date)"
+        abbr = data["abbreviation"] or "-"
+        typer.echo(f"{data['name']} [{abbr}] — {data['kind']} ({id}) on {on}{status}")
+        typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
+        if data["former_names"]:
+            typer.echo("  also known as: " + "; ".join(data["former_names"]))
+        if data["children"]:
+            typer.echo("  units: " + ", ".join(data["children"]))
+        rows = [[r["role"], r["id"], r["name"]] for r in data["responsibilities"]]
+        if rows:
+            table("Responsibilities", ["role", "id", "name"], rows)
+        figs = [
+            [
+                f["summary"],
+                f["text"],
+                f["sources"][0]["document"] + ": " + f["sources"][0]["locator"],
+            ]
+            for f in data["figures"]
+        ]
+        if figs:
+            table("Figures", ["figure", "as the source writes it", "source"], figs)
+    else:
+        typer.echo(f"{data['name']} ({id}) on {on}")
+        typer.echo(f"  scope: {data['scope']}")
+        for h in data["holders"]:
+            chain = " → ".join(c["name"] for c in h["chain"])
+            typer.echo(f"  {h['role']}: {h['unit']['name']} (since {h['since']}) — {chain}")
+
+
+@app.command()
+def who(
+    ctx: typer.Context,
+    id: str,
+    at: AtOpt = None,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
+    """Who holds a responsibility on a date: the authority and the performers, with the chain
+    up to the council.
+
+    Example: orgevents who stu --at 2025-12-31
+    """
+    on = day(at)
+    answer = view(ctx, known_at, include_planned).who(id, on)
+    if as_json:
+        print_json(answer.model_dump(mode="json"))
+        return
+    table(
+        f"{answer.responsibility.name} ({id}) on {on}",
+        ["role", "unit", "kind", "since", "chain up to the council"],
+        [
+            [
+                h.role,
+                h.unit.name,
+                h.unit.kind,
+                h.since or "",
+                " → ".join(c.name for c in h.chain),
+            ]
+            for h in answer.holders
+        ]
+        or [["-", "nobody holds it on this date", "", "", ""]],
+    )
+
+
+@app.command()
+def diff(
+    ctx: typer.Context,
+    from_date: Annotated[str, typer.Argument(metavar="D1")],
+    to_date: Annotated[str, typer.Argument(metavar="D2")],
+    as_json: JsonOpt = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="svg|png|pdf|dot",
+            help="Draw the change diagram instead of listing the changes.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File for the change diagram (format from its name)."),
+    ] = None,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
+    """Everything effective after D1 up to and including D2; with --format or -o, the change
+    diagram: the org chart on D2 with what changed marked.
+
+    Example: orgevents diff 2025-12-31 2026-01-01 --format svg -o changes.svg
+    """
+    if fmt is not None or out is not None:
+        from orgevents.cli.charts import diff_chart
+
+        diff_chart(ctx, from_date, to_date, fmt, out, known_at, include_planned)
+        return
+    start, end = day(from_date, "D1"), day(to_date, "D2")
+    changes = view(ctx, known_at, include_planned).diff(start, end)
+    if as_json:
+        print_json(
+            {
+                "from": start.isoformat(),
+                "to": end.isoformat(),
+                "changes": [c.model_dump(mode="json") for c in changes],
+            }
+        )
+        return
+    print_changes(f"Changes effective after {start} up to {end}", changes)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    id: str,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+) -> None:
+    """The audit trail of a unit, responsibility or decision: every event, its sources and
+    when it was recorded.
+
+    Example: orgevents history stu
+    """
+    items = view(ctx, known_at, include_planned).history(id)
+    if as_json:
+        print_json([c.model_dump(mode="json") for c in items])
+        return
+    print_changes(f"History of {id}", items, recorded=True)
+
+
+@app.command()
+def dates(
+    ctx: typer.Context,
+    as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
+) -> None:
+    """The dates on which anything changes.
+
+    Example: orgevents dates
+    """
+    found = view(ctx, known_at, include_planned).dates()
+    if as_json:
+        print_json([d.isoformat() for d in found])
+    else:
+        for d in found:
+            typer.echo(d.isoformat())

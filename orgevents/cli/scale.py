@@ -1,0 +1,153 @@
+"""Commands for large histories: bulk loading in batches and rebuilding the SQL temporal index.
+
+``bulk-load`` streams load files into the store ``--batch-size`` entries per transaction
+(:mod:`orgevents.bulk`), with a progress bar and its rate, while the reader indexes each batch as
+it is saved. ``reindex`` rebuilds the index from the log (for recovery: every write keeps it).
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from orgevents.cli.common import JsonOpt, app, open_store, print_json
+
+if TYPE_CHECKING:
+    from orgevents.bulk import Progress
+
+BAR_FROM_BYTES = 1_000_000  # smaller files load before a bar would be worth drawing
+
+
+@app.command("bulk-load")
+def bulk_load_command(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Load files: .jsonl (streamed), .yaml or .json.")
+    ],
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Entries per transaction.")
+    ] = 1000,
+    recorded_by: Annotated[
+        str | None,
+        typer.Option("--recorded-by", help="Who records the events [default: $USER]."),
+    ] = None,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Do not keep the SQL index up to date.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Append a large history in batches: each batch is checked and written atomically, a crash
+    leaves whole batches, and running the same load again completes it (recorded entries are
+    skipped). Shows a progress bar for large files and keeps the SQL index up to date.
+
+    Example: orgevents bulk-load history.jsonl --batch-size 2000
+    """
+    for path in paths:
+        if not path.is_file():
+            raise typer.BadParameter(f"no file {str(path)!r}", param_hint="PATHS")
+    from orgevents.bulk import bulk_load
+
+    who = recorded_by or getpass.getuser()
+    store = open_store(ctx)
+    reader = None
+    if not no_index:
+        from orgevents.projections.reader import Reader
+
+        reader = Reader(store)  # indexes every batch as it is saved
+    total = sum(p.stat().st_size for p in paths)
+    try:
+        with _progress_bar(total) as on_batch:
+            counts = bulk_load(store, paths, who, batch_size, on_batch=on_batch)
+        if reader is not None and counts["batches"] > 10:
+            reader.writer.analyze()  # new statistics, so the planner uses the interval indexes
+    finally:
+        if reader is not None:
+            reader.close()
+        store.close()
+    if as_json:
+        print_json(counts)
+    else:
+        rate = counts["appended"] / counts["seconds"] if counts["seconds"] else 0
+        typer.echo(
+            f"appended {counts['appended']} events, skipped {counts['skipped']} already recorded "
+            f"({counts['batches']} batches, {counts['seconds']:.1f} s, {rate:,.0f} events/s)"
+        )
+
+
+@contextmanager
+def _progress_bar(total_bytes: int) -> Iterator[Callable[[Progress], None] | None]:
+    """A progress bar with the rate on standard error, for large files on a terminal."""
+    from rich.console import Console
+
+    if total_bytes < BAR_FROM_BYTES or not Console(stderr=True).is_terminal:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    started = time.perf_counter()
+    bar = Bar(
+        TextColumn("loading"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%  {task.fields[appended]} events"),
+        TextColumn("{task.fields[rate]} events/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        console=Console(stderr=True),
+    )
+    task = bar.add_task("load", total=total_bytes, appended=0, rate=0)
+
+    def update(progress: Progress) -> None:
+        rate = progress.appended / max(time.perf_counter() - started, 1e-9)
+        bar.update(
+            task, completed=progress.bytes_read, appended=progress.appended, rate=f"{rate:,.0f}"
+        )
+
+    with bar:
+        yield update
+
+
+@app.command()
+def reindex(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Rebuild the SQL temporal index that every read command asks, from the whole log (for
+    recovery: every write keeps it up to date).
+
+    Example: orgevents reindex
+    """
+    from orgevents.projections.sqlindex import SqlIndex
+
+    store = open_store(ctx)
+    index = SqlIndex(store)
+    started = time.perf_counter()
+    last = store.recorder.max_notification_id() or 0
+    show = sys.stderr.isatty() and last >= 20_000
+    if show:
+        from rich.progress import Progress
+
+        with Progress(transient=True) as bar:
+            task = bar.add_task("indexing", total=last)
+            applied = index.rebuild(
+                progress=lambda _n, position: bar.update(task, completed=position)
+            )
+    else:
+        applied = index.rebuild()
+    position = index.position()
+    index.close(close_store=True)
+    seconds = time.perf_counter() - started
+    if as_json:
+        print_json({"events": applied, "position": position, "seconds": round(seconds, 3)})
+    else:
+        typer.echo(f"index rebuilt: {applied} events up to position {position} in {seconds:.1f} s")

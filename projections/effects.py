@@ -1,0 +1,260 @@
+"""What each event type does to the state — the one place outside the aggregates that says so.
+
+The fold (:mod:`.fold`), the SQL index writer (:mod:`.index_rows`, :mod:`.sqlindex`), the change
+list (:mod:`.changes`), the exports and the change diagram ask this module, never the event
+types themselves, what an entry means:
+
+=========================  ==================================================================
+entry                      effects
+=========================  ==================================================================
+UnitEstablished            Starts the unit (kind, name, abbreviation, parent); Figures
+UnitRenamed                Renames the unit (a new abbreviation only where given)
+UnitMoved                  Moves the unit under a new parent
+UnitAbolished              Ends the unit
+UnitMerged / UnitAbsorbed  Ends the unit, into another
+UnitSplit                  Ends the unit into several — unless it ``continues``
+FiguresRecorded            Figures of the unit
+ResponsibilityDefined      Starts the responsibility (name, abbreviation, scope)
+ResponsibilityAssigned     Holds: the unit takes the role
+ResponsibilityTransferred  Releases the role from each ``from_units``, Holds it for ``to_unit``
+ResponsibilityEnded        Releases the role from the unit
+ResponsibilityAbolished    Ends the responsibility
+DecisionMade, ClaimRecorded, ClaimPreferred, DocumentRegistered: no effect on the structure
+EventRetracted, EventCorrected, ChangeConfirmed, ChangeCancelled: amend another entry
+=========================  ==================================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from orgevents.events import (
+    Amendment,
+    Change,
+    ChangeCancelled,
+    ClaimPreferred,
+    ClaimRecorded,
+    DecisionMade,
+    DocumentRegistered,
+    Entry,
+    EventRetracted,
+    FiguresRecorded,
+    ResponsibilityAbolished,
+    ResponsibilityAssigned,
+    ResponsibilityDefined,
+    ResponsibilityEnded,
+    ResponsibilityTransferred,
+    UnitAbolished,
+    UnitAbsorbed,
+    UnitEstablished,
+    UnitMerged,
+    UnitMoved,
+    UnitRenamed,
+    UnitSplit,
+)
+from orgevents.figures import Figure
+
+
+@dataclass(frozen=True)
+class Starts:
+    """The subject comes into force (a unit: with kind and parent)."""
+
+    name: str
+    abbreviation: str | None
+    kind: str | None = None  # units only
+    parent: str | None = None  # units only
+
+
+@dataclass(frozen=True)
+class Renames:
+    name: str
+    abbreviation: str | None  # None: the abbreviation stays
+
+
+@dataclass(frozen=True)
+class Moves:
+    parent: str
+
+
+@dataclass(frozen=True)
+class Ends:
+    """The subject goes out of force (``into``: the units that take it over)."""
+
+    into: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Figures:
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class Holds:
+    role: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Releases:
+    role: str
+    unit: str
+
+
+Effect = Starts | Renames | Moves | Ends | Figures | Holds | Releases
+
+UNIT, RESPONSIBILITY, DECISION, DOCUMENT, CLAIM = (
+    "unit",
+    "responsibility",
+    "decision",
+    "document",
+    "claim",
+)
+
+_UNIT_ENTRIES = (
+    UnitEstablished,
+    UnitRenamed,
+    UnitMoved,
+    UnitAbolished,
+    UnitMerged,
+    UnitAbsorbed,
+    UnitSplit,
+    FiguresRecorded,
+)
+_RESPONSIBILITY_ENTRIES = (
+    ResponsibilityDefined,
+    ResponsibilityAssigned,
+    ResponsibilityTransferred,
+    ResponsibilityEnded,
+    ResponsibilityAbolished,
+)
+
+
+def effects(p: Entry) -> list[Effect]:
+    """What the entry does to its subject's state, in order."""
+    if isinstance(p, UnitEstablished):
+        out: list[Effect] = [Starts(p.name, p.abbreviation, p.kind.value, p.parent)]
+        if p.figures:
+            out.append(Figures(tuple(p.figures)))
+        return out
+    if isinstance(p, UnitRenamed):
+        return [Renames(p.name, p.abbreviation)]
+    if isinstance(p, UnitMoved):
+        return [Moves(p.parent)]
+    if isinstance(p, UnitAbolished):
+        return [Ends()]
+    if isinstance(p, UnitMerged | UnitAbsorbed):
+        return [Ends((p.into,))]
+    if isinstance(p, UnitSplit):
+        return [] if p.continues else [Ends(tuple(p.into))]
+    if isinstance(p, FiguresRecorded):
+        return [Figures(tuple(p.figures))]
+    if isinstance(p, ResponsibilityDefined):
+        return [Starts(p.name, p.abbreviation)]
+    if isinstance(p, ResponsibilityAssigned):
+        return [Holds(p.role.value, p.unit)]
+    if isinstance(p, ResponsibilityTransferred):
+        released: list[Effect] = [Releases(p.role.value, u) for u in p.from_units]
+        return [*released, Holds(p.role.value, p.to_unit)]
+    if isinstance(p, ResponsibilityEnded):
+        return [Releases(p.role.value, p.unit)]
+    if isinstance(p, ResponsibilityAbolished):
+        return [Ends()]
+    return []
+
+
+def subject_type(p: Entry) -> str | None:
+    """The kind of subject an entry is about (None for amendments: that of the entry amended)."""
+    if isinstance(p, _UNIT_ENTRIES):
+        return UNIT
+    if isinstance(p, _RESPONSIBILITY_ENTRIES):
+        return RESPONSIBILITY
+    if isinstance(p, DecisionMade):
+        return DECISION
+    if isinstance(p, DocumentRegistered):
+        return DOCUMENT
+    if isinstance(p, ClaimRecorded | ClaimPreferred):
+        return CLAIM
+    return None
+
+
+def starts_subject(p: Entry) -> bool:
+    """The entry brings its subject into being (the first entry of a subject)."""
+    starters = UnitEstablished | ResponsibilityDefined | DecisionMade | DocumentRegistered
+    return isinstance(p, starters | ClaimRecorded)
+
+
+def is_change(p: Entry) -> bool:
+    """A change of the organisation: listed by ``diff``, counted by ``dates`` and ``audit``
+    (decisions, claims, documents and amendments are not)."""
+    not_changes = DecisionMade | ClaimRecorded | ClaimPreferred
+    return isinstance(p, Change) and not isinstance(p, not_changes)
+
+
+def is_planned(p: Entry) -> bool:
+    """An expected or planned change (left out of the default, enacted-only view)."""
+    return (
+        isinstance(p, Change)
+        and p.effective.is_planned
+        and not isinstance(p, DecisionMade | ClaimRecorded)
+    )
+
+
+def removes_target(p: Entry) -> bool:
+    """An amendment that takes the amended entry out (retraction, cancellation)."""
+    return isinstance(p, EventRetracted | ChangeCancelled)
+
+
+def amendment_target(p: Entry) -> str | None:
+    return p.target if isinstance(p, Amendment) else None
+
+
+def related_keys(p: Entry) -> list[str]:
+    """The subject of an entry first, then every other subject it involves."""
+    keys = [p.subject]
+    for e in effects(p):
+        if isinstance(e, Moves):
+            keys.append(e.parent)
+        elif isinstance(e, Ends):
+            keys.extend(e.into)
+        elif isinstance(e, Holds | Releases):
+            keys.append(e.unit)
+    if isinstance(p, UnitSplit) and p.continues:
+        keys.extend(p.into)
+    if isinstance(p, ClaimRecorded):
+        keys.append(p.about)
+    if isinstance(p, Change) and p.decision:
+        keys.append(p.decision)
+    return list(dict.fromkeys(keys))
+
+
+EFFECT_NAMES = {
+    Starts: "starts",
+    Renames: "renames",
+    Moves: "moves",
+    Ends: "ends",
+    Figures: "figures",
+    Holds: "holds",
+    Releases: "releases",
+}
+
+
+def meaning(p: Entry) -> list[str]:
+    """The entry's meaning in words, for views and charts: the kind of subject it is about,
+    then what it does to it (``["unit", "ends"]``, ``["responsibility", "releases", "holds"]``);
+    amendments: ``["amends"]``."""
+    if isinstance(p, Amendment):
+        return ["amends"]
+    kind = subject_type(p)
+    done = [EFFECT_NAMES[type(e)] for e in effects(p)]
+    return [kind, *dict.fromkeys(done)] if kind else done
+
+
+def entry_names(p: Entry) -> list[str]:
+    """The names and abbreviations an entry gives its unit or responsibility."""
+    found = [e for e in effects(p) if isinstance(e, Starts | Renames)]
+    return [n for e in found for n in (e.name, e.abbreviation) if n]
+
+
+def figures_of(p: Entry) -> list[Figure]:
+    """Every figure an entry carries (a unit's, or those moved with a transfer)."""
+    return list(getattr(p, "figures", []) or [])

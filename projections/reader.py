@@ -1,0 +1,654 @@
+"""The read side's one entry point: every question the product asks, answered from SQL.
+
+``Reader(store)`` keeps the store's temporal index (:mod:`.sqlindex`) up to date — it catches up
+with the log when opened and applies every event the store saves afterwards — and hands out
+views: ``reader.view(known_at, include_planned)`` fixes the last log position that counts and
+the variant (enacted only, or with planned changes) and answers, for any date, the units and
+the org graph, the responsibility graph, ``who``, ``show``, ``diff``, ``history``, ``dates``,
+``find``, ``conflicts`` and the audit — from indexed rows and the few stored events a question
+names, never by replaying the log. Every CLI command, HTTP route, chart and export asks a view.
+
+The fold (:mod:`.fold`, wrapped as :class:`.reference.FoldView`) answers the same questions by
+replaying the log; it is the reference model the tests compare every answer with.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orgevents.errors import NotFoundError
+from orgevents.projections.index_reader import (
+    ROLE_ORDER,
+    IndexedState,
+    IndexUnavailableError,
+    backend_for_env,
+    micros,
+    tracking,
+)
+from orgevents.projections.index_rows import ENACTED, FOREVER, PLANNED, day
+from orgevents.projections.views import (
+    ChangeView,
+    FigureView,
+    FoundView,
+    UnitRef,
+    UnitView,
+    WhoView,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from orgevents.application import OrgHistory
+    from orgevents.events import DecisionMade, DocumentRegistered
+    from orgevents.projections.fold import Record
+    from orgevents.projections.sqlindex import SqlIndex
+    from orgevents.projections.sqlindex_db import Backend
+
+KnownAt = dt.date | dt.datetime | None
+DAY = dt.timedelta(days=1)
+
+UNIT_NAMING = ("UnitEstablished", "UnitRenamed")
+FIGURE_CARRIERS = ("UnitEstablished", "FiguresRecorded", "ResponsibilityTransferred")
+
+
+def end_of_day(day_: dt.date) -> dt.datetime:
+    """A date given as a recorded time means the end of that day, UTC."""
+    return dt.datetime.combine(day_, dt.time.max, tzinfo=dt.UTC)
+
+
+def recorded_until(known_at: KnownAt) -> dt.datetime | None:
+    """``known_at`` as a moment: a date is the end of that day (UTC); naive times are UTC."""
+    if known_at is None:
+        return None
+    if not isinstance(known_at, dt.datetime):
+        return end_of_day(known_at)
+    return known_at if known_at.tzinfo else known_at.replace(tzinfo=dt.UTC)
+
+
+class Reader:
+    """The read side of one store. Keep one per process (or per store object).
+
+    ``Reader(store)`` shares an open store and indexes what it saves; ``Reader.open(url)`` reads
+    a store by its URL and opens the application (eventsourcing, the event models) only when the
+    index must catch up or a question needs stored events, so an up-to-date index answers a
+    one-shot command quickly.
+    """
+
+    def __init__(self, store: OrgHistory | None = None, *, url: str | None = None) -> None:
+        self._store = store
+        self._url = url
+        self._writer: SqlIndex | None = None
+        # shared by every question (IndexedState's caches): figure JSON → Figure, and views
+        self.parsed_figures: dict[str, Any] = {}
+        self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
+        if store is not None:
+            from orgevents.projections.sqlindex import SqlIndex
+
+            self._writer = SqlIndex(store)
+            self.db: Backend = self._writer.db
+            store.after_save.append(self._saved)
+            self.catch_up()
+        else:
+            from orgevents.store import backend_env, store_url
+
+            self._url = store_url(url)
+            env = backend_env(self._url)
+            path = env.get("SQLITE_DBNAME")
+            if path and "ORGEVENTS_THROWAWAY" not in env and not Path(path).exists():
+                from orgevents.errors import StoreError
+
+                raise StoreError(
+                    f"no store at {path!r}: check --store, or load something first "
+                    "(orgevents load FILE makes the store)"
+                )
+            self.db = backend_for_env(env)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Reader:
+        """A reader of the store at ``url`` (``$ORGEVENTS_STORE``, the default)."""
+        return cls(url=url)
+
+    @property
+    def store(self) -> OrgHistory:
+        """The store's application, opened when first needed."""
+        if self._store is None:
+            from orgevents.store import open_store
+
+            self._store = open_store(self._url)
+        return self._store
+
+    @property
+    def writer(self) -> SqlIndex:
+        """The side that keeps the index (catch-up, reindex)."""
+        if self._writer is None:
+            from orgevents.projections.sqlindex import SqlIndex
+
+            self._writer = SqlIndex(self.store, db=self.db)
+        return self._writer
+
+    def _saved(self, recordings: Sequence[Any]) -> None:
+        self.writer.apply_recorded(recordings)
+
+    def up_to_date(self) -> bool:
+        """The index exists and holds every stored event (one cheap look at each)."""
+        db = self.db
+        try:
+            with db.read() as cur:
+                tracked = tracking(db, cur)[0]
+                cur.execute("SELECT 1 FROM orgindex_entries LIMIT 1")
+                cur.fetchall()
+                cur.execute(f"SELECT max({db.position_column}) FROM {db.events_table}")
+                last = int(cur.fetchone()[0] or 0)
+        except Exception:  # a table is missing: the drivers raise their own kinds
+            return False
+        return tracked == last
+
+    def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Apply the events recorded since the index last looked; return how many."""
+        if self.up_to_date():
+            return 0
+        return self.writer.catch_up(progress=progress)
+
+    def close(self) -> None:
+        if self._store is not None and self._saved in self._store.after_save:
+            self._store.after_save.remove(self._saved)
+        self.db.close()
+
+    def position(self) -> int:
+        with self.db.read() as cur:
+            return tracking(self.db, cur)[0]
+
+    def view(self, known_at: KnownAt = None, include_planned: bool = False) -> View:
+        """The history as known at ``known_at`` (None: everything recorded), with or without
+        expected and planned changes. Catches up with the store first."""
+        self.catch_up()
+        moment = recorded_until(known_at)
+        db = self.db
+        with db.read() as cur:
+            tracked, monotone, _ = tracking(db, cur)
+            position = tracked
+            if moment is not None:
+                if not monotone:
+                    raise IndexUnavailableError(
+                        "recorded times in this store do not rise with the log, so 'known at' "
+                        "has no single answer here"
+                    )
+                cur.execute(
+                    db.sql(
+                        "SELECT max(position) FROM orgindex_events WHERE recorded <= ? "
+                        "AND position <= ?"
+                    ),
+                    (micros(moment), tracked),
+                )
+                position = int(cur.fetchone()[0] or 0)
+        return View(self, position, include_planned, moment)
+
+
+class View:
+    """One store as known at one log position, in one variant: answers for any date.
+
+    Rows valid for a position never change, so a view's answers stay the same while the store
+    moves on; a new view sees the new events.
+    """
+
+    def __init__(
+        self,
+        reader: Reader,
+        position: int,
+        include_planned: bool,
+        known_at: dt.datetime | None = None,
+    ) -> None:
+        self.reader = reader
+        self.db = reader.db
+        self.position = position
+        self.include_planned = include_planned
+        self.variant = PLANNED if include_planned else ENACTED
+        self.known_at = known_at
+        self._days: dict[dt.date, IndexedState] = {}
+        self._records: dict[int, Record] = {}
+        self._kinds: dict[str, str | None] = {}
+        self._decisions: dict[str, DecisionMade | None] = {}
+        self._documents: dict[str, DocumentRegistered | None] = {}
+
+    # --- the state on a date ----------------------------------------------------------------
+
+    def at(self, on: dt.date) -> IndexedState:
+        state = self._days.get(on)
+        if state is None:
+            if len(self._days) >= 16:  # rows of many dates: keep memory bounded
+                self._days.pop(next(iter(self._days)))
+            state = self._days[on] = IndexedState(
+                self.reader, on, self.position, self.variant, self.known_at
+            )
+        return state
+
+    def units_at(self, on: dt.date) -> list[UnitView]:
+        return self.at(on).units()
+
+    def org_graph(self, on: dt.date) -> nx.DiGraph:
+        return self.at(on).org_graph()
+
+    def responsibility_graph(self, on: dt.date) -> nx.MultiDiGraph:
+        return self.at(on).responsibility_graph()
+
+    def who(self, resp: str, on: dt.date) -> WhoView:
+        return self.at(on).who(resp)
+
+    def chain(self, key: str, on: dt.date) -> list[UnitRef]:
+        return self.at(on).chain(key)
+
+    def unit_kind(self, key: str, on: dt.date) -> str:
+        return self.at(on).unit_kind(key)
+
+    def unit_exists(self, key: str, on: dt.date) -> bool:
+        at, _ = self.at(on)._unit(key)
+        return bool(at is not None and at.alive)
+
+    # --- names ------------------------------------------------------------------------------
+
+    def kind_of(self, key: str) -> str | None:
+        """unit, responsibility, decision, document — or None: not known in this view."""
+        if key not in self._kinds:
+            self._kinds[key] = self._kind_of(key)
+        return self._kinds[key]
+
+    def _kind_of(self, key: str) -> str | None:
+        visible = "p_from <= ? AND p_to > ?"
+        p = (self.position, self.position)
+        with self.db.read() as cur:
+            for table, column, kind in (
+                ("orgindex_units", "unit", "unit"),
+                ("orgindex_responsibilities", "responsibility", "responsibility"),
+            ):
+                cur.execute(
+                    self.db.sql(
+                        f"SELECT 1 FROM {table} WHERE {column} = ? AND {visible} "
+                        "AND (variants & ?) != 0 LIMIT 1"
+                    ),
+                    (key, *p, self.variant),
+                )
+                if cur.fetchone():
+                    return kind
+        if self.decision(key) is not None:
+            return "decision"
+        if self.document(key) is not None:
+            return "document"
+        return None
+
+    def unit_name(self, key: str, on: dt.date) -> str:
+        kind = self.kind_of(key)
+        if kind == "responsibility":
+            return self.responsibility_name(key, on)
+        if kind != "unit":
+            return key
+        return self.at(on).unit_name(key)
+
+    def responsibility_name(self, key: str, on: dt.date) -> str:
+        row = self._responsibility_row(key, on)
+        return (row.name if row else None) or key
+
+    def _responsibility_row(self, key: str, on: dt.date) -> Any:
+        at, first = self.at(on)._key_rows("orgindex_responsibilities", key)
+        return at or first
+
+    def subject_name(self, key: str, on: dt.date) -> str:
+        kind = self.kind_of(key)
+        if kind == "unit":
+            return self.unit_name(key, on)
+        if kind == "responsibility":
+            return self.responsibility_name(key, on)
+        if kind == "decision":
+            d = self.decision(key)
+            return d.title if d else key
+        if kind == "document":
+            doc = self.document(key)
+            return doc.title if doc else key
+        return key
+
+    def label(self, key: str, on: dt.date) -> str:
+        """Abbreviation where there is one, else the name: for short summaries."""
+        kind = self.kind_of(key)
+        if kind == "unit":
+            at, first = self.at(on)._unit(key)
+            row = at or first
+            return (row.abbreviation if row else None) or self.unit_name(key, on)
+        if kind == "responsibility":
+            row = self._responsibility_row(key, on)
+            return (row.abbreviation if row else None) or self.responsibility_name(key, on)
+        return self.subject_name(key, on)
+
+    def parent_of(self, key: str, on: dt.date) -> str | None:
+        if self.kind_of(key) != "unit":
+            return None
+        return self.at(on).parent(key)
+
+    def document(self, key: str) -> DocumentRegistered | None:
+        if key not in self._documents:
+            found = self._entries("subject = ? AND type = 'DocumentRegistered'", (key,))
+            doc: Any = found[0].payload if found else None
+            registered = doc is not None and doc.type == "DocumentRegistered"
+            self._documents[key] = doc if registered else None
+        return self._documents[key]
+
+    def decision(self, key: str) -> DecisionMade | None:
+        if key not in self._decisions:
+            found = self._entries("subject = ? AND type = 'DecisionMade'", (key,))
+            d: Any = found[0].payload if found else None
+            self._decisions[key] = d if d is not None and d.type == "DecisionMade" else None
+        return self._decisions[key]
+
+    # --- stored events ----------------------------------------------------------------------
+
+    def records_at(self, positions: Iterable[int]) -> dict[int, Record]:
+        """The stored events at these log positions, as the fold's records."""
+        from eventsourcing.persistence import StoredEvent
+
+        from orgevents.projections.fold import Record
+
+        wanted = sorted({p for p in positions if p not in self._records})
+        db = self.db
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            with db.read() as cur:
+                cur.execute(
+                    db.sql(
+                        f"SELECT {db.position_column}, originator_id, originator_version, topic, "
+                        f"state FROM {db.events_table} WHERE {db.position_column} IN ({marks})"
+                    ),
+                    chunk,
+                )
+                rows = cur.fetchall()
+            mapper = self.reader.store.mapper
+            for position, originator, version, topic, state in rows:
+                stored = StoredEvent(originator, version, topic, bytes(state))
+                event: Any = mapper.to_domain_event(stored)
+                self._records[int(position)] = Record(
+                    int(position), event.payload, event.timestamp, event.recorded_by
+                )
+        return {p: self._records[p] for p in positions if p in self._records}
+
+    def _entries(
+        self, where: str, params: Sequence[Any], order: str = "e_day, position"
+    ) -> list[Record]:
+        """The entries that count in this view (their latest version) matching ``where``."""
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT position, amended_by, payload FROM orgindex_entries "
+                    f"WHERE {where} AND p_from <= ? AND p_to > ? ORDER BY {order}"
+                ),
+                (*params, self.position, self.position),
+            )
+            rows = cur.fetchall()
+        return self._current(rows)
+
+    def _current(self, rows: Sequence[tuple[Any, ...]]) -> list[Record]:
+        from dataclasses import replace
+
+        needed = [int(r[0]) for r in rows] + [int(r[1]) for r in rows if r[1] is not None]
+        found = self.records_at(needed)
+        out = []
+        for position, amended_by, text in rows:
+            rec = found[int(position)]
+            if amended_by is not None:
+                from orgevents.events import entry_adapter
+
+                payload = entry_adapter.validate_json(text)
+                rec = replace(rec, payload=payload, amended_by=found[int(amended_by)])
+            out.append(rec)
+        return out
+
+    def original(self, key: str) -> Record | None:
+        """The entry ``key`` as first recorded."""
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT min(position) FROM orgindex_entries WHERE entry_key = ? "
+                    "AND p_from <= ?"
+                ),
+                (key, self.position),
+            )
+            row = cur.fetchone()
+        if row is None or row[0] is None:
+            return None
+        return self.records_at([int(row[0])]).get(int(row[0]))
+
+    def amendments_of(self, key: str) -> list[Record]:
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT position FROM orgindex_amendments WHERE target = ? AND position <= ? "
+                    "ORDER BY position"
+                ),
+                (key, self.position),
+            )
+            positions = [int(r[0]) for r in cur.fetchall()]
+        found = self.records_at(positions)
+        return [found[p] for p in positions]
+
+    def is_planned(self, rec: Record) -> bool:
+        from orgevents.projections.effects import is_planned
+
+        return is_planned(rec.payload)
+
+    def _counting(self, rec: Record) -> bool:
+        return self.include_planned or not self.is_planned(rec)
+
+    # --- questions ----------------------------------------------------------------------------
+
+    def changes(self, after: dt.date, until: dt.date) -> list[Record]:
+        """The changes that count, effective after ``after`` up to ``until``, in effective
+        order (date, then recorded order)."""
+        if until <= after:
+            return []
+        return self._entries("counts = 1 AND e_day > ? AND e_day <= ?", (day(after), day(until)))
+
+    def record_at(self, position: int) -> Record | None:
+        return self.records_at([position]).get(position)
+
+    def diff(self, start: dt.date, end: dt.date) -> list[ChangeView]:
+        """Every change effective after ``start`` up to and including ``end``."""
+        from orgevents.projections.changes import change_view
+
+        return [change_view(self, r) for r in self.changes(start, end)]
+
+    def history(self, key: str) -> list[ChangeView]:
+        """Every event about ``key`` or involving it, in effective order."""
+        from orgevents.projections.changes import change_view, effective_order
+
+        if self.kind_of(key) is None:
+            raise NotFoundError(key, "unit, responsibility, decision or document")
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT position FROM orgindex_related WHERE key = ? AND position <= ? "
+                    "ORDER BY position"
+                ),
+                (key, self.position),
+            )
+            positions = [int(r[0]) for r in cur.fetchall()]
+        found = self.records_at(positions)
+        records = [found[p] for p in positions]
+        return [change_view(self, r) for r in effective_order(records, self)]
+
+    def dates(self) -> list[dt.date]:
+        """The dates on which anything changes."""
+        planned = "" if self.include_planned else " AND planned = 0"
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT DISTINCT e_day FROM orgindex_entries WHERE counts = 1 "
+                    f"AND p_from <= ? AND p_to > ?{planned} ORDER BY e_day"
+                ),
+                (self.position, self.position),
+            )
+            return [dt.date.fromordinal(int(r[0])) for r in cur.fetchall()]
+
+    def records(self, types: Sequence[str] = ()) -> list[Record]:
+        """The entries that count now (latest versions), in recorded order; only ``types``."""
+        if types:
+            marks = ", ".join("?" for _ in types)
+            return self._entries(f"type IN ({marks})", tuple(types), order="position")
+        return self._entries("1 = 1", (), order="position")
+
+    def show(self, key: str, on: dt.date) -> dict[str, Any]:
+        kind = self.kind_of(key)
+        if kind == "unit":
+            return self._show_unit(key, on)
+        if kind == "responsibility":
+            return self._show_responsibility(key, on)
+        raise NotFoundError(key)
+
+    def _show_unit(self, key: str, on: dt.date) -> dict[str, Any]:
+        from orgevents.projections.claims import claims_about
+        from orgevents.projections.structure import figure_view
+
+        state = self.at(on)
+        at, first = state._unit(key)
+        row = at or first  # before the unit exists: as it was first
+        assert row is not None
+        entries = self._entries(
+            "subject = ? AND type IN ('UnitEstablished', 'UnitRenamed', 'FiguresRecorded')",
+            (key,),
+        )
+        entries = [r for r in entries if self._counting(r)]
+        names: set[str] = set()
+        figures = []
+        planned_end = None
+        for rec in entries:
+            p: Any = rec.payload
+            if p.type in UNIT_NAMING:
+                names.add(p.name)
+                if p.abbreviation:
+                    names.add(p.abbreviation)
+            if p.type == "UnitEstablished":
+                planned_end = p.planned_end
+            if p.type in ("UnitEstablished", "FiguresRecorded") and p.effective.date <= on:
+                for f in p.figures:
+                    figures.append((p.effective.date, rec.position, f, rec))
+        figures.sort(key=lambda x: (x[0], x[1]))
+        return {
+            "id": key,
+            "type": "unit",
+            "at": on.isoformat(),
+            "in_force": bool(at is not None and at.alive),
+            "name": row.name or key,
+            "abbreviation": row.abbreviation,
+            "kind": row.kind,
+            "parent": row.parent,
+            "chain": [r.model_dump() for r in state.chain(key)],
+            "children": self.children(key, on),
+            "responsibilities": [
+                {"id": r, "name": self.responsibility_name(r, on), "role": role}
+                for r, role in self.responsibilities_of(key, on)
+            ],
+            "figures": [
+                figure_view(self, f, str(rec.payload.effective)).model_dump(mode="json")  # type: ignore[attr-defined]
+                for _, _, f, rec in figures
+            ],
+            "planned_end": str(planned_end) if planned_end else None,
+            "former_names": sorted(names - {row.name, row.abbreviation}),
+            "claims": claims_about(self, key),
+        }
+
+    def _show_responsibility(self, key: str, on: dt.date) -> dict[str, Any]:
+        from orgevents.projections.claims import claims_about
+
+        at, first = self.at(on)._key_rows("orgindex_responsibilities", key)
+        row = at or first
+        defined = [
+            r
+            for r in self._entries("subject = ? AND type = 'ResponsibilityDefined'", (key,))
+            if self._counting(r)
+        ]
+        last: Any = defined[-1].payload if defined else None
+        answer = self.who(key, on)
+        return {
+            "id": key,
+            "type": "responsibility",
+            "at": on.isoformat(),
+            "in_force": bool(at is not None and at.alive),
+            "name": (row.name if row else None) or key,
+            "abbreviation": row.abbreviation if row else None,
+            "scope": last.scope if last else "",
+            "legal_basis": last.legal_basis if last else None,
+            "holders": [h.model_dump(mode="json") for h in answer.holders],
+            "claims": claims_about(self, key),
+        }
+
+    def children(self, key: str, on: dt.date) -> list[str]:
+        """The units in force directly under ``key`` on ``on``, by name."""
+        d = day(on)
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT unit FROM orgindex_units WHERE parent = ? AND alive = 1 "
+                    "AND e_from <= ? AND e_to > ? AND p_from <= ? AND p_to > ? "
+                    "AND (variants & ?) != 0"
+                ),
+                (key, d, d, self.position, self.position, self.variant),
+            )
+            found = [r[0] for r in cur.fetchall()]
+        return sorted(found, key=lambda k: self.unit_name(k, on))
+
+    def responsibilities_of(self, unit: str, on: dt.date) -> list[tuple[str, str]]:
+        """(responsibility, role) pairs the unit holds on ``on``, authority first, by name."""
+        d = day(on)
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT responsibility, role FROM orgindex_holdings WHERE unit = ? "
+                    "AND e_from <= ? AND e_to > ? AND p_from <= ? AND p_to > ? "
+                    "AND (variants & ?) != 0"
+                ),
+                (unit, d, d, self.position, self.position, self.variant),
+            )
+            found = sorted(set(cur.fetchall()))
+        return sorted(
+            ((r, role) for r, role in found),
+            key=lambda x: (ROLE_ORDER[x[1]], self.responsibility_name(x[0], on)),
+        )
+
+    def holdings(self, resp: str, on: dt.date) -> list[tuple[str, str]]:
+        """(role, unit) of each holder of ``resp`` on ``on``, authority first."""
+        return [(h.role, h.unit.id) for h in self.who(resp, on).holders]
+
+    def find(self, text: str, on: dt.date) -> list[FoundView]:
+        """Units and responsibilities by any name or abbreviation they had, or by id."""
+        from orgevents.projections.search import find_in_index
+
+        return find_in_index(self, text, on)
+
+    def claims_recorded(self, about: str | None = None) -> list[Record]:
+        """The claims that count (about one subject, if given), in recorded order."""
+        if about is None:
+            return self.records(("ClaimRecorded",))
+        found = self._entries(
+            "type = 'ClaimRecorded' AND position IN "
+            "(SELECT position FROM orgindex_related WHERE key = ?)",
+            (about,),
+            order="position",
+        )
+        return [r for r in found if getattr(r.payload, "about", None) == about]
+
+    def claims_preferred(self) -> dict[str, Record]:
+        out = {}
+        for rec in self.records(("ClaimPreferred",)):
+            out[getattr(rec.payload, "claim")] = rec  # noqa: B009
+        return out
+
+    def figure_records(self, subject: str | None = None) -> list[Record]:
+        """The entries that carry figures (of one unit, if given), in recorded order."""
+        if subject is None:
+            return self.records(FIGURE_CARRIERS)
+        marks = ", ".join("?" for _ in FIGURE_CARRIERS)
+        return self._entries(
+            f"subject = ? AND type IN ({marks})", (subject, *FIGURE_CARRIERS), order="position"
+        )
+
+
+__all__ = ["FOREVER", "KnownAt", "Reader", "View", "end_of_day", "recorded_until"]

@@ -95,7 +95,7 @@ def phase_plain(url: str, plain_url: str, batch_size: int) -> dict[str, Any]:
     env = {
         k: v
         for k, v in store_env(plain_url).items()
-        if k not in ("APPLICATION_RECORDER_TOPIC", "MAPPER_TOPIC")
+        if k not in ("APPLICATION_RECORDER_TOPIC", "MAPPER_TOPIC", "CREATE_TABLE")
     }
     plain = OrgHistory(env=env)
     started = time.perf_counter()

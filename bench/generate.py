@@ -71,6 +71,7 @@ class UnitState:
     last_change: dt.date
     children: set[str] = field(default_factory=set)
     renames: list[str] = field(default_factory=list)  # entry keys of its renames
+    received: dt.date = dt.date.min  # the last day a unit was merged or absorbed into it
 
 
 @dataclass
@@ -208,6 +209,8 @@ class Municipality:
         fields: dict[str, Any] = {"unit": unit}
         if into is not None:
             fields["into"] = into
+            for target in [into] if isinstance(into, str) else into:
+                self.units[target].received = on
         yield self._entry(how, on, **fields)
 
     def define(self, on: dt.date) -> Iterator[dict[str, Any]]:
@@ -328,9 +331,14 @@ class Municipality:
         too_few = len(self.units) < units * 0.95
         too_many = len(self.units) > units * 1.05
         # only units established before today end today: a unit that starts and ends on one
-        # day would make the units moved under it that day fail a later re-check
+        # day would make the units moved under it that day fail a later re-check; and a unit
+        # that took another in today does not end today (the other would go into nothing)
         free = [
-            k for k in offices if self.units[k].last_change <= on and self.units[k].established < on
+            k
+            for k in offices
+            if self.units[k].last_change <= on
+            and self.units[k].established < on
+            and self.units[k].received < on
         ]
         if roll < 0.30 and self.resps:  # transfer a responsibility
             resp = rng.choice(sorted(self.resps))
@@ -384,7 +392,10 @@ class Municipality:
         elif roll < 0.85 and len(centres) >= 2 and not too_few:  # merge two centres
             a, b = rng.sample(centres, 2)
             if all(
-                self.units[c].last_change <= on and self.units[c].established < on for c in (a, b)
+                self.units[c].last_change <= on
+                and self.units[c].established < on
+                and self.units[c].received < on
+                for c in (a, b)
             ):
                 new = yield from self._establish_key(on, 3, self.units[a].parent)
                 for old in (a, b):

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
 
@@ -45,6 +46,7 @@ def recording_clock(clock: Clock) -> Iterator[None]:
 NAMESPACE = UUID("5d0c6a43-6f1f-4f5c-9b1e-3c2a0f6a7e11")
 
 
+@lru_cache(maxsize=65_536)  # the checks ask for the same keys many times; uuid5 is not free
 def aggregate_id(key: str) -> UUID:
     """The store's id of the unit, responsibility, decision or document with this key."""
     return uuid5(NAMESPACE, key)

@@ -66,7 +66,9 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
-from orgevents.references import ReferenceIndex, note, references
+from orgevents.invariants import Check, checks_for
+from orgevents.recorders import Backfill
+from orgevents.references import note, references
 from orgevents.responsibilities import Responsibility
 from orgevents.rules import (
     check_citations,
@@ -152,21 +154,30 @@ class BatchRejectedError(RejectedEntryError):
 
 
 class _Batch:
-    """The aggregates one ``record`` call reads and changes (its unit of work)."""
+    """The aggregates one ``record`` call reads and changes (its unit of work), and what its
+    checks read: the version of every aggregate when first read (``read_versions``) and who
+    named each key asked about (``naming_reads``). The recorder refuses the save if another
+    writer changed any of them since (:mod:`orgevents.recorders`)."""
 
     def __init__(self, app: OrgHistory) -> None:
         self.app = app
         self.touched: dict[UUID, Subject] = {}
         self.hidden: set[UUID] = set()  # treated as not (yet) existing: see _revalidate
         self.referring: dict[str, dict[str, str]] = {}  # what this batch's entries name
-        self.caught_up = False  # the application's reference index, once per batch
+        self.read_versions: dict[UUID, int] = {}
+        self.naming_reads: dict[str, dict[str, str]] = {}  # as the store's references said
+        # An amendment's history is replayed in a trial batch through the subject's own rules;
+        # whether other units are in force then is checked after it, over the whole amended
+        # timeline (orgevents.invariants) — not entry by entry against their present state.
+        self.replaying = False
+        self.failed: list[tuple[int, Entry, Check]] = []  # timeline checks to run again at the end
 
     def naming(self, key: str) -> dict[str, str]:
         """Subjects whose entries — stored, or in this batch — name ``key``, with the field."""
-        if not self.caught_up:
-            self.app.references.catch_up(self.app)
-            self.caught_up = True
-        return {**self.app.references.naming(key), **self.referring.get(key, {})}
+        if key not in self.naming_reads:
+            stored = self.app.recorder.select_naming([key])  # type: ignore[attr-defined]
+            self.naming_reads[key] = stored[key]
+        return {**self.naming_reads[key], **self.referring.get(key, {})}
 
     def find(self, key: str) -> Subject | None:
         agg_id = aggregate_id(key)
@@ -174,13 +185,47 @@ class _Batch:
             if agg_id in self.hidden:
                 return None
             try:
-                self.touched[agg_id] = self.app.repository.get(agg_id)
+                found: Subject = self.app.repository.get(agg_id)
             except AggregateNotFoundError:
                 return None
+            self.read_versions.setdefault(agg_id, found.version)
+            self.touched[agg_id] = found
         return self.touched[agg_id]
 
     def add(self, aggregate: Subject) -> None:
         self.touched[aggregate.id] = aggregate
+
+    def check_timelines(self, index: int, entry: Entry) -> None:
+        """Run the timeline checks ``entry`` (number ``index`` of the load, just applied) needs.
+        One that fails is tried again at the end of the batch (a later entry of the same load
+        may set it right — a unit moved away before its parent ends) and reported only if it
+        still fails then."""
+        for check in checks_for(entry):
+            try:
+                check(self)
+            except DomainRuleError:
+                self.failed.append((index, entry, check))
+
+    def settle(self) -> tuple[int, Entry, DomainRuleError] | None:
+        """The first timeline check that still fails now that every entry is in."""
+        for index, entry, check in self.failed:
+            try:
+                check(self)
+            except DomainRuleError as exc:
+                return index, entry, exc
+        return None
+
+    def save_kwargs(self) -> dict[str, Any]:
+        """What the recorder checks and stores along with the events."""
+        return {
+            "read_versions": self.read_versions,
+            "read_naming": self.naming_reads,
+            "references": sorted(
+                (key, subject, field)
+                for key, naming in self.referring.items()
+                for subject, field in naming.items()
+            ),
+        }
 
 
 class _CachedBatch(_Batch):
@@ -210,6 +255,7 @@ class _CachedBatch(_Batch):
             except AggregateNotFoundError:
                 self.absent.add(agg_id)
                 return None
+        self.read_versions.setdefault(agg_id, found.version)
         self.touched[agg_id] = found
         return found
 
@@ -223,9 +269,22 @@ class OrgHistory(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, clock: Clock | None = None) -> None:
         super().__init__(env)
         self.clock: Clock = clock or system_clock
-        self.references = ReferenceIndex()  # who names whom; built when a rule first asks
         # called with the recordings of every save (the read side keeps its index with them)
         self.after_save: list[Callable[[list[Any]], None]] = []
+        ensure_schema = getattr(self.recorder, "ensure_schema", None)
+        if ensure_schema is not None:  # the schema, once and versioned (orgevents.recorders)
+            backfill: Backfill = self._references_after
+            ensure_schema(backfill)
+
+    def _references_after(self, after: int) -> tuple[list[tuple[str, str, str]], int]:
+        """Who names whom in the log after position ``after`` (``(key, subject, field)``), and
+        the last position read: to fill the references table of an older store."""
+        table: dict[str, dict[str, str]] = {}
+        last = after
+        for last, event in self.read_events(after=after):  # noqa: B007
+            note(table, event.payload)
+        found = [(k, subject, f) for k, naming in table.items() for subject, f in naming.items()]
+        return found, last
 
     def close(self) -> None:
         super().close()
@@ -267,14 +326,20 @@ class OrgHistory(Application[UUID]):
                     appended = self._apply(batch, entry, recorded_by)
                 except DomainRuleError as exc:
                     raise RejectedEntryError(index, entry, exc) from None
+                if appended:
+                    batch.check_timelines(index, entry)
                 (result.appended if appended else result.skipped).append(entry.key)
+        failed = batch.settle()
+        if failed is not None:
+            raise RejectedEntryError(*failed)
         if result.appended:
             try:
-                self.references.saved(self.save(*batch.touched.values()))
+                self.save(*batch.touched.values(), **batch.save_kwargs())
             except IntegrityError:
                 raise ConflictError(
-                    "another writer changed the same units or responsibilities at the same "
-                    "time; nothing of this load was written — run it again"
+                    "another writer changed the same units or responsibilities, or ones this "
+                    "load was checked against, at the same time; nothing of this load was "
+                    "written — run it again"
                 ) from None
         return result
 
@@ -317,21 +382,25 @@ class OrgHistory(Application[UUID]):
                         if self._apply(batch, entry, recorded_by):
                             result.appended.append(entry.key)
                             appended += 1
+                            batch.check_timelines(done + offset, entry)
                         else:
                             result.skipped.append(entry.key)
                     except DomainRuleError as exc:
                         written = len(result.appended) - appended
                         raise BatchRejectedError(done + offset, entry, exc, written) from None
+            failed = batch.settle()
+            if failed is not None:
+                raise BatchRejectedError(*failed, len(result.appended) - appended)
             recordings: list[Any] = []
             if appended:
                 try:
-                    recordings = self.save(*batch.touched.values())
-                    self.references.saved(recordings)
+                    recordings = self.save(*batch.touched.values(), **batch.save_kwargs())
                 except IntegrityError:
                     raise ConflictError(
-                        "another writer changed the same units or responsibilities at the same "
-                        f"time; the first {len(result.appended) - appended} entries were written, "
-                        "nothing of the batch after them — run the load again"
+                        "another writer changed the same units or responsibilities, or ones "
+                        "this batch was checked against, at the same time; the first "
+                        f"{len(result.appended) - appended} entries were written, nothing of the "
+                        "batch after them — run the load again"
                     ) from None
             for agg_id, aggregate in batch.touched.items():
                 saved[agg_id] = aggregate
@@ -407,8 +476,9 @@ class OrgHistory(Application[UUID]):
             if isinstance(entry, UnitRenamed):
                 unit.rename(entry, recorded_by)
             elif isinstance(entry, UnitMoved):
-                check_unit_in_force(batch, entry.parent, on, "parent")
-                check_no_parent_cycle(batch, entry.unit, entry.parent, on)
+                self._in_force(batch, entry.parent, on, "parent")
+                if not batch.replaying:
+                    check_no_parent_cycle(batch, entry.unit, entry.parent, on)
                 unit.move(entry, recorded_by)
             elif isinstance(entry, FiguresRecorded):
                 unit.record_figures(entry, recorded_by)
@@ -420,7 +490,7 @@ class OrgHistory(Application[UUID]):
                     targets = entry.into
                 check_not_into_itself(entry.unit, targets, on, verb)
                 for target in targets:
-                    check_unit_in_force(batch, target, on, "into")
+                    self._in_force(batch, target, on, "into")
                 if isinstance(entry, UnitMerged | UnitAbsorbed):
                     check_not_into_descendant(batch, entry.unit, entry.into, on, verb)
                 if not (isinstance(entry, UnitSplit) and entry.continues):
@@ -429,10 +499,10 @@ class OrgHistory(Application[UUID]):
             return True
         resp = require(batch, entry.subject, Responsibility, "responsibility")
         if isinstance(entry, ResponsibilityAssigned):
-            check_unit_in_force(batch, entry.unit, on, "unit")
+            self._in_force(batch, entry.unit, on, "unit")
             resp.assign(entry, recorded_by)
         elif isinstance(entry, ResponsibilityTransferred):
-            check_unit_in_force(batch, entry.to_unit, on, "to_unit")
+            self._in_force(batch, entry.to_unit, on, "to_unit")
             resp.transfer(entry, recorded_by)
         elif isinstance(entry, ResponsibilityEnded):
             resp.end(entry, recorded_by)
@@ -441,6 +511,15 @@ class OrgHistory(Application[UUID]):
         else:  # pragma: no cover - the entry union is closed
             raise TypeError(f"unhandled entry type {type(entry).__name__}")
         return True
+
+    @staticmethod
+    def _in_force(batch: _Batch, key: str, on: dt.date, field: str) -> None:
+        """The unit ``key`` exists — and, unless an amendment's history is being replayed, is in
+        force on ``on``."""
+        if batch.replaying:
+            require(batch, key, Unit, field)
+        else:
+            check_unit_in_force(batch, key, on, field)
 
     def _check_amendment(self, batch: _Batch, subject: Subject, entry: Amendment) -> None:
         """An amendment must name an entry in force, keep its type and subject, and leave a
@@ -510,7 +589,9 @@ class OrgHistory(Application[UUID]):
         trial = _Batch(self)
         trial.touched = {k: v for k, v in batch.touched.items() if k != subject.id}
         trial.referring = {k: dict(v) for k, v in batch.referring.items()}
-        trial.caught_up = batch.caught_up
+        trial.read_versions = batch.read_versions  # its reads are the batch's reads
+        trial.naming_reads = batch.naming_reads
+        trial.replaying = True
         self._replay(trial, subject, entries)
         fresh = trial.touched.get(subject.id)
         if not isinstance(subject, Unit) or not isinstance(fresh, Unit) or not fresh.exists:
@@ -553,7 +634,7 @@ class OrgHistory(Application[UUID]):
             return Claim(payload=entry, recorded_by=recorded_by)
         if isinstance(entry, UnitEstablished):
             if entry.parent is not None:
-                check_unit_in_force(batch, entry.parent, entry.effective.date, "parent")
+                OrgHistory._in_force(batch, entry.parent, entry.effective.date, "parent")
             return Unit(payload=entry, recorded_by=recorded_by)
         if isinstance(entry, ResponsibilityDefined):
             return Responsibility(payload=entry, recorded_by=recorded_by)

@@ -9,11 +9,11 @@ may have gaps on PostgreSQL). ``hash`` is SHA-256 over the canonical JSON of the
 originator id, version, topic and state without the link — together with ``seq`` and ``prev``.
 The first event links to ``GENESIS``.
 
-The recorders below compute the link inside the insert transaction, after the store has made
-writers wait for each other (SQLite ``BEGIN IMMEDIATE``; PostgreSQL's ``LOCK TABLE ... IN EXCLUSIVE
-MODE``; a lock in memory), so two writers can never chain onto the same event. ``ChainedMapper``
-drops the link again when events are read back. ``verify`` re-computes the chain from the
-notification log and reports the first broken link.
+The recorders (:mod:`orgevents.recorders`) compute the link inside the insert transaction, after
+the store has made writers wait for each other (SQLite ``BEGIN IMMEDIATE``; PostgreSQL's ``LOCK
+TABLE ... IN EXCLUSIVE MODE``; a lock in memory), so two writers can never chain onto the same
+event. ``ChainedMapper`` drops the link again when events are read back. ``verify`` re-computes
+the chain from the notification log and reports the first broken link.
 
 The hash covers the *meaning* of the JSON state (parsed, then written canonically), so an edit
 that only changes spacing, key order or escaping is not a change. What the chain cannot show on
@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,13 +38,9 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     Mapper,
     Notification,
-    OperationalError,
     ProgrammingError,
     StoredEvent,
 )
-from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
-from eventsourcing.utils import get_topic, resolve_topic
 
 CHAIN_KEY = "_chain"
 GENESIS = "0" * 64
@@ -153,83 +148,6 @@ class ChainedMapper(Mapper[UUID]):
         event = super().to_domain_event(stored_event)
         vars(event).pop(CHAIN_KEY, None)
         return event
-
-
-# --- recorders that chain what they insert -----------------------------------------------------
-
-
-class _ImmediateTransaction(SQLiteTransaction):
-    """A transaction that takes SQLite's write lock at BEGIN, before anything is read.
-
-    The library's plain (deferred) ``BEGIN`` would let two writers read the same last event and
-    then fail (or, worse, chain onto it twice); ``BEGIN IMMEDIATE`` makes the second one wait for
-    the first to commit (up to the store's lock timeout).
-    """
-
-    def __enter__(self) -> SQLiteCursor:
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:  # still locked after the lock timeout
-            raise OperationalError(exc) from exc
-        return cursor
-
-
-class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        with (
-            self.datastore.get_connection(commit=True) as conn,
-            _ImmediateTransaction(conn, commit=True) as curs,
-            curs,
-        ):
-            return self._insert_events(curs, stored_events, **kwargs)
-
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        c.execute(f"SELECT state FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1")
-        row = c.fetchone()
-        linked = link_events(row["state"] if row else None, stored_events)
-        return super()._insert_events(c, linked, **kwargs)
-
-
-class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
-    def _insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        with self._database_lock:
-            last = self._stored_events[-1].state if self._stored_events else None
-            return super()._insert_events(link_events(last, stored_events), **kwargs)
-
-
-class ChainedPOPOFactory(POPOFactory):
-    """The in-memory store, honouring APPLICATION_RECORDER_TOPIC like the SQL ones do."""
-
-    def application_recorder(self) -> ApplicationRecorder:
-        topic = self.env.get(self.APPLICATION_RECORDER_TOPIC)
-        recorder_class = resolve_topic(topic) if topic else ChainedPOPOApplicationRecorder
-        assert issubclass(recorder_class, POPOApplicationRecorder)
-        recorder: ApplicationRecorder = recorder_class()
-        return recorder
-
-
-def chain_env(persistence_module: str) -> dict[str, str]:
-    """The environment keys that make a store chain its events (for ``store_env``)."""
-    recorders = {
-        "eventsourcing.popo": get_topic(ChainedPOPOApplicationRecorder),
-        "eventsourcing.sqlite": get_topic(ChainedSQLiteApplicationRecorder),
-        # By name: the PostgreSQL driver is imported only for PostgreSQL stores.
-        "eventsourcing.postgres": "orgevents.chain_postgres:ChainedPostgresApplicationRecorder",
-    }
-    env = {
-        "APPLICATION_RECORDER_TOPIC": recorders[persistence_module],
-        "MAPPER_TOPIC": get_topic(ChainedMapper),
-    }
-    if persistence_module == "eventsourcing.popo":
-        env["PERSISTENCE_MODULE"] = get_topic(ChainedPOPOFactory)
-    return env
 
 
 # --- verifying ---------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from orgevents.events import (
     Role,
 )
 
+FOREVER = dt.date.max  # the end of a holding that has none
+
 
 class Responsibility(Subject):
     @event("Defined")
@@ -57,16 +59,60 @@ class Responsibility(Subject):
         """Units holding each role on a date, in the order they came to hold it."""
         holders: dict[Role, list[str]] = {role: [] for role in Role}
         for c in self.changes_until(on):
-            if isinstance(c, ResponsibilityAssigned):
-                holders[c.role].append(c.unit)
-            elif isinstance(c, ResponsibilityTransferred):
-                holders[c.role] = [u for u in holders[c.role] if u not in c.from_units]
-                holders[c.role].append(c.to_unit)
-            elif isinstance(c, ResponsibilityEnded):
-                holders[c.role] = [u for u in holders[c.role] if u != c.unit]
-            elif isinstance(c, ResponsibilityAbolished):
-                holders = {role: [] for role in Role}
+            holders = _after(holders, c)
         return holders
+
+    def holding_periods(self) -> list[tuple[dt.date, dt.date, Role, str, str]]:
+        """Who held which role when: ``(from, to, role, unit, entry)``, ``to`` exclusive and
+        ``FOREVER`` for a holding that has not ended; ``entry`` is the key of the change that
+        gave the unit the role."""
+        periods: list[tuple[dt.date, dt.date, Role, str, str]] = []
+        holders: dict[Role, list[str]] = {role: [] for role in Role}
+        since: dict[tuple[Role, str], tuple[dt.date, str]] = {}
+        for d, _, c in self.changes:
+            holders = _after(holders, c)
+            now = {(role, u) for role, units in holders.items() for u in units}
+            for held in [h for h in since if h not in now]:
+                start, by = since.pop(held)
+                if d > start:
+                    periods.append((start, d, *held, by))
+            for held in now:
+                since.setdefault(held, (d, c.key))
+        periods += [(d, FOREVER, *held, by) for held, (d, by) in since.items()]
+        return sorted(periods, key=lambda p: (p[0], p[1], p[2].value, p[3]))
+
+    def check_timeline(self, since: dt.date | None = None) -> None:
+        """Every change from ``since`` on still fits the holders before it, taken in date order —
+        a backdated transfer or end can leave a later one naming a unit that no longer holds."""
+        holders: dict[Role, list[str]] = {role: [] for role in Role}
+        for d, _, c in self.changes:
+            if since is None or d >= since:
+                self._check_fits(holders, d, c)
+            holders = _after(holders, c)
+
+    def _check_fits(self, holders: dict[Role, list[str]], on: dt.date, c: Change) -> None:
+        if isinstance(c, ResponsibilityTransferred):
+            role, leaving, arriving = c.role, c.from_units, c.to_unit
+        elif isinstance(c, ResponsibilityEnded):
+            role, leaving, arriving = c.role, [c.unit], None
+        elif isinstance(c, ResponsibilityAssigned):
+            role, leaving, arriving = c.role, [], c.unit
+        else:
+            return
+        for unit in leaving:
+            if unit not in holders[role]:
+                raise NotAHolderError(
+                    f"{c.type} {c.key!r} on {on} takes the {role.value} for {self.key!r} from "
+                    f"{unit!r}, which does not hold it then (held by "
+                    f"{', '.join(holders[role]) or 'nobody'})",
+                    subject=self.key,
+                )
+        if arriving is not None and arriving in holders[role]:
+            raise AlreadyHolderError(
+                f"{c.type} {c.key!r} on {on} gives {arriving!r} the {role.value} for "
+                f"{self.key!r}, which it already holds then",
+                subject=self.key,
+            )
 
     # --- rules -----------------------------------------------------------------------------
 
@@ -131,3 +177,17 @@ class Responsibility(Subject):
     @event("Changed")
     def _changed(self, payload: Change, recorded_by: str) -> None:
         self._remember(payload)
+
+
+def _after(holders: dict[Role, list[str]], c: Change) -> dict[Role, list[str]]:
+    """The holders after change ``c`` (a new dict where something changed)."""
+    if isinstance(c, ResponsibilityAssigned):
+        return {**holders, c.role: [*holders[c.role], c.unit]}
+    if isinstance(c, ResponsibilityTransferred):
+        kept = [u for u in holders[c.role] if u not in c.from_units]
+        return {**holders, c.role: [*kept, c.to_unit]}
+    if isinstance(c, ResponsibilityEnded):
+        return {**holders, c.role: [u for u in holders[c.role] if u != c.unit]}
+    if isinstance(c, ResponsibilityAbolished):
+        return {role: [] for role in Role}
+    return holders

@@ -64,10 +64,8 @@ def require(lookup: Lookup, key: str, kind: type[S], field: str) -> S:
 def check_unit_in_force(lookup: Lookup, key: str, on: dt.date, field: str) -> Unit:
     unit = require(lookup, key, Unit, field)
     if not unit.in_force_on(on):
-        start, ended = unit.established.effective.date, unit.ended_on
-        span = f"from {start}" + (f" until {ended}" if ended else "")
         raise NotInForceError(
-            f"{field}: unit {key!r} does not exist on {on} (it exists {span})", subject=key
+            f"{field}: unit {key!r} does not exist on {on} (it exists {unit.span()})", subject=key
         )
     return unit
 

@@ -29,12 +29,13 @@ DEFAULT_STORE = "sqlite:///orgevents.db"
 def store_env(url: str) -> dict[str, str]:
     """The eventsourcing environment for a store URL (every key set, nothing inherited).
 
-    Every store chains its events for tamper evidence (``orgevents.chain``).
+    Every store chains its events for tamper evidence (``orgevents.chain``) and makes its schema
+    once, versioned (``orgevents.recorders``).
     """
-    from orgevents.chain import chain_env
+    from orgevents.recorders import recorder_env
 
     env = backend_env(url)
-    return {**env, **chain_env(env["PERSISTENCE_MODULE"])}
+    return {**env, **recorder_env(env["PERSISTENCE_MODULE"])}
 
 
 def store_url(url: str | None = None) -> str:

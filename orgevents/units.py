@@ -26,6 +26,7 @@ from orgevents.events import (
 )
 
 ENDINGS = (UnitAbolished, UnitMerged, UnitAbsorbed)
+FOREVER = dt.date.max  # the end of a period that has none
 VERBS = {
     "UnitAbolished": "abolish",
     "UnitMerged": "merge",
@@ -54,6 +55,14 @@ class Unit(Subject):
         )
 
     @property
+    def start(self) -> dt.date | None:
+        """The day it is established (None if its establishment was retracted or cancelled)."""
+        for d, _, c in self.changes:
+            if isinstance(c, UnitEstablished):
+                return d
+        return None
+
+    @property
     def ended_on(self) -> dt.date | None:
         for d, _, c in self.changes:
             if isinstance(c, ENDINGS) or (isinstance(c, UnitSplit) and not c.continues):
@@ -61,8 +70,15 @@ class Unit(Subject):
         return None
 
     def in_force_on(self, on: dt.date) -> bool:
-        ended = self.ended_on
-        return self.established.effective.date <= on and (ended is None or on < ended)
+        start, ended = self.start, self.ended_on
+        return start is not None and start <= on and (ended is None or on < ended)
+
+    def span(self) -> str:
+        """When it exists, for messages: "from 2020-01-01 until 2026-01-01"."""
+        start, ended = self.start, self.ended_on
+        if start is None:
+            return "never: its establishment no longer counts"
+        return f"from {start}" + (f" until {ended}" if ended else "")
 
     def name_on(self, on: dt.date) -> str:
         name = self.established.name
@@ -79,16 +95,45 @@ class Unit(Subject):
         return (self.established.effective.date, self.ended_on, tuple(parents))
 
     def parent_on(self, on: dt.date) -> str | None:
+        if self.start is None:
+            return None
         parent = self.established.parent
         for c in self.changes_until(on):
             if isinstance(c, UnitMoved):
                 parent = c.parent
         return parent
 
+    def parent_periods(self) -> list[tuple[dt.date, dt.date, str | None, str]]:
+        """Whom it sits under while it exists: ``(from, to, parent, entry)`` periods, ``to``
+        exclusive and ``FOREVER`` for the last while it has no end; ``entry`` is the key of the
+        establishment or move that put it there."""
+        start = self.start
+        if start is None:
+            return []
+        end = self.ended_on or FOREVER
+        periods: list[tuple[dt.date, dt.date, str | None, str]] = []
+        since, parent, by = start, self.established.parent, self.established.key
+        for d, _, c in self.changes:
+            if isinstance(c, UnitMoved):
+                if d >= end:
+                    break
+                if d > since:
+                    periods.append((since, d, parent, by))
+                    since = d
+                parent, by = c.parent, c.key
+        if end > since:
+            periods.append((since, end, parent, by))
+        return periods
+
     # --- rules -----------------------------------------------------------------------------
 
     def check_in_force(self, on: dt.date, doing: str) -> None:
-        start = self.established.effective.date
+        start = self.start
+        if start is None:
+            raise NotInForceError(
+                f"cannot {doing} unit {self.key!r} on {on}: its establishment no longer counts",
+                subject=self.key,
+            )
         if on < start:
             raise NotInForceError(
                 f"cannot {doing} unit {self.key!r} on {on}: it is established only on {start}",

@@ -70,7 +70,7 @@ from orgevents.projections.index_rows import (
     responsibility_rows,
     unit_rows,
 )
-from orgevents.projections.sqlindex_db import TABLES, Backend, Cursor
+from orgevents.projections.sqlindex_db import INDEX_SCHEMA_VERSION, TABLES, Backend, Cursor
 from orgevents.projections.textsearch import entry_texts
 from orgevents.projections.views import FigureView
 
@@ -137,7 +137,7 @@ class SqlIndex:
         self.parsed_figures: dict[str, Any] = {}  # figure JSON → Figure, shared by queries
         # (figure JSON, effective, titles of its sources) → the view (frozen: safe to share)
         self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
-        self._ensured = False
+        self._ensured = False  # the tables are known to exist at this code's version
         self._monotone = 1  # recorded times rise with the positions (as far as processed)
         self._last_recorded = 0
 
@@ -150,19 +150,25 @@ class SqlIndex:
     # --- schema -----------------------------------------------------------------------------
 
     def ensure(self) -> None:
-        """Create the tables where missing (idempotent); an index made before the log tables
-        or the search table existed is built again."""
+        """Create the tables once: a read of the index's schema version, and DDL only where it
+        is missing or older (under the backend's schema lock, so two first runs take turns); an
+        index made before the log tables existed is built again."""
         if self._ensured:
             return
-        outdated = self.exists() and not (
-            self._has("orgindex_entries") and self._has("orgindex_search")
-        )
-        with self.db.write() as cur:
-            for statement in self.db.ddl():
-                cur.execute(statement)
+        complete = self._has("orgindex_entries") and self._has("orgindex_search")
+        if self.db.schema_version() < INDEX_SCHEMA_VERSION or not complete:
+            outdated = self.exists() and not complete
+            with self.db.write() as cur:
+                self.db.lock_schema(cur)
+                if self.db.version_in(cur) < INDEX_SCHEMA_VERSION or outdated:
+                    for statement in [*self.db.ddl(), *self.db.set_version_ddl()]:
+                        cur.execute(statement)
+                else:
+                    outdated = False  # another process made (and rebuilt) it meanwhile
+            self._ensured = True
+            if outdated:
+                self.rebuild()
         self._ensured = True
-        if outdated:
-            self.rebuild()
 
     def _has(self, table: str) -> bool:
         try:

@@ -68,6 +68,10 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
+INDEX_SCHEMA_VERSION = 3  # the index's row in orgevents_schema (2: log tables, 3: search tables)
+SCHEMA_TABLE = "orgevents_schema"
+
+
 class Backend:
     """What differs between SQLite and PostgreSQL."""
 
@@ -79,7 +83,40 @@ class Backend:
         raise NotImplementedError
 
     def drop(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {t}" for t in [*TABLES, *_OTHER_TABLES]]
+        return [f"DROP TABLE IF EXISTS {t}" for t in [*TABLES, *_OTHER_TABLES]] + [
+            f"DELETE FROM {SCHEMA_TABLE} WHERE component = 'index'"
+        ]
+
+    def schema_version(self) -> int:
+        """The index tables' version (0: not made, or made before versions). One read, no lock
+        beyond the table's own: an up-to-date index runs no DDL, so a reader never waits for a
+        writer here."""
+        try:
+            with self.read() as cur:
+                return self.version_in(cur)
+        except Exception:  # the drivers raise their own kinds for a missing table
+            return 0
+
+    def version_in(self, cur: Cursor) -> int:
+        cur.execute(f"SELECT version FROM {SCHEMA_TABLE} WHERE component = 'index'")
+        row = cur.fetchone()
+        return int(row[0]) if row else 0
+
+    def lock_schema(self, cur: Cursor) -> None:
+        """Make a second process creating the tables at the same time wait for the first."""
+
+    def set_version_ddl(self) -> list[str]:
+        return [
+            (
+                f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (component TEXT PRIMARY KEY, "
+                "version INTEGER NOT NULL)"
+            ),
+            (
+                f"INSERT INTO {SCHEMA_TABLE} (component, version) "
+                f"VALUES ('index', {INDEX_SCHEMA_VERSION}) "
+                "ON CONFLICT (component) DO UPDATE SET version = excluded.version"
+            ),
+        ]
 
     def analyze(self) -> list[str]:
         return [f"ANALYZE {t}" for t in [*TABLES, *_OTHER_TABLES]]
@@ -363,6 +400,12 @@ class SQLiteBackend(Backend):
     def close(self) -> None:
         self.conn.close()
 
+    # lock_schema: nothing more; the write transaction's BEGIN IMMEDIATE makes creators take turns
+
+    def version_in(self, cur: Cursor) -> int:
+        cur.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [SCHEMA_TABLE])
+        return super().version_in(cur) if cur.fetchone() else 0
+
 
 class PostgresBackend(Backend):
     name = "postgres"
@@ -434,6 +477,17 @@ class PostgresBackend(Backend):
 
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
+
+    def lock_schema(self, cur: Cursor) -> None:
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            (f"orgevents-index-schema:{self.schema}",),
+        )
+
+    def version_in(self, cur: Cursor) -> int:
+        cur.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{self.schema}"."{SCHEMA_TABLE}"',))
+        row = cur.fetchone()
+        return super().version_in(cur) if row and row[0] else 0
 
     @contextmanager
     def write(self) -> Iterator[Any]:

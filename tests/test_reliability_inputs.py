@@ -579,8 +579,14 @@ def test_units_added_by_another_writer_keep_a_unit_from_ending(shared_store_url)
     writer.record(entries(BASE), "tester")
     other = open_store(shared_store_url)
     # the other writer knows the history up to now: a unit without units under it may end
+    # (once it has handed over what it holds)
     other.record(
-        entries("- {type: UnitAbolished, key: x-ac, unit: ac, effective: 2021-01-01}"), "tester"
+        entries(
+            "- {type: ResponsibilityTransferred, key: t-ac, responsibility: t, role: performer, "
+            "from_units: [ac], to_unit: af, effective: 2021-01-01}\n"
+            "- {type: UnitAbolished, key: x-ac, unit: ac, effective: 2021-01-01}"
+        ),
+        "tester",
     )
     writer.record(
         entries(

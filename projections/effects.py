@@ -204,10 +204,6 @@ def removes_target(p: Entry) -> bool:
     return isinstance(p, EventRetracted | ChangeCancelled)
 
 
-def amendment_target(p: Entry) -> str | None:
-    return p.target if isinstance(p, Amendment) else None
-
-
 def related_keys(p: Entry) -> list[str]:
     """The subject of an entry first, then every other subject it involves."""
     keys = [p.subject]
@@ -247,14 +243,3 @@ def meaning(p: Entry) -> list[str]:
     kind = subject_type(p)
     done = [EFFECT_NAMES[type(e)] for e in effects(p)]
     return [kind, *dict.fromkeys(done)] if kind else done
-
-
-def entry_names(p: Entry) -> list[str]:
-    """The names and abbreviations an entry gives its unit or responsibility."""
-    found = [e for e in effects(p) if isinstance(e, Starts | Renames)]
-    return [n for e in found for n in (e.name, e.abbreviation) if n]
-
-
-def figures_of(p: Entry) -> list[Figure]:
-    """Every figure an entry carries (a unit's, or those moved with a transfer)."""
-    return list(getattr(p, "figures", []) or [])

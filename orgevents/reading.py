@@ -40,7 +40,11 @@ class _RefusedError(Exception):
         self.message, self.line, self.rule = message, line, rule
 
 
-class _Loader(yaml.SafeLoader):
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML was built with it (about five times faster), else pure Python."""
+
+
+class _Loader(_SafeLoader):  # type: ignore[valid-type,misc]
     """PyYAML's safe loader, but dates stay text (our models parse and report them) and
     ``!!binary`` values are refused rather than made text."""
 
@@ -82,6 +86,10 @@ def parse(text: str, name: str) -> tuple[Any, Positions]:
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         line = line + 1 if line is not None else getattr(exc, "lineno", None)
+        if "maximum nesting depth" in str(exc):  # libyaml's own limit
+            raise InvalidEntryError(
+                [Problem("nested too deeply to read", file=name, line=line, rule="nesting")]
+            ) from None
         problem = Problem(
             f"not valid YAML/JSON: {_first_line(exc)}", file=name, line=line, rule="syntax"
         )

@@ -112,7 +112,7 @@ def test_aliases_that_expand_a_little_are_still_read(tmp_path):
     [
         ("latin1.yaml", HEAD.encode() + b"title: K\xf8benhavn\n", "utf-8", ":4"),
         ("deep.json", '{"format": "orgevents/1", "entries": ' + "[" * 50_000, "nesting", ""),
-        ("deep.yaml", "format: orgevents/1\nentries: " + "[" * 50_000, "nesting", ""),
+        ("deep.yaml", "format: orgevents/1\nentries: " + "[" * 50_000, "nesting", ":2"),
         (
             "huge.json",
             '{"format": "orgevents/1",\n "entries": [{"value": ' + "9" * 5000 + "}]}",

@@ -51,16 +51,30 @@ MaxUnitsOpt = Annotated[
 
 
 def output_format(fmt: str | None, out: Path | None) -> str:
-    """The format asked for, else the one the output file's extension names, else DOT."""
-    if fmt is None and out is not None:
+    """The format asked for, else the one the output file's extension names, else DOT. An
+    extension that names no chart format, or another format than ``--format``, is refused: the
+    file would hold something else than its name says."""
+    named = None
+    if out is not None and out.suffix:
         suffix = out.suffix.lower().lstrip(".")
-        fmt = "dot" if suffix == "gv" else suffix if suffix in FORMATS else None
-    fmt = (fmt or "dot").lower()
-    if fmt not in FORMATS:
+        named = "dot" if suffix == "gv" else suffix
+        if named not in FORMATS:
+            raise typer.BadParameter(
+                f"{out.name}: {out.suffix!r} is not a chart format; name the file "
+                f"{', '.join('.' + f for f in FORMATS)} or .gv",
+                param_hint="-o",
+            )
+    chosen = (fmt or named or "dot").lower()
+    if chosen not in FORMATS:
         raise typer.BadParameter(
-            f"{fmt!r} is not one of {', '.join(FORMATS)}", param_hint="--format"
+            f"{chosen!r} is not one of {', '.join(FORMATS)}", param_hint="--format"
         )
-    return fmt
+    if named is not None and chosen != named:
+        raise typer.BadParameter(
+            f"--format {chosen} but {out.name} names {named}; give one or make them agree",
+            param_hint="--format",
+        )
+    return chosen
 
 
 def write_output(data: bytes, out: Path | None, fmt: str) -> None:

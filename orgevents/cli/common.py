@@ -8,8 +8,10 @@ one command of the application), print the answer.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
+import sys
 import textwrap
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -63,8 +65,24 @@ AtOpt = Annotated[
 ]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"orgevents {version('orgevents')}")
+        raise typer.Exit()
+
+
+VersionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print the version and stop."
+    ),
+]
+
+
 @app.callback()
-def _main(ctx: typer.Context, store: StoreOpt = None) -> None:
+def _main(ctx: typer.Context, store: StoreOpt = None, version: VersionOpt = False) -> None:
     """orgevents — organisational history as immutable, sourced events, queryable as of any date.
 
     Example: orgevents load --example copenhagen && orgevents who stu --at 2026-01-01
@@ -130,16 +148,25 @@ def print_json(data: Any) -> None:
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    """Rows as a table: wrapped to the terminal's width on a terminal; piped or redirected,
+    one line per row, nothing wrapped and no padding to a width (an id stays on its line)."""
     from rich.console import Console
     from rich.table import Table
 
+    terminal = sys.stdout.isatty()
     shown = Table(title=title, title_justify="left", show_lines=False, box=None, pad_edge=False)
     for col in columns:
-        shown.add_column(col, overflow="fold")
+        shown.add_column(col, overflow="fold", no_wrap=not terminal)
     for row in rows:
         shown.add_row(*["" if v is None else str(v) for v in row])
-    width = shutil.get_terminal_size((120, 40)).columns
-    Console(width=max(width, 120), soft_wrap=False).print(shown)
+    if terminal:
+        width = max(shutil.get_terminal_size((120, 40)).columns, 120)
+        Console(width=width, soft_wrap=False).print(shown)
+        return
+    console = Console(width=1_000_000, soft_wrap=False, color_system=None, file=io.StringIO())
+    console.print(shown)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    typer.echo("\n".join(line.rstrip() for line in out.splitlines()))
 
 
 def print_changes(title: str, changes: list[Any], recorded: bool = False) -> None:

@@ -14,11 +14,11 @@ import sys
 
 import typer
 
-from orgevents.cli import audit, charts, demo, export, read, scale, serve, verify, write
+from orgevents.cli import audit, charts, copy, demo, export, read, scale, serve, verify, write
 from orgevents.cli.common import app
 from orgevents.errors import OrgEventsError
 
-COMMAND_MODULES = (read, write, charts, audit, export, scale, serve, verify, demo)
+COMMAND_MODULES = (read, write, charts, audit, export, scale, serve, verify, copy, demo)
 
 
 def main() -> None:

@@ -69,7 +69,7 @@ def output_format(fmt: str | None, out: Path | None) -> str:
         raise typer.BadParameter(
             f"{chosen!r} is not one of {', '.join(FORMATS)}", param_hint="--format"
         )
-    if named is not None and chosen != named:
+    if out is not None and named is not None and chosen != named:
         raise typer.BadParameter(
             f"--format {chosen} but {out.name} names {named}; give one or make them agree",
             param_hint="--format",

@@ -39,7 +39,17 @@ def conflicts(
         for claim in c.claims:
             cited = "; ".join(f"{s.document} ({s.locator})" for s in claim.sources)
             mark = "  [preferred]" if claim.preferred else ""
-            typer.echo(f"  {claim.value}{mark}\n      {cited}")
+            typer.echo(f"  {shown_value(claim.value, claim.approximate)}{mark}\n      {cited}")
+        if c.figures_of:
+            typer.echo(
+                f"  (the same as the figures of {c.figures_of['name']}, {c.figures_of['property']})"
+            )
+
+
+def shown_value(value: object, approximate: bool = False) -> str:
+    """A claimed value for people: numbers without a trailing ".0", "ca." kept."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"ca. {text}" if approximate else text
 
 
 @app.command()

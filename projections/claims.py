@@ -84,15 +84,11 @@ def _merged(
             result.append(claim)
             continue
         figs = [v for f in same for v in f.claims]
-        approx = {
-            (float(v.value), s.document) for v in figs if v.approximate for s in v.sources
-        }
+        approx = {(float(v.value), s.document) for v in figs if v.approximate for s in v.sources}
         views = [
             c.model_copy(
                 update={
-                    "approximate": any(
-                        (float(c.value), s.document) in approx for s in c.sources
-                    )
+                    "approximate": any((float(c.value), s.document) in approx for s in c.sources)
                 }
             )
             for c in claim.claims

@@ -32,6 +32,7 @@ from orgevents.events import (
     UnitRenamed,
     UnitSplit,
 )
+from orgevents.figures import Figure
 from orgevents.projections.effects import meaning
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.lookup import Lookup
@@ -173,13 +174,13 @@ def summary(state: Lookup, rec: Record) -> str:
     if isinstance(p, UnitSplit):
         return f"{state.unit_name(p.unit, on - DAY)} split into {', '.join(map(lbl, p.into))}"
     if isinstance(p, FiguresRecorded):
-        return f"figures for {name}: " + "; ".join(f.describe() for f in p.figures)
+        return f"figures for {name}: " + figures_text(p.figures)
     if isinstance(p, ResponsibilityDefined):
         return f"responsibility defined: {p.name}"
     if isinstance(p, ResponsibilityAssigned):
         return f"{name}: {p.role.value} held by {lbl(p.unit)}"
     if isinstance(p, ResponsibilityTransferred):
-        moved = "; ".join(f.describe() for f in p.figures)
+        moved = figures_text(p.figures)
         return f"{name}: {p.role.value} {' + '.join(map(lbl, p.from_units))} → {lbl(p.to_unit)}" + (
             f" ({moved})" if moved else ""
         )
@@ -194,6 +195,20 @@ def summary(state: Lookup, rec: Record) -> str:
         docs = ", ".join(s.document for s in p.sources)
         return f"claim ({docs}): {p.property} of {lbl(p.about)} = {value}"
     return p.key  # pragma: no cover
+
+
+def figures_text(figures: list[Figure]) -> str:
+    """Figures in one line; figures that would read alike ("800 citizens (2025); 3000 citizens
+    (2025)") say what each counts, in the source's own words."""
+
+    def kind(f: Figure) -> tuple[Any, ...]:
+        return (f.metric, f.year, f.per_year, f.steering_area)
+
+    kinds = [kind(f) for f in figures]
+    return "; ".join(
+        f"{f.describe()} “{f.text}”" if f.text and kinds.count(kind(f)) > 1 else f.describe()
+        for f in figures
+    )
 
 
 __all__ = ["change_dates", "change_view", "diff", "figure_view", "history", "summary"]

@@ -7,6 +7,11 @@ Two kinds of stored statement can disagree:
   with different values from different documents (figures from one document that differ are
   parts of a whole, not a disagreement).
 
+A claim and a figure about the same thing are one disagreement, not two: when the figures of a unit
+(or of a transfer of a responsibility) disagree with the same values from the same documents as the
+claims about that unit or responsibility, the figures are shown with the claims (``figures``,
+``figures_of``) and counted once.
+
 A claim marked preferred by a recorded decision (``ClaimPreferred``) is flagged as such.
 """
 
@@ -39,6 +44,7 @@ class ClaimView(BaseModel):
     sources: list[SourceView]
     preferred: bool = False
     preferred_because: str | None = None
+    approximate: bool = False  # a "ca." figure (or the claim of a "ca." figure)
 
 
 class ConflictView(BaseModel):
@@ -49,6 +55,9 @@ class ConflictView(BaseModel):
     kind: str  # "claim" or "figure"
     claims: list[ClaimView]
     preferred: str | None
+    # the figures that disagree the same way, counted with these claims (see the module doc)
+    figures: list[ClaimView] = []
+    figures_of: dict[str, str] | None = None
 
 
 def conflicts(
@@ -57,8 +66,61 @@ def conflicts(
     """Every disagreement among the stored claims and figures (``about``: only those about one
     subject — its claims and its figures)."""
     on = on or dt.date.max
-    found = _claim_conflicts(state, on, about) + _figure_conflicts(state, on, about)
+    owners: dict[str, str] = {}
+    found = _merged(
+        _claim_conflicts(state, on, about), _figure_conflicts(state, on, about, owners), owners
+    )
     return sorted(found, key=lambda c: (c.subject["id"], c.property))
+
+
+def _merged(
+    claims: list[ConflictView], figures: list[ConflictView], owners: dict[str, str]
+) -> list[ConflictView]:
+    """The claim conflicts with the figure conflicts that say the same thing folded into them."""
+    result = []
+    for claim in claims:
+        same = [f for f in figures if _same_disagreement(claim, f, owners)]
+        if not same:
+            result.append(claim)
+            continue
+        figs = [v for f in same for v in f.claims]
+        approx = {(float(v.value), s.document) for v in figs if v.approximate for s in v.sources}
+        views = [
+            c.model_copy(
+                update={
+                    "approximate": any((float(c.value), s.document) in approx for s in c.sources)
+                }
+            )
+            for c in claim.claims
+        ]
+        result.append(
+            claim.model_copy(
+                update={
+                    "claims": views,
+                    "figures": figs,
+                    "figures_of": {**same[0].subject, "property": same[0].property},
+                }
+            )
+        )
+        figures = [f for f in figures if f not in same]
+    return result + figures
+
+
+def _same_disagreement(claim: ConflictView, figure: ConflictView, owners: dict[str, str]) -> bool:
+    """A figure conflict about the claim's subject (or a transfer of it) with the same values
+    from the same documents."""
+    if owners.get(figure.subject["id"]) != claim.subject["id"]:
+        return False
+    try:
+        claimed = {float(c.value) for c in claim.claims}
+    except (TypeError, ValueError):
+        return False
+    figured = {float(c.value) for c in figure.claims}
+
+    def docs(views: list[ClaimView]) -> set[str]:
+        return {s.document for v in views for s in v.sources}
+
+    return claimed == figured and docs(claim.claims) == docs(figure.claims)
 
 
 def claims_about(state: Lookup, key: str) -> list[dict[str, Any]]:
@@ -131,13 +193,16 @@ def _claim_conflicts(state: Lookup, on: dt.date, about: str | None) -> list[Conf
     return result
 
 
-def _figure_conflicts(state: Lookup, on: dt.date, about: str | None) -> list[ConflictView]:
+def _figure_conflicts(
+    state: Lookup, on: dt.date, about: str | None, owners: dict[str, str]
+) -> list[ConflictView]:
     groups: dict[tuple[str, str, str], list[tuple[Figure, str]]] = defaultdict(list)
     names: dict[str, str] = {}
     for rec in state.figure_records(about):
         p = rec.payload
         if isinstance(p, ResponsibilityTransferred) and p.figures:
             subject = p.key
+            owners[subject] = p.responsibility
             names[subject] = (
                 f"{state.responsibility_name(p.responsibility, on)}: {p.role.value} "
                 f"{' + '.join(state.label(u, on) for u in p.from_units)} → "
@@ -146,6 +211,7 @@ def _figure_conflicts(state: Lookup, on: dt.date, about: str | None) -> list[Con
             figures = p.figures
         elif isinstance(p, FiguresRecorded | UnitEstablished) and p.figures:
             subject = p.unit
+            owners[subject] = p.unit
             names[subject] = state.unit_name(p.unit, on)
             figures = p.figures
         else:
@@ -177,6 +243,7 @@ def _figure_conflicts(state: Lookup, on: dt.date, about: str | None) -> list[Con
                         value=f.value,
                         claim_id=key,
                         sources=[source_view(state, s) for s in f.sources],
+                        approximate=f.approximate,
                     )
                     for f, key in figs
                 ],

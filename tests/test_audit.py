@@ -203,6 +203,9 @@ def test_copenhagen_as_known_before_and_after_the_1_january_changes_were_recorde
         "04-taskforce.yaml": "2025-11-26",
         "05-reform.yaml": "2026-01-15",
         "06-claims.yaml": "2026-02-01",
+        "07-remits.yaml": "2026-02-01",
+        "08-facts.yaml": "2026-02-01",
+        "09-claims-more.yaml": "2026-02-01",
     }
     files = example_files("copenhagen")
     assert sorted(recorded) == [f.name for f in files]
@@ -251,8 +254,18 @@ def test_conflicts_list_every_disagreement_in_the_sources(copenhagen_state):
         "ou-2025-06-03",
         "ou-2025-11-25",
     }
-    figures = [c for c in found if c.kind == "figure"]
-    assert {c.property for c in figures} == {"fte 2026"}  # the business and youth FTE figures
+    # A claim and its figure about the same thing count once: the business and youth FTE
+    # figures disagree as the claims do, so they are shown with them, not on their own.
+    assert [c for c in found if c.kind == "figure"] == []
+    folded = {c.subject["id"]: c.figures_of for c in found if c.figures_of}
+    assert set(folded) == {"erhverv", "uu-vejledning"}
+    assert {f["property"] for f in folded.values()} == {"fte 2026"}
+    youth = next(c for c in found if c.subject["id"] == "uu-vejledning" and c.figures)
+    assert {(c.value, c.approximate) for c in youth.claims} == {(145, True), (140, True)}
+    # 9: the memo's introduction (udsatteområdet to BIU) against its third section (SUD).
+    intro = next(c for c in found if c.subject["id"] == "udsatteteam")
+    assert {v.value for v in intro.claims} == {"BIU", "SUD"}
+    assert len(found) == 9
 
 
 def test_a_new_disagreement_loaded_from_a_file_appears_and_a_preference_is_flagged(tmp_path):
@@ -269,7 +282,7 @@ entries:
     record_located(app, parse_text(extra, "extra.yaml"), "auditor")
     found = conflicts(ReadModel(app).catch_up())
     assert len(found) == before + 1
-    [new] = [c for c in found if c.subject["id"] == "udsatteteam"]
+    [new] = [c for c in found if c.subject["id"] == "udsatteteam" and c.property == "places"]
     assert new.preferred == "t.places-a"
     assert {(c.value, c.preferred) for c in new.claims} == {(40, True), (45, False)}
 

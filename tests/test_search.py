@@ -201,7 +201,8 @@ def test_an_exact_abbreviation_comes_first(copenhagen):
 def test_a_former_name_is_marked_former_after_the_rename_and_current_before(copenhagen):
     view = copenhagen.view()
     after = view.find("Integrationsudvalget", AFTER_RENAME)
-    assert ids(after) == ["biu"]
+    # the committee first; then the secretariat's task whose quote names the committee
+    assert ids(after)[0] == "biu" and set(ids(after)) == {"biu", "betjening-biu"}
     assert (after[0].matched, after[0].field, after[0].when, after[0].rank) == (
         "Beskæftigelses- og Integrationsudvalget",
         "name",

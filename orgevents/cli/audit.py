@@ -20,7 +20,9 @@ from orgevents.cli.common import (
 @app.command()
 def conflicts(
     ctx: typer.Context,
-    as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
 ) -> None:
     """Where the sources disagree: every subject and property with competing claims, each value
     with its sources — computed from the stored claims and figures.
@@ -39,7 +41,17 @@ def conflicts(
         for claim in c.claims:
             cited = "; ".join(f"{s.document} ({s.locator})" for s in claim.sources)
             mark = "  [preferred]" if claim.preferred else ""
-            typer.echo(f"  {claim.value}{mark}\n      {cited}")
+            typer.echo(f"  {shown_value(claim.value, claim.approximate)}{mark}\n      {cited}")
+        if c.figures_of:
+            typer.echo(
+                f"  (the same as the figures of {c.figures_of['name']}, {c.figures_of['property']})"
+            )
+
+
+def shown_value(value: object, approximate: bool = False) -> str:
+    """A claimed value for people: numbers without a trailing ".0", "ca." kept."""
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"ca. {text}" if approximate else text
 
 
 @app.command()

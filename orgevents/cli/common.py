@@ -176,9 +176,11 @@ def print_changes(title: str, changes: list[Any], recorded: bool = False) -> Non
         typer.echo("  (nothing)")
     pad = " " * 15
     for c in changes:
-        lines = textwrap.wrap(
-            c.summary, 100, initial_indent=f"{c.effective:<15}", subsequent_indent=pad
-        )
+        when = f"{c.effective:<15}"
+        if len(str(c.effective)) > 14:  # "expected 2027-01-01" would run into the summary: a line of its own
+            typer.echo(str(c.effective))
+            when = pad
+        lines = textwrap.wrap(c.summary, 100, initial_indent=when, subsequent_indent=pad)
         typer.echo("\n".join(lines))
         typer.echo(pad + c.type + (f", implements decision {c.decision}" if c.decision else ""))
         cited = "; ".join(f"{s.document} ({s.locator})" for s in c.sources)

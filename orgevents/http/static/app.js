@@ -475,7 +475,7 @@
     add(target, el("ul", { class: "claims" }, items.map((c) => el("li", {},
       el("span", { class: "what", text: c.property || c.kind || "claim" }),
       el("ul", { class: "plain" }, (c.claims || []).map((v) => el("li", {},
-        el("span", { class: "value", text: typeof v.value === "string" ? v.value : JSON.stringify(v.value) }),
+        el("span", { class: "value", text: (v.approximate ? "ca. " : "") + (typeof v.value === "string" ? v.value : JSON.stringify(v.value)) }),
         v.preferred ? el("span", { class: "preferred", text: " (preferred)" }) : null,
         sourceList(v.sources))))))));
   }

@@ -97,22 +97,18 @@ def in_dependency_order(located: Sequence[Located]) -> list[Located]:
 
 
 def cycle_problems(exc: DependencyCycleError, located: Sequence[Located]) -> list[Problem]:
-    """One problem per entry of the circle: which field needs which entry."""
-    def name(i: int) -> str:
-        item = located[i]
-        return f"{item.file}" + (f":{item.line}" if item.line else "") + f" ({item.entry.key})"
-
-    circle = " → ".join([located[n.after].entry.key for n in exc.cycle] + [
-        located[exc.cycle[0].after].entry.key
-    ])
+    """One problem per entry of the circle: which of its fields needs which entry."""
+    steps = [f"{located[n.after].entry.key} ({n.field}: {n.key})" for n in exc.cycle]
+    circle = " needs ".join([*steps, located[exc.cycle[0].after].entry.key])
     problems = []
     for n in exc.cycle:
-        item = located[n.after]
+        item, needed = located[n.after], located[n.before]
+        where = needed.file + (f":{needed.line}" if needed.line else "")
         problems.append(
             Problem(
-                f"needs {n.key!r} from entry {located[n.before].index} of {name(n.before)}, "
-                f"which needs this one in turn: the entries need each other in a circle "
-                f"({circle}); change one of them",
+                f"needs {n.key!r}, made by entry {needed.index} ({needed.entry.key}, {where}) "
+                f"of this load, and the entries need each other in a circle: {circle}; "
+                "change one of them",
                 file=item.file,
                 index=item.index,
                 line=item.line,

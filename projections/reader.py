@@ -592,11 +592,18 @@ class View:
             return None
         return self.records_at([position]).get(position)
 
-    def diff(self, start: dt.date, end: dt.date) -> list[ChangeView]:
-        """Every change effective after ``start`` up to and including ``end``."""
-        from orgevents.projections.changes import change_view
+    def diff(self, start: dt.date, end: dt.date, labelled: bool = False) -> list[ChangeView]:
+        """Every change effective after ``start`` up to and including ``end``. ``labelled``: the
+        summaries name each subject with its id, and units whose names repeat in the list
+        with their ids and parents (for text listings)."""
+        from orgevents.projections.changes import change_view, labelled_summaries
 
-        return [change_view(self, r) for r in self.changes(start, end)]
+        records = self.changes(start, end)
+        views = [change_view(self, r) for r in records]
+        if labelled:
+            texts = labelled_summaries(self, records)
+            views = [v.model_copy(update={"summary": t}) for v, t in zip(views, texts, strict=True)]
+        return views
 
     def history(self, key: str) -> list[ChangeView]:
         """Every event about ``key`` or involving it, in effective order."""

@@ -512,9 +512,7 @@ class OrgHistory(Application[UUID]):
                 unit_key = entry.unit
                 if isinstance(entry, UnitMerged | UnitAbsorbed):
                     into = entry.into
-                    batch.across(
-                        lambda t: check_not_into_descendant(t, unit_key, into, on, verb)
-                    )
+                    batch.across(lambda t: check_not_into_descendant(t, unit_key, into, on, verb))
                 if not (isinstance(entry, UnitSplit) and entry.continues):
                     batch.across(lambda t: check_no_units_under(t, unit_key, on, verb))
                 unit.end(entry, recorded_by)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -118,11 +119,9 @@ def needs(entries: Sequence[Entry]) -> list[list[Need]]:
         for i in members:
             chain.append(i)
             chain.extend(amending.get(i, []))
-        for before, after in zip(chain, chain[1:], strict=False):
+        for before, after in itertools.pairwise(chain):
             if not any(n.before == before for n in found[after]):
-                found[after].append(
-                    Need(before, after, "effective", entries[after].subject)
-                )
+                found[after].append(Need(before, after, "effective", entries[after].subject))
     return found
 
 

@@ -259,7 +259,7 @@ class View:
         return scoped
 
     def _in_scope(self, key: str) -> bool:
-        return self.scope is None or key in self.scope.keys()
+        return self.scope is None or key in self.scope.members()
 
     def _scope_positions(self) -> tuple[str, tuple[Any, ...]]:
         """An SQL condition on ``position``: the events that involve the scope (none: true)."""
@@ -530,8 +530,7 @@ class View:
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
-                    "SELECT min(position) FROM orgindex_entries WHERE entry_key = ? "
-                    "AND p_from <= ?"
+                    "SELECT min(position) FROM orgindex_entries WHERE entry_key = ? AND p_from <= ?"
                 ),
                 (key, self.position),
             )
@@ -908,9 +907,7 @@ class View:
 
         state = self.at(on)
         resps = sorted(state._stab("orgindex_responsibilities"), key=lambda kr: kr[1].defined_at)
-        held: dict[str, list[HoldingRow]] = {
-            key: [] for key, _ in resps if self._in_scope(key)
-        }
+        held: dict[str, list[HoldingRow]] = {key: [] for key, _ in resps if self._in_scope(key)}
         for key, holding in state._stab("orgindex_holdings"):
             if key in held and self._in_scope(holding.unit):
                 held[key].append(holding)
@@ -961,7 +958,8 @@ class Scope:
 
     def units_sql(self) -> tuple[str, tuple[Any, ...]]:
         """SELECT the units of the subtree on any of the days (one column), with parameters."""
-        parts, params = [], []
+        parts: list[str] = []
+        params: list[Any] = []
         limit = self.LONGEST if self.depth is None else self.depth
         for on in self.days:
             top = "u.unit = ?" if self.root is not None else "u.parent IS NULL"
@@ -1003,7 +1001,7 @@ class Scope:
             self._units = self._read(self.units_sql())
         return self._units
 
-    def keys(self) -> frozenset[str]:
+    def members(self) -> frozenset[str]:
         if self._keys is None:
             self._keys = self._read(self.keys_sql())
         return self._keys

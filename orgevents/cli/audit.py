@@ -22,7 +22,9 @@ from orgevents.cli.common import (
 @app.command()
 def conflicts(
     ctx: typer.Context,
-    as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
 ) -> None:
     """Where the sources disagree: every subject and property with competing claims, each value
     with its sources — computed from the stored claims and figures.

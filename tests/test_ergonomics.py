@@ -296,13 +296,12 @@ def test_export_root(store_url, tmp_path):
 
 def test_audit_and_dates_root(store_url):
     audit = json.loads(
-        run(store_url, "audit", "1997-01-01", "1999-12-31", "--root", "hfa", "--format",
-            "json").stdout  # fmt: skip
+        run(
+            store_url, "audit", "1997-01-01", "1999-12-31", "--root", "hfa", "--format", "json"
+        ).stdout
     )
     assert {c["event_id"] for c in audit["changes"]} == {"mm-2.abolished", "hfa-asia.renamed.1999"}
-    assert run_json(store_url, "dates", "--root", "senate", "--at", "1996-01-01") == [
-        "1995-01-04"
-    ]
+    assert run_json(store_url, "dates", "--root", "senate", "--at", "1996-01-01") == ["1995-01-04"]
 
 
 def test_http_routes_take_root_and_depth(store_url):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ from orgevents.errors import InvalidEntryError
 from orgevents.http.app import create_app
 from orgevents.importing import load_paths, parse_text, record_located
 from orgevents.projections.reader import Reader
+from orgevents.projections.reference import FoldView
 from orgevents.store import open_store
+from tests.histories import OPS, HistoryMaker, StepClock, fresh_store
 
 FIXTURE = Path(__file__).parent / "data" / "legislature.yaml"
 DATA: dict[str, Any] = yaml.safe_load(FIXTURE.read_text(encoding="utf-8"))
@@ -377,3 +380,48 @@ def test_fixture_is_not_copenhagen():
     assert "københavn" not in text and all(e.get("language", "en") == "en" for e in ENTRIES)
     names = [e["name"] for e in ENTRIES if e["type"] == "UnitEstablished"]
     assert len(names) != len(set(names))  # two subcommittees share a name
+
+
+# --- the subtree the index selects is the one the fold's chains give --------------------------
+
+
+def expected_subtree(fold: Any, root: str | None, depth: int | None, on: dt.date) -> set[str]:
+    """Units in force on ``on`` whose chain up (the fold's) reaches ``root`` within ``depth``
+    levels (root None: the top)."""
+    found = set()
+    for unit in fold.units_at(on):
+        chain = [unit.id] + [c.id for c in fold.chain(unit.id, on)]
+        level = len(chain) - 1 if root is None else chain.index(root) if root in chain else None
+        if level is not None and (depth is None or level <= depth):
+            found.add(unit.id)
+    return found
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(ops=OPS)
+def test_within_selects_the_subtree_the_fold_gives(ops):
+    clock = StepClock()
+    with fresh_store("sqlite", clock) as (_, app):
+        maker = HistoryMaker(app, clock)
+        for op, seed in ops:
+            maker.step(op, seed)
+        fold = FoldView.of(app, None, False)
+        reader = Reader(app)
+        try:
+            view = reader.view()
+            for on in fold.dates()[:6]:
+                roots: list[str | None] = [None, *[u.id for u in fold.units_at(on)][:4]]
+                for root, depth in itertools.product(roots, (None, 0, 1, 2)):
+                    if root is None and depth is None:
+                        continue
+                    scoped = view.within(root, depth, on)
+                    got = {u.id for u in scoped.units_at(on)}
+                    assert got == expected_subtree(fold, root, depth, on), (root, depth, on)
+                    changed = {c.event_id for c in scoped.diff(on - dt.timedelta(days=1), on)}
+                    assert changed <= {c.event_id for c in view.diff(on - dt.timedelta(days=1), on)}
+        finally:
+            reader.close()

@@ -306,6 +306,8 @@ def draw(
     marks, notes = marks or {}, notes or {}
     subtitle = with_record_date(subtitle, graph)
     selection = select(graph, root=root, depth=depth, max_units=max_units, on=on)
+    if root is not None:  # the title names the part drawn
+        title = f"{title} — {graph.nodes[root].get('name') or root} ({root})"
     if selection.hidden:
         extra = f"{selection.hidden} units below level {selection.limit} drawn as counts"
         subtitle = f"{subtitle} · {extra}" if subtitle else extra

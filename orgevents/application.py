@@ -171,6 +171,7 @@ class _Batch:
         # timeline (orgevents.invariants) — not entry by entry against their present state.
         self.replaying = False
         self.failed: list[tuple[int, Entry, Check]] = []  # timeline checks to run again at the end
+        self.pending: list[Check] = []  # rules of the entry being applied that failed on the way
 
     def naming(self, key: str) -> dict[str, str]:
         """Subjects whose entries — stored, or in this batch — name ``key``, with the field."""
@@ -195,11 +196,27 @@ class _Batch:
     def add(self, aggregate: Subject) -> None:
         self.touched[aggregate.id] = aggregate
 
+    def across(self, check: Check) -> None:
+        """Run a rule that reads other subjects' timelines as the load has them so far (no parent
+        cycle, not into a unit under it, no unit left under an ended one). One that fails is
+        tried again at the end of the load — a later entry of it may set it right, whatever the
+        order of the entries — and reported only if it still fails then. While an amendment is
+        replayed, at once."""
+        if self.replaying:
+            check(self)
+            return
+        try:
+            check(self)
+        except DomainRuleError:
+            self.pending.append(check)
+
     def check_timelines(self, index: int, entry: Entry) -> None:
         """Run the timeline checks ``entry`` (number ``index`` of the load, just applied) needs.
         One that fails is tried again at the end of the batch (a later entry of the same load
         may set it right — a unit moved away before its parent ends) and reported only if it
         still fails then."""
+        self.failed.extend((index, entry, check) for check in self.pending)
+        self.pending = []
         for check in checks_for(entry):
             try:
                 check(self)
@@ -478,7 +495,8 @@ class OrgHistory(Application[UUID]):
             elif isinstance(entry, UnitMoved):
                 self._in_force(batch, entry.parent, on, "parent")
                 if not batch.replaying:
-                    check_no_parent_cycle(batch, entry.unit, entry.parent, on)
+                    unit_key, parent = entry.unit, entry.parent
+                    batch.across(lambda t: check_no_parent_cycle(t, unit_key, parent, on))
                 unit.move(entry, recorded_by)
             elif isinstance(entry, FiguresRecorded):
                 unit.record_figures(entry, recorded_by)
@@ -491,10 +509,12 @@ class OrgHistory(Application[UUID]):
                 check_not_into_itself(entry.unit, targets, on, verb)
                 for target in targets:
                     self._in_force(batch, target, on, "into")
+                unit_key = entry.unit
                 if isinstance(entry, UnitMerged | UnitAbsorbed):
-                    check_not_into_descendant(batch, entry.unit, entry.into, on, verb)
+                    into = entry.into
+                    batch.across(lambda t: check_not_into_descendant(t, unit_key, into, on, verb))
                 if not (isinstance(entry, UnitSplit) and entry.continues):
-                    check_no_units_under(batch, entry.unit, on, verb)
+                    batch.across(lambda t: check_no_units_under(t, unit_key, on, verb))
                 unit.end(entry, recorded_by)
             return True
         resp = require(batch, entry.subject, Responsibility, "responsibility")

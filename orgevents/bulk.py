@@ -3,7 +3,9 @@
 ``bulk_load`` streams load files — JSON Lines for very large ones (a header line, then one entry
 per line), YAML or JSON read whole — and records them ``batch_size`` entries per transaction
 (:meth:`orgevents.application.OrgHistory.record_batches`): a crash leaves whole batches, and
-running the same load again completes it (recorded entries are skipped). Whoever keeps a read
+running the same load again completes it (recorded entries are skipped). Each batch is put in
+dependency order (:mod:`orgevents.ordering`) before it is checked; across batches the input order
+holds — memory stays bounded by the batch, however long the stream. Whoever keeps a read
 model of the store (the reader's index) keeps it with every saved batch through the store's
 ``after_save`` listeners.
 """
@@ -13,8 +15,9 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +28,8 @@ if TYPE_CHECKING:
     from orgevents.importing import Located
 
 FORMAT = "orgevents/1"
+# rules an entry may break only because what it needs comes in a later batch
+ORDER_RULES = ("reference-exists", "holder-required", "in-force", "amendment-fits")
 
 
 class BulkLoadError(OrgEventsError):
@@ -91,6 +96,13 @@ def jsonl_entries(path: Path, reading: Reading) -> Iterator[Located]:
             index += 1
 
 
+def batched(items: Iterable[Located], size: int) -> Iterator[list[Located]]:
+    """Lists of ``size`` items (the last may be shorter)."""
+    stream = iter(items)
+    while chunk := list(islice(stream, size)):
+        yield chunk
+
+
 def read_stream(paths: list[Path], reading: Reading) -> Iterator[Located]:
     """Entries of every file in order: ``.jsonl`` streamed, YAML/JSON read whole."""
     from orgevents.importing import read_file
@@ -123,6 +135,7 @@ def bulk_load(
     """Load files in batches (each atomic); return counts and seconds."""
     from orgevents.application import BatchRejectedError
     from orgevents.errors import Problem
+    from orgevents.importing import in_dependency_order
 
     reading = Reading()
     recent: deque[Located] = deque(maxlen=2 * batch_size)
@@ -131,9 +144,10 @@ def bulk_load(
     batches = 0
 
     def entries() -> Iterator[Any]:
-        for item in read_stream(paths, reading):
-            recent.append(item)
-            yield item.entry
+        for window in batched(read_stream(paths, reading), batch_size):
+            for item in in_dependency_order(window):  # each batch in dependency order
+                recent.append(item)
+                yield item.entry
 
     def saved(progress: BatchSaved) -> None:
         nonlocal batches
@@ -153,8 +167,16 @@ def bulk_load(
             key=exc.entry.key,
             rule=exc.rule,
         )
+        hint = ""
+        if exc.rule in ORDER_RULES:
+            hint = (
+                f"\nbulk-load puts entries in dependency order only within each batch of "
+                f"{batch_size} entries (--batch-size): if what this entry needs is made or "
+                "dated earlier by an entry further down the input, move that entry up or use a "
+                "larger --batch-size (or `orgevents load`, which orders the whole load)"
+            )
         raise BulkLoadError(
-            f"{problem.describe()}\nthe {exc.written} entries before its batch were written "
+            f"{problem.describe()}{hint}\nthe {exc.written} entries before its batch were written "
             "(whole batches), nothing after them; fix the entry and run the same load again — "
             "recorded entries are skipped"
         ) from None

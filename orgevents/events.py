@@ -467,7 +467,12 @@ class LoadFile(BaseModel):
         description="Format marker; always 'orgevents/1' for this version."
     )
     title: Name | None = None
-    entries: list[AnyEntry]
+    entries: list[AnyEntry] = Field(
+        description="The entries, in any order: within one load (every file of one `load`, one "
+        "HTTP write) each is recorded after the entries that make the ids it names and, for one "
+        "subject, in effective-date order; otherwise in the order given (bulk-load: within each "
+        "batch). Entries that need each other in a circle are refused."
+    )
 
 
 entry_adapter: TypeAdapter[AnyEntry] = TypeAdapter(AnyEntry)

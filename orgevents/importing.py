@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from orgevents.application import OrgHistory, RecordResult, RejectedEntryError
 from orgevents.errors import InvalidEntryError, Problem
 from orgevents.events import Entry, LoadFile
+from orgevents.ordering import DependencyCycleError, dependency_order
 from orgevents.reading import _Loader as _Loader
 from orgevents.reading import decode, parse
 
@@ -71,7 +72,8 @@ def parse_text(text: str, name: str) -> list[Located]:
 
 
 def load_paths(app: OrgHistory, paths: Sequence[Path], recorded_by: str) -> RecordResult:
-    """Load files in order, all or nothing."""
+    """Load files as one load, all or nothing; entries in any order (each is recorded after
+    what it names, :mod:`orgevents.ordering`)."""
     located: list[Located] = []
     problems: list[Problem] = []
     for path in paths:
@@ -84,7 +86,43 @@ def load_paths(app: OrgHistory, paths: Sequence[Path], recorded_by: str) -> Reco
     return record_located(app, located, recorded_by)
 
 
+def in_dependency_order(located: Sequence[Located]) -> list[Located]:
+    """The entries of one load in the order they are checked and recorded: each after what it
+    needs, else as given (:mod:`orgevents.ordering`); a circle of needs is refused, naming the
+    entries of the circle (nothing is written)."""
+    try:
+        return dependency_order(located, lambda item: item.entry)
+    except DependencyCycleError as exc:
+        raise InvalidEntryError(cycle_problems(exc, list(located))) from None
+
+
+def cycle_problems(exc: DependencyCycleError, located: Sequence[Located]) -> list[Problem]:
+    """One problem per entry of the circle: which of its fields needs which entry."""
+    steps = [f"{located[n.after].entry.key} ({n.field}: {n.key})" for n in exc.cycle]
+    circle = " needs ".join([*steps, located[exc.cycle[0].after].entry.key])
+    problems = []
+    for n in exc.cycle:
+        item, needed = located[n.after], located[n.before]
+        where = needed.file + (f":{needed.line}" if needed.line else "")
+        problems.append(
+            Problem(
+                f"needs {n.key!r}, made by entry {needed.index} ({needed.entry.key}, {where}) "
+                f"of this load, and the entries need each other in a circle: {circle}; "
+                "change one of them",
+                file=item.file,
+                index=item.index,
+                line=item.line,
+                key=item.entry.key,
+                field=n.field,
+                rule="no-dependency-cycle",
+            )
+        )
+    return problems
+
+
 def record_located(app: OrgHistory, located: Sequence[Located], recorded_by: str) -> RecordResult:
+    """Record the entries of one load, all or nothing, in dependency order."""
+    located = in_dependency_order(located)
     try:
         return app.record([item.entry for item in located], recorded_by)
     except RejectedEntryError as exc:

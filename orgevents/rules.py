@@ -45,7 +45,8 @@ def require(lookup: Lookup, key: str, kind: type[S], field: str) -> S:
     what = _WHAT.get(kind, kind.__name__.lower())
     if found is None:
         raise UnknownReferenceError(
-            f"{field}: no {what} with id {key!r} (load it first or in the same file)",
+            f"{field}: no {what} with id {key!r} (neither recorded before nor made by an "
+            "entry of this load)",
             subject=key,
         )
     if not isinstance(found, kind):

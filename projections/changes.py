@@ -211,4 +211,59 @@ def figures_text(figures: list[Figure]) -> str:
     )
 
 
-__all__ = ["change_dates", "change_view", "diff", "figure_view", "history", "summary"]
+def labelled_summaries(state: Lookup, records: list[Record]) -> list[str]:
+    """The summaries of ``records`` for a text listing: the subject of each change with its id
+    ("Committee on Transportation (hts) renamed to …"), and every unit or responsibility whose
+    name (or abbreviation) more than one of them bears in the listing with its id and parent
+    ("Subcommittee on Merchant Marine (mm-2, under hfa) abolished")."""
+    from orgevents.references import references
+
+    bearers: dict[str, set[str]] = {}
+    for rec in records:
+        p = rec.payload
+        on = rec.effective_date or dt.date.max
+        for key in (p.subject, *references(p)):
+            if state.kind_of(key) in ("unit", "responsibility"):
+                for d in (on, on - DAY):
+                    bearers.setdefault(state.subject_name(key, d), set()).add(key)
+                    bearers.setdefault(state.label(key, d), set()).add(key)
+    repeated = {name for name, keys in bearers.items() if len(keys) > 1}
+    return [summary(_Labelled(state, rec.payload.subject, repeated), rec) for rec in records]
+
+
+class _Labelled:
+    """A lookup whose names carry ids where a listing needs them (see labelled_summaries)."""
+
+    def __init__(self, state: Lookup, subject: str, repeated: set[str]) -> None:
+        self._state = state
+        self._subject = subject
+        self._repeated = repeated
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._state, name)
+
+    def _tag(self, key: str, on: dt.date, text: str) -> str:
+        if text in self._repeated:
+            parent = self._state.parent_of(key, on) if self._state.kind_of(key) == "unit" else None
+            return f"{text} ({key}" + (f", under {parent})" if parent else ")")
+        return f"{text} ({key})" if key == self._subject else text
+
+    def subject_name(self, key: str, on: dt.date) -> str:
+        return self._tag(key, on, self._state.subject_name(key, on))
+
+    def unit_name(self, key: str, on: dt.date) -> str:
+        return self._tag(key, on, self._state.unit_name(key, on))
+
+    def label(self, key: str, on: dt.date) -> str:
+        return self._tag(key, on, self._state.label(key, on))
+
+
+__all__ = [
+    "change_dates",
+    "change_view",
+    "diff",
+    "figure_view",
+    "history",
+    "labelled_summaries",
+    "summary",
+]

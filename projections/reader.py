@@ -234,6 +234,39 @@ class View:
         # (table, key) → the subject's rows visible in this view, by effective date
         self._timelines: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
         self._amended: set[str] | None = None  # keys of the entries some event amends
+        self.scope: Scope | None = None  # part of the organisation: see within()
+
+    # --- part of the organisation: --root / --depth -------------------------------------------
+
+    def within(self, root: str | None, depth: int | None, *days: dt.date) -> View:
+        """This view limited to one part of the organisation: the unit ``root`` and the units
+        under it (None: the units at the top and those under them), at most ``depth`` levels
+        below it (None: all), as the organisation stood on any of ``days`` — and the
+        responsibilities those units hold on those days. The lists it answers (units, changes,
+        dates, find, exports, the audit) keep what involves them; the subtree is a recursive
+        query on the index (:meth:`Scope.units_sql`), never the whole organisation in Python.
+        Raises NotFoundError if ``root`` is in force on none of the days."""
+        if root is None and depth is None:
+            return self
+        if not days:
+            raise ValueError("within() needs the day(s) the subtree is taken on")
+        scope = Scope(self, root, depth, tuple(sorted(set(days))))
+        if root is not None and not scope.units():
+            on = " or ".join(d.isoformat() for d in scope.days)
+            raise NotFoundError(root, f"unit in force on {on} (--root)")
+        scoped = View(self.reader, self.position, self.include_planned, self.known_at)
+        scoped.scope = scope
+        return scoped
+
+    def _in_scope(self, key: str) -> bool:
+        return self.scope is None or key in self.scope.members()
+
+    def _scope_positions(self) -> tuple[str, tuple[Any, ...]]:
+        """An SQL condition on ``position``: the events that involve the scope (none: true)."""
+        if self.scope is None:
+            return "1 = 1", ()
+        keys, params = self.scope.keys_sql()
+        return f"position IN (SELECT position FROM orgindex_related WHERE key IN ({keys}))", params
 
     # --- the state on a date ----------------------------------------------------------------
 
@@ -248,7 +281,11 @@ class View:
         return state
 
     def units_at(self, on: dt.date) -> list[UnitView]:
-        return self.at(on).units()
+        found = self.at(on).units()
+        if self.scope is None:
+            return found
+        inside = self.scope.units()
+        return [u for u in found if u.id in inside]
 
     def org_graph(self, on: dt.date) -> nx.DiGraph:
         return self.at(on).org_graph()
@@ -414,15 +451,22 @@ class View:
         """Every stored event after ``after`` up to the view's position, as recorded, in
         recorded order: read ``chunk`` events at a time, none kept."""
         db = self.db
+        scoped, params = "", ()
+        if self.scope is not None:
+            keys, params = self.scope.keys_sql()
+            scoped = (
+                f" AND {db.position_column} IN "
+                f"(SELECT position FROM orgindex_related WHERE key IN ({keys}))"
+            )
         while True:
             with db.read() as cur:
                 cur.execute(
                     db.sql(
                         f"{self._select_events()} WHERE {db.position_column} > ? "
-                        f"AND {db.position_column} <= ? ORDER BY {db.position_column} "
+                        f"AND {db.position_column} <= ?{scoped} ORDER BY {db.position_column} "
                         f"LIMIT {int(chunk)}"
                     ),
-                    (after, self.position),
+                    (after, self.position, *params),
                 )
                 rows = cur.fetchall()
             if not rows:
@@ -486,8 +530,7 @@ class View:
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
-                    "SELECT min(position) FROM orgindex_entries WHERE entry_key = ? "
-                    "AND p_from <= ?"
+                    "SELECT min(position) FROM orgindex_entries WHERE entry_key = ? AND p_from <= ?"
                 ),
                 (key, self.position),
             )
@@ -535,7 +578,11 @@ class View:
         order (date, then recorded order)."""
         if until <= after:
             return []
-        return self._entries("counts = 1 AND e_day > ? AND e_day <= ?", (day(after), day(until)))
+        scoped, params = self._scope_positions()
+        return self._entries(
+            f"counts = 1 AND e_day > ? AND e_day <= ? AND {scoped}",
+            (day(after), day(until), *params),
+        )
 
     def record_at(self, position: int) -> Record | None:
         """The event stored at ``position`` as recorded — None beyond this view's position (as
@@ -544,11 +591,18 @@ class View:
             return None
         return self.records_at([position]).get(position)
 
-    def diff(self, start: dt.date, end: dt.date) -> list[ChangeView]:
-        """Every change effective after ``start`` up to and including ``end``."""
-        from orgevents.projections.changes import change_view
+    def diff(self, start: dt.date, end: dt.date, labelled: bool = False) -> list[ChangeView]:
+        """Every change effective after ``start`` up to and including ``end``. ``labelled``: the
+        summaries name each subject with its id, and units whose names repeat in the list
+        with their ids and parents (for text listings)."""
+        from orgevents.projections.changes import change_view, labelled_summaries
 
-        return [change_view(self, r) for r in self.changes(start, end)]
+        records = self.changes(start, end)
+        views = [change_view(self, r) for r in records]
+        if labelled:
+            texts = labelled_summaries(self, records)
+            views = [v.model_copy(update={"summary": t}) for v, t in zip(views, texts, strict=True)]
+        return views
 
     def history(self, key: str) -> list[ChangeView]:
         """Every event about ``key`` or involving it, in effective order."""
@@ -572,13 +626,14 @@ class View:
     def dates(self) -> list[dt.date]:
         """The dates on which anything changes."""
         planned = "" if self.include_planned else " AND planned = 0"
+        scoped, params = self._scope_positions()
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
                     "SELECT DISTINCT e_day FROM orgindex_entries WHERE counts = 1 "
-                    f"AND p_from <= ? AND p_to > ?{planned} ORDER BY e_day"
+                    f"AND p_from <= ? AND p_to > ?{planned} AND {scoped} ORDER BY e_day"
                 ),
-                (self.position, self.position),
+                (self.position, self.position, *params),
             )
             return [dt.date.fromordinal(int(r[0])) for r in cur.fetchall()]
 
@@ -719,7 +774,7 @@ class View:
         ranked (:mod:`.textsearch`)."""
         from orgevents.projections.search import find_in_index
 
-        return find_in_index(self, text, on)
+        return [f for f in find_in_index(self, text, on) if self._in_scope(f.id)]
 
     def claims_recorded(self, about: str | None = None) -> list[Record]:
         """The claims that count (about one subject, if given), in recorded order."""
@@ -806,6 +861,8 @@ class View:
     def units_known(self, on: dt.date) -> list[KnownUnit]:
         out = []
         for key, rows in sorted(self._all_rows("orgindex_units").items()):
+            if not self._in_scope(key):
+                continue
             at, first = self._on(rows, on)
             row: UnitRow = at or first
             named = [r.e_from for r in rows if r.name is not None]
@@ -828,6 +885,8 @@ class View:
         known = self._all_rows("orgindex_responsibilities")
         out = []
         for key, rows in sorted(known.items(), key=lambda kv: kv[1][0].defined_at):
+            if not self._in_scope(key):
+                continue
             at, first = self._on(rows, on)
             row: ResponsibilityRow = at or first
             last = defined.get(key)
@@ -848,9 +907,9 @@ class View:
 
         state = self.at(on)
         resps = sorted(state._stab("orgindex_responsibilities"), key=lambda kr: kr[1].defined_at)
-        held: dict[str, list[HoldingRow]] = {key: [] for key, _ in resps}
+        held: dict[str, list[HoldingRow]] = {key: [] for key, _ in resps if self._in_scope(key)}
         for key, holding in state._stab("orgindex_holdings"):
-            if key in held:
+            if key in held and self._in_scope(holding.unit):
                 held[key].append(holding)
         versions = self._versions({h.position for found in held.values() for h in found})
         return {
@@ -870,4 +929,82 @@ class View:
         return out
 
 
-__all__ = ["FOREVER", "KnownAt", "Reader", "View", "end_of_day", "recorded_until"]
+class Scope:
+    """One part of the organisation, as :meth:`View.within` takes it: SQL over the index that
+    selects the units of the subtree (and the responsibilities they hold) on the days asked.
+    The keys are read once, for the answers that are filtered in Python (units, find)."""
+
+    LONGEST = 10_000  # levels: a deeper chain is a cycle stored before
+
+    def __init__(
+        self, view: View, root: str | None, depth: int | None, days: tuple[dt.date, ...]
+    ) -> None:
+        self.view = view
+        self.root = root
+        self.depth = depth
+        self.days = days
+        self._units: frozenset[str] | None = None
+        self._keys: frozenset[str] | None = None
+
+    def _as_of(self, alias: str) -> str:
+        return (
+            f"{alias}.e_from <= ? AND {alias}.e_to > ? AND {alias}.p_from <= ? "
+            f"AND {alias}.p_to > ? AND ({alias}.variants & ?) != 0"
+        )
+
+    def _as_of_params(self, on: dt.date) -> tuple[Any, ...]:
+        v = self.view
+        return (day(on), day(on), v.position, v.position, v.variant)
+
+    def units_sql(self) -> tuple[str, tuple[Any, ...]]:
+        """SELECT the units of the subtree on any of the days (one column), with parameters."""
+        parts: list[str] = []
+        params: list[Any] = []
+        limit = self.LONGEST if self.depth is None else self.depth
+        for on in self.days:
+            top = "u.unit = ?" if self.root is not None else "u.parent IS NULL"
+            parts.append(
+                "SELECT unit FROM (WITH RECURSIVE sub(unit, level) AS ("
+                f"SELECT u.unit, 0 FROM orgindex_units u WHERE {top} AND u.alive = 1 "
+                f"AND {self._as_of('u')} "
+                "UNION SELECT c.unit, sub.level + 1 FROM orgindex_units c "
+                "JOIN sub ON c.parent = sub.unit "
+                f"WHERE c.alive = 1 AND {self._as_of('c')} AND sub.level < ?"
+                ") SELECT unit FROM sub) AS scope_units"
+            )
+            if self.root is not None:
+                params.append(self.root)
+            params += [*self._as_of_params(on), *self._as_of_params(on), limit]
+        return " UNION ".join(parts), tuple(params)
+
+    def keys_sql(self) -> tuple[str, tuple[Any, ...]]:
+        """SELECT the units of the subtree and the responsibilities they hold on the days."""
+        units, params = self.units_sql()
+        parts, held = [units], list(params)
+        for on in self.days:
+            parts.append(
+                f"SELECT h.responsibility FROM orgindex_holdings h WHERE h.unit IN ({units}) "
+                f"AND {self._as_of('h')}"
+            )
+            held += [*params, *self._as_of_params(on)]
+        return " UNION ".join(parts), tuple(held)
+
+    def _read(self, query: tuple[str, tuple[Any, ...]]) -> frozenset[str]:
+        sql, params = query
+        db = self.view.db
+        with db.read() as cur:
+            cur.execute(db.sql(sql), params)
+            return frozenset(r[0] for r in cur.fetchall())
+
+    def units(self) -> frozenset[str]:
+        if self._units is None:
+            self._units = self._read(self.units_sql())
+        return self._units
+
+    def members(self) -> frozenset[str]:
+        if self._keys is None:
+            self._keys = self._read(self.keys_sql())
+        return self._keys
+
+
+__all__ = ["FOREVER", "KnownAt", "Reader", "Scope", "View", "end_of_day", "recorded_until"]

@@ -53,6 +53,7 @@ def run(command: str, cwd: Path) -> str:
 
 def test_readme_examples_produce_the_output_shown(tmp_path):
     shutil.copytree(README.parent / "docs" / "examples", tmp_path / "docs" / "examples")
+    shutil.copytree(README.parent / "tests" / "data", tmp_path / "tests" / "data")
     text = README.read_text(encoding="utf-8")
     blocks = BLOCK.findall(text)
     assert blocks, "the README has no console examples"

@@ -7,11 +7,13 @@ from typing import Annotated
 import typer
 
 from orgevents.cli.common import (
+    DepthOpt,
     JsonOpt,
     KnownAtOpt,
     PlannedOpt,
+    RootOpt,
     app,
-    day,
+    date_range,
     print_json,
     view,
 )
@@ -64,19 +66,23 @@ def audit(
     ] = "md",
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
+    root: RootOpt = None,
+    depth: DepthOpt = None,
 ) -> None:
     """The provenance report: every change effective from D1 to D2 (both included) with its
-    decision, sources and quotes, who recorded it when, and its corrections.
+    decision, sources and quotes, who recorded it when, and its corrections. --root/--depth:
+    only the changes that involve a unit in that subtree on D1 or on D2 (or a responsibility
+    one of them holds then).
 
-    Example: orgevents audit 2026-01-01 2026-12-31 --format md > audit.md
+    Example: orgevents audit 2026-01-01 2026-12-31 --root biu --format md > audit.md
     """
     from orgevents.projections.audit import audit as audit_
     from orgevents.projections.audit import to_csv, to_markdown
 
     if fmt not in ("md", "json", "csv"):
         raise typer.BadParameter("choose md, json or csv", param_hint="--format")
-    start, end = day(from_date, "D1"), day(to_date, "D2")
-    items = audit_(view(ctx, known_at, include_planned), start, end)
+    start, end = date_range(from_date, to_date)
+    items = audit_(view(ctx, known_at, include_planned).within(root, depth, start, end), start, end)
     if fmt == "json":
         print_json({"from": start.isoformat(), "to": end.isoformat(), "changes": items})
     elif fmt == "csv":

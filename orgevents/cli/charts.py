@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli.common import AtOpt, KnownAtOpt, PlannedOpt, app, day, view
+from orgevents.cli.common import AtOpt, KnownAtOpt, PlannedOpt, app, date_range, day, view
 
 FORMATS = ("svg", "png", "pdf", "dot")
 FormatOpt = Annotated[
@@ -149,14 +149,21 @@ def diff_chart(
     out: Path | None,
     known_at: str | None = None,
     include_planned: bool = False,
+    root: str | None = None,
+    depth: int | None = None,
 ) -> None:
     """The change diagram for ``orgevents diff D1 D2 --format ...``."""
     from orgevents.diagrams.changes import change_chart
 
-    start, end = day(from_date, "D1"), day(to_date, "D2")
-    if end <= start:
-        raise typer.BadParameter("D2 must come after D1", param_hint="D2")
-    emit(change_chart(view(ctx, known_at, include_planned), start, end), fmt, out)
+    start, end = date_range(from_date, to_date)
+    if end == start:
+        raise typer.BadParameter(
+            f"no changes between {start} and {end}: the range after D1 up to D2 is empty; "
+            "give an earlier D1",
+            param_hint="D1",
+        )
+    state = view(ctx, known_at, include_planned)
+    emit(change_chart(state, start, end, root=root, depth=depth), fmt, out)
 
 
 @app.command()

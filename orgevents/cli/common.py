@@ -63,6 +63,24 @@ AtOpt = Annotated[
     str | None,
     typer.Option("--at", metavar="YYYY-MM-DD", help="The date to answer for [default: today]."),
 ]
+RootOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--root",
+        metavar="ID",
+        help="Only this unit, the units under it and what they hold, as the organisation stood "
+        "on the date(s) asked.",
+    ),
+]
+DepthOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--depth",
+        min=0,
+        metavar="N",
+        help="Only N levels below --root (without --root: below the units at the top).",
+    ),
+]
 
 
 def _print_version(value: bool) -> None:
@@ -169,11 +187,24 @@ def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
     typer.echo("\n".join(line.rstrip() for line in out.splitlines()))
 
 
-def print_changes(title: str, changes: list[Any], recorded: bool = False) -> None:
+def date_range(from_date: str, to_date: str) -> tuple[dt.date, dt.date]:
+    """D1 and D2 of a range; given the wrong way round, swapped — saying so on standard error."""
+    start, end = day(from_date, "D1"), day(to_date, "D2")
+    if end < start:
+        typer.echo(
+            f"note: {start} is after {end}: showing the changes from {end} to {start}", err=True
+        )
+        start, end = end, start
+    return start, end
+
+
+def print_changes(
+    title: str, changes: list[Any], recorded: bool = False, empty: str = "(nothing)"
+) -> None:
     """Changes as short blocks: the date and what happened, then type, decision and sources."""
     typer.echo(title)
     if not changes:
-        typer.echo("  (nothing)")
+        typer.echo(f"  {empty}")
     pad = " " * 15
     for c in changes:
         when = f"{c.effective:<15}"

@@ -16,8 +16,10 @@ import typer
 
 from orgevents.cli.common import (
     AtOpt,
+    DepthOpt,
     KnownAtOpt,
     PlannedOpt,
+    RootOpt,
     app,
     day,
     recorded_time,
@@ -71,9 +73,13 @@ def export(
     ] = None,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
+    root: RootOpt = None,
+    depth: DepthOpt = None,
 ) -> None:
     """Export the units and responsibilities as of a date and the whole change history, as CSV,
-    GraphML (for Gephi, yEd) or JSON-LD (W3C Organization Ontology, PROV-O).
+    GraphML (for Gephi, yEd) or JSON-LD (W3C Organization Ontology, PROV-O). --root/--depth:
+    the units of that subtree on --at, the responsibilities they hold and the changes that
+    involve them.
 
     Example: orgevents export --format jsonld --at 2026-01-01 -o kk-2026.jsonld
     """
@@ -95,7 +101,7 @@ def export(
         )
     on = day(at)
     recorded_until = recorded_time(known_at)
-    state = view(ctx, known_at, include_planned)
+    state = view(ctx, known_at, include_planned).within(root, depth, on)
     if chosen == "graphml":
         data = exports.graphml(state, on, recorded_until).decode()
         _write_text(lambda stream: stream.write(data), out)

@@ -13,10 +13,13 @@ import typer
 
 from orgevents.cli.common import (
     AtOpt,
+    DepthOpt,
     JsonOpt,
     KnownAtOpt,
     PlannedOpt,
+    RootOpt,
     app,
+    date_range,
     day,
     print_changes,
     print_json,
@@ -33,17 +36,20 @@ def find(
     as_json: JsonOpt = False,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
+    root: RootOpt = None,
+    depth: DepthOpt = None,
 ) -> None:
     """Find units and responsibilities by any name or abbreviation they had or will have, id,
     scope, legal basis, note or quoted source — Danish-aware (æ = ae, ø = oe, å = aa, hyphens
     and case ignored, words stemmed, each word a prefix), best matches first: exact id,
     abbreviation or name; current names; former and future names; scopes, notes and quotes.
 
-    Example: orgevents find erhverv
+    Example: orgevents find erhverv --root biu
     """
     from orgevents.projections.textsearch import describe
 
-    found = view(ctx, known_at, include_planned).find(text, day(at))
+    on = day(at)
+    found = view(ctx, known_at, include_planned).within(root, depth, on).find(text, on)
     if as_json:
         print_json([f.model_dump() for f in found])
     else:
@@ -61,13 +67,15 @@ def units(
     as_json: JsonOpt = False,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
+    root: RootOpt = None,
+    depth: DepthOpt = None,
 ) -> None:
-    """List the units in force on a date, parents first.
+    """List the units in force on a date, parents first (all, or one unit's subtree).
 
-    Example: orgevents units --at 2026-01-01
+    Example: orgevents units --at 2026-01-01 --root biu --depth 1
     """
     on = day(at)
-    views = view(ctx, known_at, include_planned).units_at(on)
+    views = view(ctx, known_at, include_planned).within(root, depth, on).units_at(on)
     if as_json:
         print_json([v.model_dump() for v in views])
     else:
@@ -183,19 +191,28 @@ def diff(
     ] = None,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
+    root: RootOpt = None,
+    depth: DepthOpt = None,
 ) -> None:
     """Everything effective after D1 up to and including D2; with --format or -o, the change
-    diagram: the org chart on D2 with what changed marked.
+    diagram: the org chart on D2 with what changed marked. Dates the wrong way round are
+    swapped (with a note). --root/--depth: only the changes that involve a unit in that
+    subtree on D1 or on D2 (or a responsibility one of them holds then).
 
-    Example: orgevents diff 2025-12-31 2026-01-01 --format svg -o changes.svg
+    The text names each changed unit or responsibility with its id, and units whose names
+    repeat in the list with their ids and parents: "Subcommittee on Merchant Marine (mm-2,
+    under hfa) abolished".
+
+    Example: orgevents diff 2025-12-31 2026-01-01 --root biu --format svg -o changes.svg
     """
     if fmt is not None or out is not None:
         from orgevents.cli.charts import diff_chart
 
-        diff_chart(ctx, from_date, to_date, fmt, out, known_at, include_planned)
+        diff_chart(ctx, from_date, to_date, fmt, out, known_at, include_planned, root, depth)
         return
-    start, end = day(from_date, "D1"), day(to_date, "D2")
-    changes = view(ctx, known_at, include_planned).diff(start, end)
+    start, end = date_range(from_date, to_date)
+    scoped = view(ctx, known_at, include_planned).within(root, depth, start, end)
+    changes = scoped.diff(start, end, labelled=not as_json)
     if as_json:
         print_json(
             {
@@ -205,7 +222,14 @@ def diff(
             }
         )
         return
-    print_changes(f"Changes effective after {start} up to {end}", changes)
+    part = f" in {root}'s part of the organisation" if root else ""
+    part += f" ({depth} level{'s' if depth != 1 else ''} down)" if depth is not None else ""
+    print_changes(
+        f"Changes effective after {start} up to {end}{part}",
+        changes,
+        empty=f"no changes between {start} and {end}"
+        + (" (the same day: give an earlier D1)" if start == end else ""),
+    )
 
 
 @app.command()
@@ -231,13 +255,25 @@ def history(
 @app.command()
 def dates(
     ctx: typer.Context,
-    as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
+    root: RootOpt = None,
+    depth: DepthOpt = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            metavar="YYYY-MM-DD",
+            help="With --root/--depth: the date the subtree is taken on [default: today].",
+        ),
+    ] = None,
 ) -> None:
-    """The dates on which anything changes.
+    """The dates on which anything changes (in one unit's subtree, with --root/--depth).
 
-    Example: orgevents dates
+    Example: orgevents dates --root biu --at 2026-01-01
     """
-    found = view(ctx, known_at, include_planned).dates()
+    found = view(ctx, known_at, include_planned).within(root, depth, day(at)).dates()
     if as_json:
         print_json([d.isoformat() for d in found])
     else:

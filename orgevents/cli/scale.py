@@ -46,6 +46,8 @@ def bulk_load_command(
     """Append a large history in batches: each batch is checked and written atomically, a crash
     leaves whole batches, and running the same load again completes it (recorded entries are
     skipped). Shows a progress bar for large files and keeps the SQL index up to date.
+    Entries are put in dependency order within each batch only (memory stays bounded by the
+    batch): what an entry needs must not come in a later batch.
 
     Example: orgevents bulk-load history.jsonl --batch-size 2000
     """

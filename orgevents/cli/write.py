@@ -24,7 +24,10 @@ def load(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Append events from load files: validated, all or nothing, idempotent.
+    """Append events from load files: validated, all or nothing, idempotent. The files are one
+    load: entries may come in any order across them — each is recorded after the entries that
+    make the ids it names, one subject's changes in date order; entries that need each other in
+    a circle are refused.
 
     Example: orgevents load changes-2026.yaml
     """

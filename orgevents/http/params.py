@@ -80,6 +80,24 @@ To = Annotated[
         examples=["2026-01-01"],
     ),
 ]
+ScopeRoot = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="Only this unit, the units under it and what they hold, as the organisation "
+        "stood on the date(s) asked (as --root).",
+        examples=["biu"],
+    ),
+]
+ScopeDepth = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=10_000,
+        description="Only this many levels below ``root`` (without ``root``: below the units at "
+        "the top) (as --depth).",
+    ),
+]
 Key = Annotated[
     str,
     Path(

@@ -10,7 +10,7 @@ import anyio.to_thread
 from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import TypeAdapter
 
-from orgevents.http.params import At, Day, KnownAt, Planned, day_or_today
+from orgevents.http.params import At, Day, KnownAt, Planned, ScopeDepth, ScopeRoot, day_or_today
 from orgevents.http.routes_read import ServiceDep, answer
 from orgevents.projections.claims import ConflictView, conflicts
 
@@ -53,16 +53,21 @@ async def audit_report(
     format: Annotated[Literal["json", "md", "csv"], Query(description="Report format.")] = "json",
     known_at: KnownAt = None,
     include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
 ) -> Response:
     """Every change effective from ``from`` to ``to`` (both included) with its decision, sources
-    and quotes, who recorded it when, and its corrections (as `orgevents audit`)."""
+    and quotes, who recorded it when, and its corrections — with ``root``/``depth``, those that
+    involve a unit of that subtree on either date (as `orgevents audit`)."""
     from orgevents.projections.audit import audit, to_csv, to_markdown
 
     if start > end:
         raise HTTPException(422, f"'from' ({start}) is after 'to' ({end})")
-    items = await anyio.to_thread.run_sync(
-        svc.read, known_at, include_planned, lambda s: audit(s, start, end)
-    )
+
+    def report(state: View) -> list[dict[str, Any]]:
+        return audit(state.within(root, depth, start, end), start, end)
+
+    items = await anyio.to_thread.run_sync(svc.read, known_at, include_planned, report)
     if format == "md":
         return Response(to_markdown(items, start, end), media_type="text/markdown; charset=utf-8")
     if format == "csv":
@@ -123,15 +128,19 @@ async def export(
     ] = "units",
     known_at: KnownAt = None,
     include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
 ) -> Response:
-    """As `orgevents export`: the units and responsibilities as of ``at`` and the whole change
+    """As `orgevents export`: the units and responsibilities as of ``at`` (with ``root``/
+    ``depth``: of that subtree, and the changes that involve it) and the whole change
     history — GraphML (org and responsibility graphs in one), JSON-LD (W3C Organization
     Ontology and PROV-O), or one CSV table (``table``)."""
     from orgevents.projections.exports import csv_table, graphml, jsonld
 
     on = day_or_today(at)
 
-    def build(view: View) -> tuple[bytes, str]:
+    def build(whole: View) -> tuple[bytes, str]:
+        view = whole.within(root, depth, on)
         if fmt == "graphml":
             return graphml(view, on, known_at=known_at), "application/graphml+xml"
         if fmt == "jsonld":

@@ -18,7 +18,17 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import TypeAdapter
 
-from orgevents.http.params import At, From, Key, KnownAt, Planned, To, day_or_today
+from orgevents.http.params import (
+    At,
+    From,
+    Key,
+    KnownAt,
+    Planned,
+    ScopeDepth,
+    ScopeRoot,
+    To,
+    day_or_today,
+)
 from orgevents.http.schemas import (
     DiffView,
     ErrorView,
@@ -90,12 +100,23 @@ async def health(request: Request, svc: ServiceDep) -> Health:
 
 @router.get("/units", response_model=list[UnitView], summary="Units in force on a date")
 async def list_units(
-    svc: ServiceDep, at: At = None, known_at: KnownAt = None, include_planned: Planned = False
+    svc: ServiceDep,
+    at: At = None,
+    known_at: KnownAt = None,
+    include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
 ) -> Response:
-    """Every unit in force on ``at``, parents first (as `orgevents units --json`)."""
+    """Every unit in force on ``at``, parents first — all, or the subtree of ``root`` down to
+    ``depth`` levels (as `orgevents units --json`)."""
     on = day_or_today(at)
     return await answer(
-        svc, known_at, include_planned, ("units", on), lambda s: s.units_at(on), UNITS
+        svc,
+        known_at,
+        include_planned,
+        ("units", on, root, depth),
+        lambda s: s.within(root, depth, on).units_at(on),
+        UNITS,
     )
 
 
@@ -148,14 +169,18 @@ async def changes_between(
     end: To,
     known_at: KnownAt = None,
     include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
 ) -> Response:
-    """Everything effective after ``from`` up to and including ``to`` (as
-    `orgevents diff D1 D2 --json`)."""
+    """Everything effective after ``from`` up to and including ``to`` — with ``root``/``depth``,
+    what involves a unit of that subtree on either date (as `orgevents diff D1 D2 --json`)."""
 
     def query(state: View) -> DiffView:
-        return DiffView(from_=start, to=end, changes=state.diff(start, end))
+        scoped = state.within(root, depth, start, end)
+        return DiffView(from_=start, to=end, changes=scoped.diff(start, end))
 
-    return await answer(svc, known_at, include_planned, ("diff", start, end), query, DIFF)
+    question = ("diff", start, end, root, depth)
+    return await answer(svc, known_at, include_planned, question, query, DIFF)
 
 
 @router.get(
@@ -193,6 +218,8 @@ async def find_by_name(
     at: At = None,
     known_at: KnownAt = None,
     include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
 ) -> Response:
     """Units and responsibilities whose texts hold every word of ``q``, best first: exact id,
     abbreviation or name (rank 0); current names (1); former and future names (2); scopes,
@@ -200,13 +227,32 @@ async def find_by_name(
     whether a matched name holds on the date (as `orgevents find TEXT --json`)."""
     on = day_or_today(at)
     return await answer(
-        svc, known_at, include_planned, ("find", q, on), lambda s: s.find(q, on), FOUND
+        svc,
+        known_at,
+        include_planned,
+        ("find", q, on, root, depth),
+        lambda s: s.within(root, depth, on).find(q, on),
+        FOUND,
     )
 
 
 @router.get("/dates", response_model=list[dt.date], summary="The dates on which anything changes")
 async def dates(
-    svc: ServiceDep, known_at: KnownAt = None, include_planned: Planned = False
+    svc: ServiceDep,
+    known_at: KnownAt = None,
+    include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
+    at: At = None,
 ) -> Response:
-    """Every effective date with a change, in order (as `orgevents dates --json`)."""
-    return await answer(svc, known_at, include_planned, ("dates",), lambda s: s.dates(), DATES)
+    """Every effective date with a change, in order — with ``root``/``depth``, of the changes
+    that involve that subtree as it stood on ``at`` (as `orgevents dates --json`)."""
+    on = day_or_today(at)
+    return await answer(
+        svc,
+        known_at,
+        include_planned,
+        ("dates", root, depth, on if root or depth is not None else None),
+        lambda s: s.within(root, depth, on).dates(),
+        DATES,
+    )

@@ -187,7 +187,16 @@ class Responsibility(Subject):
         self._changed(payload=payload, recorded_by=recorded_by)
 
     def abolish(self, payload: ResponsibilityAbolished, recorded_by: str) -> None:
-        self.check_in_force(payload.effective.date, "abolish")
+        on = payload.effective.date
+        self.check_in_force(on, "abolish")
+        later = self.changes_after(on)
+        if later:  # nothing may come after its end (until it is defined again)
+            first = later[0]
+            raise NotInForceError(
+                f"cannot abolish responsibility {self.key!r} on {on}: it has a later change "
+                f"({first.type} {first.key!r} on {first.effective})",
+                subject=self.key,
+            )
         self._changed(payload=payload, recorded_by=recorded_by)
 
     def redefine(self, payload: ResponsibilityDefined, recorded_by: str) -> None:

@@ -90,6 +90,7 @@ class ResponsibilityFacts:
     scope: str = ""
     legal_basis: str | None = None
     holding: dict[tuple[Role, str], Timeline[Record | None]] = field(default_factory=dict)
+    ends: list[tuple[dt.date, int]] = field(default_factory=list)  # (date, position) of each
 
 
 class OrgState:
@@ -187,6 +188,10 @@ class OrgState:
             # the unit is not known here, so neither are its enacted changes (as in the SQL
             # index, which has no rows for a unit without an establishment).
             return
+        first = self.units[key].kinds.first_point() if key in self.units else None
+        if first is not None and (on, position) < first and not isinstance(p, UnitEstablished):
+            return  # before the first establishment that counts here (an earlier life's is
+            # only expected or planned): left out, as the index leaves it out
         for e in effects(p):
             if isinstance(e, Starts):
                 assert e.kind is not None
@@ -216,6 +221,9 @@ class OrgState:
         position, key = rec.position, p.subject
         if key not in self.responsibilities and not isinstance(p, ResponsibilityDefined):
             return  # its definition does not count in this view (as for units, above)
+        first = self.responsibilities[key].name.first_point() if key in self.responsibilities else None
+        if first is not None and (on, position) < first and not isinstance(p, ResponsibilityDefined):
+            return  # before the first definition that counts here (as for units, above)
         for e in effects(p):
             if isinstance(e, Starts):
                 assert isinstance(p, ResponsibilityDefined)
@@ -228,8 +236,7 @@ class OrgState:
             elif isinstance(e, Ends):
                 r = self.responsibilities[key]
                 r.exists.add(on, position, False)
-                for timeline in r.holding.values():  # an abolition releases every role:
-                    timeline.add(on, position, None)  # none comes back with a new life
+                r.ends.append((on, position))  # releases every role: none comes back
             elif isinstance(e, Holds):
                 self._holding(key, Role(e.role), e.unit).add(on, position, rec)
             elif isinstance(e, Releases):

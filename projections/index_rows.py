@@ -179,11 +179,15 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
     # the kind is of the life on the day (a unit established again may change kind)
     states: list[tuple[int, tuple[int, str | None, str | None, str | None, str]]] = []
     figures: list[tuple[int, int, int, str, str]] = []  # (day, position, seq, effective, json)
-    for on, pos, _, text, _, p in chosen:
+    started = False  # entries before the first establishment that counts here are left out
+    for on, pos, _, text, _, p in chosen:  # (of an earlier life only expected or planned)
         for e in effects(p):
             if isinstance(e, Starts):
                 alive, name, abbreviation, parent = 1, e.name, e.abbreviation, e.parent
                 kind = e.kind or kind
+                started = True
+            elif not started:
+                continue
             elif isinstance(e, Renames):
                 name = e.name
                 if e.abbreviation is not None:
@@ -195,7 +199,8 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
             elif isinstance(e, Figures):
                 for seq, fig in enumerate(e.figures):
                     figures.append((on, pos, seq, text, fig.model_dump_json()))
-        states.append((on, (alive, name, abbreviation, parent, kind)))
+        if started:
+            states.append((on, (alive, name, abbreviation, parent, kind)))
     versions = _intervals(states)
     rows = [(a, b, *state, established_at) for a, b, state in versions]
     in_force = [(a, b) for a, b, state in versions if state[0]]
@@ -246,12 +251,15 @@ def _responsibility_variant(
     alive, name, abbreviation = 0, None, None
     states: list[tuple[int, tuple[int, str | None, str | None]]] = []
     holding: dict[tuple[str, str], list[tuple[int, Holding | None]]] = {}
+    started = False  # as for units: nothing before the first definition that counts here
     for on, pos, _, text, expected, p in chosen:
         state_changed = False
         for e in effects(p):
             if isinstance(e, Starts):
                 alive, name, abbreviation = 1, e.name, e.abbreviation
-                state_changed = True
+                state_changed = started = True
+            elif not started:
+                continue
             elif isinstance(e, Ends):
                 alive = 0
                 state_changed = True

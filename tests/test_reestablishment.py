@@ -202,7 +202,10 @@ def test_a_responsibility_can_be_defined_again(lived: OrgHistory) -> None:
 
 
 def test_a_responsibility_defined_before_its_abolition_is_refused(lived: OrgHistory) -> None:
-    record(lived, "- {type: ResponsibilityAbolished, key: t.ab, responsibility: t, effective: 2021-01-01}")
+    record(
+        lived,
+        "- {type: ResponsibilityAbolished, key: t.ab, responsibility: t, effective: 2021-01-01}",
+    )
     err = rejected(
         lived,
         "- {type: ResponsibilityDefined, key: t.again, responsibility: t, name: T, scope: s, effective: 2020-06-01}",
@@ -269,7 +272,10 @@ def test_load_errors_name_the_file_entry_field_and_rule(tmp_path: Any) -> None:
     assert "field 'unit'" in out and "[rule: id-unique]" in out
     assert "still in force since 1950-01-01" in out
 
-    early = LOAD_FILE.replace("effective: 1996-03-01, sources: [{document: rules, locator: Rule X (1996)}]}\n  - {type: ResponsibilityDefined", "effective: 1970-03-01, sources: [{document: rules, locator: Rule X (1996)}]}\n  - {type: ResponsibilityDefined")
+    early = LOAD_FILE.replace(
+        "effective: 1996-03-01, sources: [{document: rules, locator: Rule X (1996)}]}\n  - {type: ResponsibilityDefined",
+        "effective: 1970-03-01, sources: [{document: rules, locator: Rule X (1996)}]}\n  - {type: ResponsibilityDefined",
+    )
     assert early != LOAD_FILE
     (tmp_path / "early.yaml").write_text(early)
     result = run("--store", url, "load", str(tmp_path / "early.yaml"))
@@ -296,7 +302,9 @@ def test_show_lists_the_lives_and_the_names_of_each(loaded: str) -> None:
         ("1950-01-01", "1971-01-01"),
         ("1996-03-01", None),
     ]
-    resp = json.loads(cli("--store", loaded, "show", "shipping", "--at", "2000-01-01", "--json").output)
+    resp = json.loads(
+        cli("--store", loaded, "show", "shipping", "--at", "2000-01-01", "--json").output
+    )
     assert resp["holders"] == [] and resp["name"] == "Shipping and ports"
     assert [life["names"] for life in resp["lives"]] == [["Shipping"], ["Shipping and ports"]]
 
@@ -306,8 +314,12 @@ def test_units_leave_it_out_in_the_gap_and_find_lists_it_once(loaded: str) -> No
         out = cli("--store", loaded, "units", "--at", on, "--json").output
         return [u["id"] for u in json.loads(out)]
 
-    assert "mmf" in ids("1965-01-01") and "mmf" not in ids("1980-01-01") and "mmf" in ids("2000-01-01")
-    found = json.loads(cli("--store", loaded, "find", "merchant", "--at", "2000-01-01", "--json").output)
+    assert (
+        "mmf" in ids("1965-01-01") and "mmf" not in ids("1980-01-01") and "mmf" in ids("2000-01-01")
+    )
+    found = json.loads(
+        cli("--store", loaded, "find", "merchant", "--at", "2000-01-01", "--json").output
+    )
     assert [f["id"] for f in found if f["type"] == "unit"] == ["mmf"]  # once, for both lives
     assert found[0]["id"] == "mmf" and found[0]["when"] == "former"
 
@@ -321,11 +333,13 @@ def test_history_and_diff_say_re_established(loaded: str) -> None:
         "Committee on Fisheries (committee) re-established under HR"
     )
     assert "Committee on Merchant Marine and Fisheries (committee) established under HR" in out
-    changes = json.loads(cli("--store", loaded, "diff", "1990-01-01", "2000-01-01", "--json").output)
+    changes = json.loads(
+        cli("--store", loaded, "diff", "1990-01-01", "2000-01-01", "--json").output
+    )
     summaries = [c["summary"] for c in changes["changes"]]
     assert "Committee on Fisheries (committee) re-established under HR" in summaries
     assert "responsibility re-established: Shipping and ports" in summaries
-    again = [c for c in changes["changes"] if c["event_id"] == "mmf.reestablished-1996"][0]
+    again = next(c for c in changes["changes"] if c["event_id"] == "mmf.reestablished-1996")
     assert "restarts" in again["meaning"] and again["details"]["reestablished"] is True
 
 
@@ -357,7 +371,9 @@ def test_exports_carry_every_life(loaded: str) -> None:
     assert rows["mmf"]["established"] == "1996-03-01"
     doc = json.loads(cli("--store", loaded, "export", "-f", "jsonld", "--at", "2000-01-01").output)
     [unit] = [n for n in doc["@graph"] if n.get("@id") == "urn:orgevents:unit/mmf"]
-    assert [(life.get("oe:effectiveStart"), life.get("oe:effectiveEnd")) for life in unit["oe:lives"]] == [
+    assert [
+        (life.get("oe:effectiveStart"), life.get("oe:effectiveEnd")) for life in unit["oe:lives"]
+    ] == [
         ("1950-01-01", "1971-01-01"),
         ("1996-03-01", None),
     ]

@@ -208,7 +208,8 @@ def print_changes(
     pad = " " * 15
     for c in changes:
         when = f"{c.effective:<15}"
-        if len(str(c.effective)) > 14:  # "expected 2027-01-01" would run into the summary: a line of its own
+        # "expected 2027-01-01" would run into the summary: it gets a line of its own
+        if len(str(c.effective)) > 14:
             typer.echo(str(c.effective))
             when = pad
         lines = textwrap.wrap(c.summary, 100, initial_indent=when, subsequent_indent=pad)

@@ -29,6 +29,7 @@ from orgevents.diagrams.styles import (
     RESPONSIBILITY_NEW,
     TRANSFER,
 )
+from orgevents.projections.effects import AGAIN
 from orgevents.projections.lookup import Questions
 from orgevents.projections.views import ChangeView
 
@@ -81,7 +82,12 @@ def change_chart(
         if "unit" not in does:
             continue
         if "starts" in does and unit in graph:
-            mark(unit, "added")
+            if AGAIN in does:  # ended before: one box, the same unit in a new life
+                if "abolished" in marks.get(unit, []):
+                    marks[unit].remove("abolished")
+                mark(unit, "reestablished")
+            else:
+                mark(unit, "added")
         elif "ends" in does:
             if unit not in before:
                 continue
@@ -105,7 +111,7 @@ def change_chart(
                 moves.setdefault(unit, old)
                 mark(unit, "moved", f"moved from {state.label(old, start)}")
     for unit in marks:
-        if "added" in marks[unit] and "moved" in marks[unit]:
+        if {"added", "reestablished"} & set(marks[unit]) and "moved" in marks[unit]:
             marks[unit].remove("moved")
             moves.pop(unit, None)
 

@@ -62,6 +62,9 @@ class MarkStyle:
 
 MARKS: dict[str, MarkStyle] = {
     "added": MarkStyle("NEW", "established (added)", "#2e7d32", "#e3f3e1"),
+    "reestablished": MarkStyle(
+        "RE-ESTABLISHED", "re-established (a new life under the same id)", "#2e7d32", "#e3f3e1"
+    ),
     "abolished": MarkStyle("ABOLISHED", "abolished (kept visible)", "#c62828", "#fbe5e5", True),
     "renamed": MarkStyle("RENAMED", "renamed (old name below)", "#1565c0"),
     "moved": MarkStyle("MOVED", "moved (dashed line from the old parent)", "#e65100"),

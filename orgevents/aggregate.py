@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid5
@@ -132,6 +133,78 @@ class Subject(Aggregate):
 
     def changes_after(self, on: dt.date) -> list[Change]:
         return [c for d, _, c in self.changes if d > on]
+
+
+@dataclass(frozen=True)
+class Life:
+    """One life of a unit or responsibility: from the entry that starts it (an establishment or
+    definition — the first, or a later one that re-establishes it) until the change that ends it
+    (``end`` None: still in force). A subject may end and start again under the same id."""
+
+    start: dt.date
+    end: dt.date | None
+    origin: Change  # the establishment or definition that started it
+    ended_by: Change | None = None
+
+    def covers(self, on: dt.date) -> bool:
+        return self.start <= on and (self.end is None or on < self.end)
+
+    def describe(self) -> str:
+        return f"from {self.start}" + (f" until {self.end}" if self.end else "")
+
+
+def lives_of(
+    changes: list[tuple[dt.date, int, Change]],
+    starts: Callable[[Change], bool],
+    ends: Callable[[Change], bool],
+) -> list[Life]:
+    """The lives in a subject's changes (in as-of order)."""
+    out: list[Life] = []
+    for d, _, c in changes:
+        if starts(c):
+            if out and out[-1].end is None:  # not stored by the rules; kept readable anyway
+                out[-1] = Life(out[-1].start, d, out[-1].origin, c)
+            out.append(Life(d, None, c))
+        elif ends(c) and out and out[-1].end is None:
+            out[-1] = Life(out[-1].start, d, out[-1].origin, c)
+    return out
+
+
+def describe_lives(lives: list[Life]) -> str:
+    """When a subject exists, for messages: "from 1950-01-01 until 1971-01-01 and from …"."""
+    return " and ".join(life.describe() for life in lives)
+
+
+def check_new_life(key: str, what: str, lives: list[Life], payload: Change) -> None:
+    """``payload`` (an establishment or definition of ``key``, which has ``lives``) may start a
+    new life only once the latest has ended, and only on or after that end."""
+    from orgevents.errors import AlreadyExistsError, OverlappingLivesError
+
+    field = "unit" if what == "unit" else "responsibility"
+    on = payload.effective.date
+    if not lives:
+        raise AlreadyExistsError(
+            f"{key!r} already exists (a {what}); ids are unique across the store",
+            subject=key,
+            field=field,
+        )
+    last = lives[-1]
+    if last.end is None:
+        ending = "abolish, merge, absorb or split it" if what == "unit" else "abolish it"
+        raise AlreadyExistsError(
+            f"{key!r} already exists (a {what}) and is still in force since {last.start} "
+            f"(entry {last.origin.key!r}); re-establishing it under the same id needs the "
+            f"earlier life to end first ({ending}, dated on or before {on})",
+            subject=key,
+            field=field,
+        )
+    if on < last.end:
+        raise OverlappingLivesError(
+            f"cannot re-establish {what} {key!r} on {on}: its earlier life ({last.describe()}) "
+            f"ends only on {last.end}; a new life starts on or after the end of the one before",
+            subject=key,
+            field="effective",
+        )
 
 
 def amended(current: dict[str, Entry], amendment: Amendment) -> dict[str, Entry]:

@@ -445,6 +445,19 @@ class OrgHistory(Application[UUID]):
             ResponsibilityDefined,
         )
         if isinstance(entry, creates):
+            if isinstance(entry, UnitEstablished) and isinstance(existing, Unit) and existing.exists:
+                existing.check_can_start_again(entry, "unit")
+                if entry.parent is not None:  # a new life under the same id
+                    self._in_force(batch, entry.parent, entry.effective.date, "parent")
+                existing.reestablish(entry, recorded_by)
+                return True
+            if (
+                isinstance(entry, ResponsibilityDefined)
+                and isinstance(existing, Responsibility)
+                and existing.exists
+            ):
+                existing.redefine(entry, recorded_by)
+                return True
             if existing is not None:
                 raise AlreadyExistsError(
                     f"{entry.subject!r} already exists (a {type(existing).__name__.lower()}); "

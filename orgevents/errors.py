@@ -30,8 +30,11 @@ class DomainRuleError(OrgEventsError):
 
     rule = "domain-rule"
 
-    def __init__(self, message: str, *, subject: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, subject: str | None = None, field: str | None = None
+    ) -> None:
         self.subject = subject
+        self.field = field  # the entry's field at fault, where one is
         super().__init__(message)
 
 
@@ -47,6 +50,12 @@ class NotInForceError(DomainRuleError):
     """A change to something before it exists or after it ended."""
 
     rule = "in-force"
+
+
+class OverlappingLivesError(NotInForceError):
+    """A unit or responsibility started again before its earlier life ended."""
+
+    rule = "lives-in-order"
 
 
 class NotAHolderError(DomainRuleError):

@@ -97,6 +97,7 @@ def record_located(app: OrgHistory, located: Sequence[Located], recorded_by: str
                     index=item.index,
                     line=item.line,
                     key=item.entry.key,
+                    field=exc.cause.field,
                     rule=exc.rule,
                 )
             ]

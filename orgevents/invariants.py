@@ -232,8 +232,7 @@ def _check_cycles(timeline: Timeline, unit: Unit, first: dt.date) -> None:
             found = timeline.find(parent) if parent else None
             if isinstance(found, Unit) and found.key not in seen:
                 todo.append(found)
-    end = unit.ended_on or FOREVER
-    for day in sorted(d for d in days if start <= d < end):
+    for day in sorted(d for d in days if unit.in_force_on(d)):
         path = [unit.key]
         parent = unit.parent_on(day)
         while parent is not None:
@@ -265,13 +264,18 @@ def _find_unit(timeline: Timeline, key: str, field: str, subject: str) -> Unit:
 
 
 def _first_day_out(unit: Unit, first: dt.date, end: dt.date) -> dt.date | None:
-    """The first day in ``[first, end)`` on which ``unit`` is not in force (None: none)."""
-    start, ended = unit.start, unit.ended_on or FOREVER
-    if start is None or start > first:
-        return first
-    if ended < end:
-        return max(ended, first)
-    return None
+    """The first day in ``[first, end)`` on which ``unit`` is not in force (None: none) — before
+    it exists, after its end, or in a gap between two of its lives."""
+    day = first
+    for life in unit.lives():
+        if life.start > day:
+            return day
+        life_end = life.end or FOREVER
+        if life_end > day:
+            day = life_end
+        if day >= end:
+            return None
+    return day if day < end else None
 
 
 def _period(start: dt.date, end: dt.date) -> str:

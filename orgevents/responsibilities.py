@@ -12,7 +12,7 @@ import datetime as dt
 
 from eventsourcing.domain import event
 
-from orgevents.aggregate import Subject
+from orgevents.aggregate import Life, Subject, check_new_life, lives_of
 from orgevents.errors import (
     AlreadyHolderError,
     NotAHolderError,
@@ -37,11 +37,22 @@ class Responsibility(Subject):
     def __init__(self, payload: ResponsibilityDefined, recorded_by: str) -> None:
         self._start(payload)
 
+    def lives(self) -> list[Life]:
+        """Its lives in date order: an abolished responsibility may be defined again."""
+        return lives_of(
+            self.changes,
+            lambda c: isinstance(c, ResponsibilityDefined),
+            lambda c: isinstance(c, ResponsibilityAbolished),
+        )
+
     @property
     def defined(self) -> ResponsibilityDefined:
-        for _, _, c in self.changes:
-            if isinstance(c, ResponsibilityDefined):
-                return c
+        """The definition of its latest life."""
+        lives = self.lives()
+        if lives:
+            latest = lives[-1].origin
+            assert isinstance(latest, ResponsibilityDefined)
+            return latest
         raise UnknownReferenceError(
             f"responsibility {self.key!r} no longer exists: its definition {self.origin!r} was "
             "retracted",
@@ -50,10 +61,9 @@ class Responsibility(Subject):
 
     @property
     def abolished_on(self) -> dt.date | None:
-        for d, _, c in self.changes:
-            if isinstance(c, ResponsibilityAbolished):
-                return d
-        return None
+        """The end of its latest life (None while that life lasts)."""
+        lives = self.lives()
+        return lives[-1].end if lives else None
 
     def holders_on(self, on: dt.date) -> dict[Role, list[str]]:
         """Units holding each role on a date, in the order they came to hold it."""
@@ -117,20 +127,26 @@ class Responsibility(Subject):
     # --- rules -----------------------------------------------------------------------------
 
     def check_in_force(self, on: dt.date, doing: str) -> None:
-        start = self.defined.effective.date
-        if on < start:
+        lives = self.lives()
+        if not lives:
+            self.defined  # noqa: B018 - raises: its definition no longer counts
+        if on < lives[0].start:
             raise NotInForceError(
                 f"cannot {doing} responsibility {self.key!r} on {on}: "
-                f"it is defined only from {start}",
+                f"it is defined only from {lives[0].start}",
                 subject=self.key,
             )
-        abolished = self.abolished_on
-        if abolished is not None and on >= abolished:
-            raise NotInForceError(
-                f"cannot {doing} responsibility {self.key!r} on {on}: "
-                f"it was abolished on {abolished}",
-                subject=self.key,
-            )
+        for i, life in enumerate(lives):
+            if life.start <= on and life.end is not None and on >= life.end:
+                later = lives[i + 1] if i + 1 < len(lives) else None
+                if later is not None and later.start <= on:
+                    continue
+                again = f", defined again only from {later.start}" if later else ""
+                raise NotInForceError(
+                    f"cannot {doing} responsibility {self.key!r} on {on}: "
+                    f"it was abolished on {life.end}{again}",
+                    subject=self.key,
+                )
 
     def check_holds(self, unit: str, role: Role, on: dt.date, doing: str) -> None:
         if unit not in self.holders_on(on)[role]:
@@ -171,7 +187,21 @@ class Responsibility(Subject):
         self._changed(payload=payload, recorded_by=recorded_by)
 
     def abolish(self, payload: ResponsibilityAbolished, recorded_by: str) -> None:
-        self.check_in_force(payload.effective.date, "abolish")
+        on = payload.effective.date
+        self.check_in_force(on, "abolish")
+        later = self.changes_after(on)
+        if later:  # nothing may come after its end (until it is defined again)
+            first = later[0]
+            raise NotInForceError(
+                f"cannot abolish responsibility {self.key!r} on {on}: it has a later change "
+                f"({first.type} {first.key!r} on {first.effective})",
+                subject=self.key,
+            )
+        self._changed(payload=payload, recorded_by=recorded_by)
+
+    def redefine(self, payload: ResponsibilityDefined, recorded_by: str) -> None:
+        """Start a new life under the same id (the latest one must have been abolished)."""
+        check_new_life(self.key, "responsibility", self.lives(), payload)
         self._changed(payload=payload, recorded_by=recorded_by)
 
     @event("Changed")

@@ -11,7 +11,7 @@ import datetime as dt
 
 from eventsourcing.domain import event
 
-from orgevents.aggregate import Subject
+from orgevents.aggregate import Life, Subject, check_new_life, describe_lives, lives_of
 from orgevents.errors import NotInForceError, UnknownReferenceError
 from orgevents.events import (
     Change,
@@ -27,6 +27,16 @@ from orgevents.events import (
 
 ENDINGS = (UnitAbolished, UnitMerged, UnitAbsorbed)
 FOREVER = dt.date.max  # the end of a period that has none
+
+
+def _starts(c: Change) -> bool:
+    return isinstance(c, UnitEstablished)
+
+
+def _ends(c: Change) -> bool:
+    return isinstance(c, ENDINGS) or (isinstance(c, UnitSplit) and not c.continues)
+
+
 VERBS = {
     "UnitAbolished": "abolish",
     "UnitMerged": "merge",
@@ -44,11 +54,27 @@ class Unit(Subject):
 
     # --- what the unit looks like on a date ------------------------------------------------
 
+    def lives(self) -> list[Life]:
+        """Its lives in date order: a unit that ended may be established again under its id."""
+        return lives_of(self.changes, _starts, _ends)
+
+    def life_on(self, on: dt.date) -> Life | None:
+        """The life started last by ``on`` (None before the first)."""
+        found = None
+        for life in self.lives():
+            if life.start > on:
+                break
+            found = life
+        return found
+
     @property
     def established(self) -> UnitEstablished:
-        for _, _, c in self.changes:
-            if isinstance(c, UnitEstablished):
-                return c
+        """The establishment of its first life."""
+        lives = self.lives()
+        if lives:
+            first = lives[0].origin
+            assert isinstance(first, UnitEstablished)
+            return first
         raise UnknownReferenceError(
             f"unit {self.key!r} no longer exists: its establishment {self.origin!r} was retracted",
             subject=self.key,
@@ -56,35 +82,44 @@ class Unit(Subject):
 
     @property
     def start(self) -> dt.date | None:
-        """The day it is established (None if its establishment was retracted or cancelled)."""
-        for d, _, c in self.changes:
-            if isinstance(c, UnitEstablished):
-                return d
-        return None
+        """The day it is first established (None if its establishment was retracted or
+        cancelled)."""
+        lives = self.lives()
+        return lives[0].start if lives else None
 
     @property
     def ended_on(self) -> dt.date | None:
-        for d, _, c in self.changes:
-            if isinstance(c, ENDINGS) or (isinstance(c, UnitSplit) and not c.continues):
-                return d
-        return None
+        """The end of its latest life (None while that life lasts)."""
+        lives = self.lives()
+        return lives[-1].end if lives else None
 
     def in_force_on(self, on: dt.date) -> bool:
-        start, ended = self.start, self.ended_on
-        return start is not None and start <= on and (ended is None or on < ended)
+        life = self.life_on(on)
+        return life is not None and life.covers(on)
 
     def span(self) -> str:
         """When it exists, for messages: "from 2020-01-01 until 2026-01-01"."""
-        start, ended = self.start, self.ended_on
-        if start is None:
+        lives = self.lives()
+        if not lives:
             return "never: its establishment no longer counts"
-        return f"from {start}" + (f" until {ended}" if ended else "")
+        return describe_lives(lives)
+
+    def _in_life(self, on: dt.date, kind: type[Change]) -> tuple[Life | None, list[Change]]:
+        """The life started by ``on`` and its changes of ``kind`` up to ``on``."""
+        life = self.life_on(on)
+        if life is None:
+            return None, []
+        found = [c for d, _, c in self.changes if life.start <= d <= on and isinstance(c, kind)]
+        return life, found
 
     def name_on(self, on: dt.date) -> str:
-        name = self.established.name
-        for c in self.changes_until(on):
-            if isinstance(c, UnitRenamed):
-                name = c.name
+        life, renames = self._in_life(on, UnitRenamed)
+        origin = life.origin if life is not None else self.established
+        assert isinstance(origin, UnitEstablished)
+        name = origin.name
+        for c in renames:
+            assert isinstance(c, UnitRenamed)
+            name = c.name
         return name
 
     def frame(self) -> tuple[object, ...]:
@@ -92,59 +127,69 @@ class Unit(Subject):
         parents = [
             (d, c.parent) for d, _, c in self.changes if isinstance(c, UnitEstablished | UnitMoved)
         ]
-        return (self.established.effective.date, self.ended_on, tuple(parents))
+        return (tuple((life.start, life.end) for life in self.lives()), tuple(parents))
 
     def parent_on(self, on: dt.date) -> str | None:
-        if self.start is None:
+        life, moves = self._in_life(on, UnitMoved)
+        if life is None:
             return None
-        parent = self.established.parent
-        for c in self.changes_until(on):
-            if isinstance(c, UnitMoved):
-                parent = c.parent
+        assert isinstance(life.origin, UnitEstablished)
+        parent = life.origin.parent
+        for c in moves:
+            assert isinstance(c, UnitMoved)
+            parent = c.parent
         return parent
 
     def parent_periods(self) -> list[tuple[dt.date, dt.date, str | None, str]]:
         """Whom it sits under while it exists: ``(from, to, parent, entry)`` periods, ``to``
         exclusive and ``FOREVER`` for the last while it has no end; ``entry`` is the key of the
-        establishment or move that put it there."""
-        start = self.start
-        if start is None:
-            return []
-        end = self.ended_on or FOREVER
+        establishment or move that put it there. A unit with several lives has periods in
+        each, none in the gaps between them."""
         periods: list[tuple[dt.date, dt.date, str | None, str]] = []
-        since, parent, by = start, self.established.parent, self.established.key
-        for d, _, c in self.changes:
-            if isinstance(c, UnitMoved):
-                if d >= end:
-                    break
-                if d > since:
-                    periods.append((since, d, parent, by))
-                    since = d
-                parent, by = c.parent, c.key
-        if end > since:
-            periods.append((since, end, parent, by))
+        for life in self.lives():
+            origin = life.origin
+            assert isinstance(origin, UnitEstablished)
+            end = life.end or FOREVER
+            since, parent, by = life.start, origin.parent, origin.key
+            for d, _, c in self.changes:
+                if isinstance(c, UnitMoved) and life.start <= d < end:
+                    if d > since:
+                        periods.append((since, d, parent, by))
+                        since = d
+                    parent, by = c.parent, c.key
+            if end > since:
+                periods.append((since, end, parent, by))
         return periods
 
     # --- rules -----------------------------------------------------------------------------
 
     def check_in_force(self, on: dt.date, doing: str) -> None:
-        start = self.start
-        if start is None:
+        lives = self.lives()
+        if not lives:
             raise NotInForceError(
                 f"cannot {doing} unit {self.key!r} on {on}: its establishment no longer counts",
                 subject=self.key,
             )
-        if on < start:
+        if on < lives[0].start:
             raise NotInForceError(
-                f"cannot {doing} unit {self.key!r} on {on}: it is established only on {start}",
+                f"cannot {doing} unit {self.key!r} on {on}: it is established only on "
+                f"{lives[0].start}",
                 subject=self.key,
             )
-        ended = self.ended_on
-        if ended is not None and on >= ended:
-            raise NotInForceError(
-                f"cannot {doing} unit {self.key!r} on {on}: it ended on {ended}",
-                subject=self.key,
-            )
+        for i, life in enumerate(lives):
+            if life.start <= on and life.end is not None and on >= life.end:
+                later = lives[i + 1] if i + 1 < len(lives) else None
+                if later is not None and later.start <= on:
+                    continue
+                again = f", re-established only on {later.start}" if later else ""
+                raise NotInForceError(
+                    f"cannot {doing} unit {self.key!r} on {on}: it ended on {life.end}{again}",
+                    subject=self.key,
+                )
+
+    def check_can_start_again(self, payload: UnitEstablished | Change, what: str) -> None:
+        """A new life starts only once the latest has ended, on or after that end."""
+        check_new_life(self.key, what, self.lives(), payload)
 
     def check_nothing_after(self, on: dt.date, doing: str) -> None:
         later = self.changes_after(on)
@@ -179,7 +224,16 @@ class Unit(Subject):
             self.check_nothing_after(payload.effective.date, verb)
         self._ended(payload=payload, recorded_by=recorded_by)
 
+    def reestablish(self, payload: UnitEstablished, recorded_by: str) -> None:
+        """Start a new life under the same id (the latest one must have ended)."""
+        self.check_can_start_again(payload, "unit")
+        self._reestablished(payload=payload, recorded_by=recorded_by)
+
     # --- events ----------------------------------------------------------------------------
+
+    @event("Reestablished")
+    def _reestablished(self, payload: UnitEstablished, recorded_by: str) -> None:
+        self._remember(payload)
 
     @event("Renamed")
     def _renamed(self, payload: UnitRenamed, recorded_by: str) -> None:

@@ -119,8 +119,11 @@ def change_view(state: Lookup, rec: Record) -> ChangeView:
     if d is not None:
         details["decision_title"] = d.title
         details["decision_date"] = str(d.effective)
+    again = starts_again(state, rec)
+    if again:
+        details["reestablished"] = True
     return ChangeView(
-        meaning=meaning(p),
+        meaning=meaning(p, again),
         event_id=p.key,
         type=p.type,
         subject={"id": p.subject, "name": state.subject_name(p.subject, on)},
@@ -132,6 +135,14 @@ def change_view(state: Lookup, rec: Record) -> ChangeView:
         details=details,
         **eff,
     )
+
+
+def starts_again(state: Lookup, rec: Record) -> bool:
+    """The record is an establishment or definition that starts a later life of its subject."""
+    p = rec.payload
+    if not isinstance(p, UnitEstablished | ResponsibilityDefined):
+        return False
+    return any(life.start_position == rec.position for life in state.lives(p.subject)[1:])
 
 
 def summary(state: Lookup, rec: Record) -> str:
@@ -158,7 +169,8 @@ def summary(state: Lookup, rec: Record) -> str:
     if isinstance(p, UnitEstablished):
         where = f" under {lbl(p.parent)}" if p.parent else ""
         end = f", planned to end {p.planned_end}" if p.planned_end else ""
-        return f"{name} ({p.kind.value}) established{where}{end}"
+        done = "re-established" if starts_again(state, rec) else "established"
+        return f"{name} ({p.kind.value}) {done}{where}{end}"
     if isinstance(p, UnitRenamed):
         return f"{state.unit_name(p.unit, on - DAY)} renamed to {p.name}"
     if isinstance(p, UnitMoved):
@@ -175,6 +187,8 @@ def summary(state: Lookup, rec: Record) -> str:
     if isinstance(p, FiguresRecorded):
         return f"figures for {name}: " + "; ".join(f.describe() for f in p.figures)
     if isinstance(p, ResponsibilityDefined):
+        if starts_again(state, rec):
+            return f"responsibility re-established: {p.name}"
         return f"responsibility defined: {p.name}"
     if isinstance(p, ResponsibilityAssigned):
         return f"{name}: {p.role.value} held by {lbl(p.unit)}"

@@ -7,6 +7,7 @@ from typing import Any
 
 from orgevents.errors import NotFoundError
 from orgevents.projections.claims import claims_about
+from orgevents.projections.effects import life_views
 from orgevents.projections.fold import OrgState
 from orgevents.projections.holders import responsibilities_of, who
 from orgevents.projections.structure import chain, children, figures_at, unit_view
@@ -42,7 +43,17 @@ def show_unit(state: OrgState, key: str, on: dt.date) -> dict[str, Any]:
         "planned_end": str(facts.planned_end) if facts.planned_end else None,
         "former_names": sorted(state.names.get(key, set()) - {view.name, view.abbreviation}),
         "claims": claims_about(state, key),
+        "lives": _lives(state, key),
     }
+
+
+def _lives(state: OrgState, key: str) -> list[dict[str, Any]]:
+    entries = [
+        (r.position, r.payload)
+        for r in state.records
+        if r.payload.subject == key and (state.include_planned or not state.is_planned(r))
+    ]
+    return life_views(state.lives(key), entries)
 
 
 def show_responsibility(state: OrgState, key: str, on: dt.date) -> dict[str, Any]:
@@ -59,4 +70,5 @@ def show_responsibility(state: OrgState, key: str, on: dt.date) -> dict[str, Any
         "legal_basis": facts.legal_basis,
         "holders": [h.model_dump(mode="json") for h in answer.holders],
         "claims": claims_about(state, key),
+        "lives": _lives(state, key),
     }

@@ -7,14 +7,17 @@ types themselves, what an entry means:
 =========================  ==================================================================
 entry                      effects
 =========================  ==================================================================
-UnitEstablished            Starts the unit (kind, name, abbreviation, parent); Figures
+UnitEstablished            Starts the unit (kind, name, abbreviation, parent); Figures — a later
+                           one, after the unit ended, Starts it ``again`` (re-established:
+                           a new life under the same id)
 UnitRenamed                Renames the unit (a new abbreviation only where given)
 UnitMoved                  Moves the unit under a new parent
 UnitAbolished              Ends the unit
 UnitMerged / UnitAbsorbed  Ends the unit, into another
 UnitSplit                  Ends the unit into several — unless it ``continues``
 FiguresRecorded            Figures of the unit
-ResponsibilityDefined      Starts the responsibility (name, abbreviation, scope)
+ResponsibilityDefined      Starts the responsibility (name, abbreviation, scope) — ``again``
+                           after it was abolished
 ResponsibilityAssigned     Holds: the unit takes the role
 ResponsibilityTransferred  Releases the role from each ``from_units``, Holds it for ``to_unit``
 ResponsibilityEnded        Releases the role from the unit
@@ -26,7 +29,10 @@ EventRetracted, EventCorrected, ChangeConfirmed, ChangeCancelled: amend another 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from orgevents.events import (
     Amendment,
@@ -57,12 +63,14 @@ from orgevents.figures import Figure
 
 @dataclass(frozen=True)
 class Starts:
-    """The subject comes into force (a unit: with kind and parent)."""
+    """The subject comes into force (a unit: with kind and parent); ``again``: it had ended and
+    starts a new life under the same id (re-established, defined again)."""
 
     name: str
     abbreviation: str | None
     kind: str | None = None  # units only
     parent: str | None = None  # units only
+    again: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,10 +137,11 @@ _RESPONSIBILITY_ENTRIES = (
 )
 
 
-def effects(p: Entry) -> list[Effect]:
-    """What the entry does to its subject's state, in order."""
+def effects(p: Entry, again: bool = False) -> list[Effect]:
+    """What the entry does to its subject's state, in order. ``again``: the subject had a life
+    before this establishment or definition (see :func:`lives`)."""
     if isinstance(p, UnitEstablished):
-        out: list[Effect] = [Starts(p.name, p.abbreviation, p.kind.value, p.parent)]
+        out: list[Effect] = [Starts(p.name, p.abbreviation, p.kind.value, p.parent, again)]
         if p.figures:
             out.append(Figures(tuple(p.figures)))
         return out
@@ -149,7 +158,7 @@ def effects(p: Entry) -> list[Effect]:
     if isinstance(p, FiguresRecorded):
         return [Figures(tuple(p.figures))]
     if isinstance(p, ResponsibilityDefined):
-        return [Starts(p.name, p.abbreviation)]
+        return [Starts(p.name, p.abbreviation, again=again)]
     if isinstance(p, ResponsibilityAssigned):
         return [Holds(p.role.value, p.unit)]
     if isinstance(p, ResponsibilityTransferred):
@@ -234,12 +243,99 @@ EFFECT_NAMES = {
 }
 
 
-def meaning(p: Entry) -> list[str]:
+# the entry types that can start or end a life (the others cannot: see ``effects``)
+LIFE_ENTRIES = (
+    "UnitEstablished",
+    "UnitAbolished",
+    "UnitMerged",
+    "UnitAbsorbed",
+    "UnitSplit",
+    "ResponsibilityDefined",
+    "ResponsibilityAbolished",
+)
+
+AGAIN = "restarts"  # the meaning word of a re-establishment (beside "starts")
+
+
+def meaning(p: Entry, again: bool = False) -> list[str]:
     """The entry's meaning in words, for views and charts: the kind of subject it is about,
-    then what it does to it (``["unit", "ends"]``, ``["responsibility", "releases", "holds"]``);
-    amendments: ``["amends"]``."""
+    then what it does to it (``["unit", "ends"]``, ``["responsibility", "releases", "holds"]``;
+    a re-establishment ``["unit", "starts", "restarts", ...]``); amendments: ``["amends"]``."""
     if isinstance(p, Amendment):
         return ["amends"]
     kind = subject_type(p)
-    done = [EFFECT_NAMES[type(e)] for e in effects(p)]
+    done: list[str] = []
+    for e in effects(p, again):
+        done.append(EFFECT_NAMES[type(e)])
+        if isinstance(e, Starts) and e.again:
+            done.append(AGAIN)
     return [kind, *dict.fromkeys(done)] if kind else done
+
+
+@dataclass(frozen=True)
+class Life:
+    """One life of a unit or responsibility as the read side tells it: from the entry that
+    starts it (``start``: its position in the log) until the one that ends it (None: lasting)."""
+
+    start: dt.date
+    start_effective: str  # as people read it
+    start_position: int
+    end: dt.date | None = None
+    end_effective: str | None = None
+    end_position: int | None = None
+
+
+def lives(entries: Iterable[tuple[int, Entry]]) -> list[Life]:
+    """The lives in a subject's entries that count (``(position, payload)``, any order): a
+    Starts begins one, an Ends closes it — the same as the aggregates' lives, by effect."""
+    ordered = sorted(
+        ((p.effective.date, pos, p) for pos, p in entries if isinstance(p, Change)),
+        key=lambda x: (x[0], x[1]),
+    )
+    out: list[Life] = []
+    for on, pos, p in ordered:
+        for e in effects(p):
+            if isinstance(e, Starts):
+                if out and out[-1].end is None:
+                    out[-1] = replace(out[-1], end=on, end_effective=str(p.effective),
+                                      end_position=pos)
+                out.append(Life(on, str(p.effective), pos))
+            elif isinstance(e, Ends) and out and out[-1].end is None:
+                out[-1] = replace(out[-1], end=on, end_effective=str(p.effective),
+                                  end_position=pos)
+    return out
+
+
+def starts_again(entries: Iterable[tuple[int, Entry]], position: int) -> bool:
+    """The entry at ``position`` starts a life that is not its subject's first."""
+    found = lives(entries)
+    return any(life.start_position == position for life in found[1:])
+
+
+def life_views(found: list[Life], entries: Iterable[tuple[int, Entry]]) -> list[dict[str, Any]]:
+    """Each life with the names it had (in order), for ``show``: ``{"from", "until", "names"}``
+    — ``entries`` are the subject's entries that count (``(position, payload)``)."""
+    ordered = sorted(
+        ((p.effective.date, pos, p) for pos, p in entries if isinstance(p, Change)),
+        key=lambda x: (x[0], x[1]),
+    )
+    out = []
+    for life in found:
+        names: list[str] = []
+        for on, pos, p in ordered:
+            if (on, pos) < (life.start, life.start_position):
+                continue
+            if life.end is not None and (on, pos) >= (life.end, life.end_position or 0):
+                break
+            for e in effects(p):
+                if isinstance(e, Starts | Renames) and e.name not in names:
+                    names.append(e.name)
+        out.append({"from": life.start_effective, "until": life.end_effective, "names": names})
+    return out
+
+
+def describe_lives(found: list[Life]) -> str:
+    """"1950-01-01 – 1971-01-01, 1996-03-01 –": the lives of one subject, for people."""
+    return ", ".join(
+        f"{life.start_effective} – {life.end_effective or ''}".rstrip() for life in found
+    )

@@ -34,6 +34,7 @@ from orgevents.projections.effects import (
     Ends,
     Figures,
     Holds,
+    Life,
     Moves,
     Releases,
     Renames,
@@ -41,6 +42,7 @@ from orgevents.projections.effects import (
     effects,
     is_change,
     is_planned,
+    lives,
     subject_type,
 )
 from orgevents.projections.effects import related_keys as effects_related_keys
@@ -69,7 +71,8 @@ class Record:
 @dataclass
 class UnitFacts:
     key: str
-    kind: str
+    kind: str  # of its first life (``kinds``: per life)
+    kinds: Timeline[str] = field(default_factory=Timeline)
     exists: Timeline[bool] = field(default_factory=Timeline)
     name: Timeline[str] = field(default_factory=Timeline)
     abbreviation: Timeline[str | None] = field(default_factory=Timeline)
@@ -87,6 +90,7 @@ class ResponsibilityFacts:
     scope: str = ""
     legal_basis: str | None = None
     holding: dict[tuple[Role, str], Timeline[Record | None]] = field(default_factory=dict)
+    ends: list[tuple[dt.date, int]] = field(default_factory=list)  # (date, position) of each
 
 
 class OrgState:
@@ -184,10 +188,15 @@ class OrgState:
             # the unit is not known here, so neither are its enacted changes (as in the SQL
             # index, which has no rows for a unit without an establishment).
             return
+        first = self.units[key].kinds.first_point() if key in self.units else None
+        if first is not None and (on, position) < first and not isinstance(p, UnitEstablished):
+            return  # before the first establishment that counts here (an earlier life's is
+            # only expected or planned): left out, as the index leaves it out
         for e in effects(p):
             if isinstance(e, Starts):
                 assert e.kind is not None
                 u = self.units.setdefault(key, UnitFacts(key, e.kind))
+                u.kinds.add(on, position, e.kind)
                 u.exists.add(on, position, True)
                 u.name.add(on, position, e.name)
                 u.abbreviation.add(on, position, e.abbreviation)
@@ -212,6 +221,9 @@ class OrgState:
         position, key = rec.position, p.subject
         if key not in self.responsibilities and not isinstance(p, ResponsibilityDefined):
             return  # its definition does not count in this view (as for units, above)
+        first = self.responsibilities[key].name.first_point() if key in self.responsibilities else None
+        if first is not None and (on, position) < first and not isinstance(p, ResponsibilityDefined):
+            return  # before the first definition that counts here (as for units, above)
         for e in effects(p):
             if isinstance(e, Starts):
                 assert isinstance(p, ResponsibilityDefined)
@@ -222,7 +234,9 @@ class OrgState:
                 r.scope, r.legal_basis = p.scope, p.legal_basis
                 self._name(key, e.name, e.abbreviation)
             elif isinstance(e, Ends):
-                self.responsibilities[key].exists.add(on, position, False)
+                r = self.responsibilities[key]
+                r.exists.add(on, position, False)
+                r.ends.append((on, position))  # releases every role: none comes back
             elif isinstance(e, Holds):
                 self._holding(key, Role(e.role), e.unit).add(on, position, rec)
             elif isinstance(e, Releases):
@@ -303,6 +317,26 @@ class OrgState:
         u = self.units.get(key)
         return bool(u and u.exists.at(on, False))
 
+    def kind_at(self, key: str, on: dt.date) -> str:
+        """The unit's kind on a date (of the life then; before it exists, of its first)."""
+        u = self.units[key]
+        first = u.kinds.first_date()
+        return u.kinds.at(max(on, first) if first else on, u.kind)
+
+    def lives(self, key: str) -> list[Life]:
+        """The lives of a unit or responsibility in this view, in date order."""
+        seen: dict[str, Record] = {}
+        for r in self.by_subject.get(key, []):
+            current = self.current.get(r.payload.key)
+            if current is None or current.payload.subject != key:
+                continue
+            if self.is_planned(current) and not self.include_planned:
+                continue
+            seen[current.payload.key] = current
+        if subject_type_of(seen) not in (UNIT, RESPONSIBILITY):
+            return []
+        return lives((r.position, r.payload) for r in seen.values())
+
     def unit_name(self, key: str, on: dt.date) -> str:
         """The unit's name on a date; before it exists, its first name; else the key itself."""
         u = self.units.get(key)
@@ -342,6 +376,14 @@ class OrgState:
             abbr = r.abbreviation.at(max(on, first) if first else on, None)
             return abbr or self.responsibility_name(key, on)
         return self.subject_name(key, on)
+
+
+def subject_type_of(records: dict[str, Record]) -> str | None:
+    for r in records.values():
+        found = subject_type(r.payload)
+        if found is not None:
+            return found
+    return None
 
 
 def related_keys(p: Entry) -> list[str]:

@@ -19,10 +19,12 @@ def holdings(state: OrgState, resp: str, on: dt.date) -> list[tuple[Role, str, R
     r = state.responsibilities[resp]
     if not r.exists.at(on, False):
         return []
+    # an abolition releases every role (a responsibility defined again starts with no holder)
+    ended = max((e for e in r.ends if e[0] <= on), default=None)
     found = []
     for (role, unit), timeline in r.holding.items():
         rec = timeline.at(on, None)
-        if rec is not None:
+        if rec is not None and (ended is None or (rec.effective_date, rec.position) > ended):
             found.append((role, unit, rec))
     order = list(Role)
     return sorted(found, key=lambda x: (order.index(x[0]), x[2].position))

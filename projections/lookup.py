@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from orgevents.events import DecisionMade, DocumentRegistered
+    from orgevents.projections.effects import Life
     from orgevents.projections.fold import Record
     from orgevents.projections.views import (
         ChangeView,
@@ -48,6 +49,7 @@ class Lookup(Protocol):
     def claims_recorded(self, about: str | None = None) -> list[Record]: ...
     def claims_preferred(self) -> dict[str, Record]: ...
     def figure_records(self, subject: str | None = None) -> list[Record]: ...
+    def lives(self, key: str) -> list[Life]: ...
 
 
 class Questions(Lookup, Protocol):

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
     from orgevents.application import OrgHistory
     from orgevents.events import DecisionMade, DocumentRegistered
+    from orgevents.projections.effects import Life
     from orgevents.projections.fold import Record
     from orgevents.projections.lookup import Holding
     from orgevents.projections.sqlindex import SqlIndex
@@ -233,6 +234,7 @@ class View:
         self._documents: dict[str, DocumentRegistered | None] = {}
         # (table, key) → the subject's rows visible in this view, by effective date
         self._timelines: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
+        self._lives: dict[str, list[Life]] = {}
         self._amended: set[str] | None = None  # keys of the entries some event amends
 
     # --- the state on a date ----------------------------------------------------------------
@@ -528,6 +530,20 @@ class View:
     def _counting(self, rec: Record) -> bool:
         return self.include_planned or not self.is_planned(rec)
 
+    def lives(self, key: str) -> list[Life]:
+        """The lives of a unit or responsibility in this view, in date order."""
+        from orgevents.projections.effects import LIFE_ENTRIES, lives
+
+        found = self._lives.get(key)
+        if found is None:
+            marks = ", ".join("?" for _ in LIFE_ENTRIES)
+            entries = self._entries(f"subject = ? AND type IN ({marks})", (key, *LIFE_ENTRIES))
+            found = lives((r.position, r.payload) for r in entries if self._counting(r))
+            if len(self._lives) >= KEPT_TIMELINES:
+                self._lives.pop(next(iter(self._lives)))
+            self._lives[key] = found
+        return found
+
     # --- questions ----------------------------------------------------------------------------
 
     def changes(self, after: dt.date, until: dt.date) -> list[Record]:
@@ -612,6 +628,8 @@ class View:
             (key,),
         )
         entries = [r for r in entries if self._counting(r)]
+        # a figure counts in the life it was recorded in (as in the index's figure rows)
+        starts = [life.start for life in self.lives(key)]
         names: set[str] = set()
         figures = []
         planned_end = None
@@ -623,7 +641,12 @@ class View:
                     names.add(p.abbreviation)
             if p.type == "UnitEstablished":
                 planned_end = p.planned_end
-            if p.type in ("UnitEstablished", "FiguresRecorded") and p.effective.date <= on:
+            when = p.effective.date
+            if (
+                p.type in ("UnitEstablished", "FiguresRecorded")
+                and when <= on
+                and not any(when < start <= on for start in starts)
+            ):
                 for f in p.figures:
                     figures.append((p.effective.date, rec.position, f, rec))
         figures.sort(key=lambda x: (x[0], x[1]))
@@ -649,7 +672,16 @@ class View:
             "planned_end": str(planned_end) if planned_end else None,
             "former_names": sorted(names - {row.name, row.abbreviation}),
             "claims": claims_about(self, key),
+            "lives": self._life_views(key, "('UnitEstablished', 'UnitRenamed')"),
         }
+
+    def _life_views(self, key: str, naming: str) -> list[dict[str, Any]]:
+        from orgevents.projections.effects import LIFE_ENTRIES, life_views
+
+        types = ", ".join(f"'{t}'" for t in LIFE_ENTRIES)
+        entries = self._entries(f"subject = ? AND (type IN {naming} OR type IN ({types}))", (key,))
+        counting = [(r.position, r.payload) for r in entries if self._counting(r)]
+        return life_views(self.lives(key), counting)
 
     def _show_responsibility(self, key: str, on: dt.date) -> dict[str, Any]:
         from orgevents.projections.claims import claims_about
@@ -674,6 +706,7 @@ class View:
             "legal_basis": last.legal_basis if last else None,
             "holders": [h.model_dump(mode="json") for h in answer.holders],
             "claims": claims_about(self, key),
+            "lives": self._life_views(key, "('ResponsibilityDefined')"),
         }
 
     def children(self, key: str, on: dt.date) -> list[str]:

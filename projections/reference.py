@@ -59,7 +59,7 @@ class FoldView(OrgState):
         return structure.chain(self, key, on)
 
     def unit_kind(self, key: str, on: dt.date) -> str:
-        return self.units[key].kind if key in self.units else "unknown"
+        return self.kind_at(key, on) if key in self.units else "unknown"
 
     def show(self, key: str, on: dt.date) -> dict[str, Any]:
         return details.show(self, key, on)

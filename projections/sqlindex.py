@@ -290,14 +290,21 @@ class SqlIndex:
         writes = _Writes()
         try:
             for position, event in events:
-                self._apply(cur, position, event.payload, event.timestamp, writes)
+                first = getattr(event, "originator_version", 1) == 1  # the subject's creation
+                self._apply(cur, position, event.payload, event.timestamp, writes, first)
             self._flush(cur, writes, events[-1][0])
         except BaseException:
             self._forget()
             raise
 
     def _apply(
-        self, cur: Cursor, q: int, payload: Entry, recorded: dt.datetime, writes: _Writes
+        self,
+        cur: Cursor,
+        q: int,
+        payload: Entry,
+        recorded: dt.datetime,
+        writes: _Writes,
+        first: bool = True,
     ) -> None:
         stamp = micros(recorded)
         writes.events.append((q, stamp))
@@ -317,7 +324,9 @@ class SqlIndex:
         else:
             return  # decisions, claims: not part of the org or responsibility graph
         key = payload.subject
-        new = isinstance(payload, UnitEstablished | ResponsibilityDefined)
+        # a subject's first establishment or definition makes it; a later one (a new life of
+        # the same id: re-established) changes a subject the index already has
+        new = first and isinstance(payload, UnitEstablished | ResponsibilityDefined)
         subject = self._subject(cur, key, q, kind if new else None)
         if isinstance(payload, Amendment):
             if subject.kind == "document":

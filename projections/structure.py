@@ -30,13 +30,13 @@ def unit_view(state: OrgState, key: str, on: dt.date) -> UnitView:
         id=key,
         name=u.name.at(when, key),
         abbreviation=u.abbreviation.at(when, None),
-        kind=u.kind,
+        kind=state.kind_at(key, on),
         parent=parent,
     )
 
 
 def unit_ref(state: OrgState, key: str, on: dt.date) -> UnitRef:
-    kind = state.units[key].kind if key in state.units else "unknown"
+    kind = state.kind_at(key, on) if key in state.units else "unknown"
     return UnitRef(id=key, name=state.unit_name(key, on), kind=kind)
 
 
@@ -65,10 +65,12 @@ def children(state: OrgState, key: str, on: dt.date) -> list[str]:
 
 
 def figures_at(state: OrgState, key: str, on: dt.date) -> list[FigureView]:
-    """Figures known for a unit on ``on``: every figure recorded with effective ≤ on."""
+    """Figures known for a unit on ``on``: every figure recorded with effective ≤ on — in the
+    life of the unit then (not those of an earlier life, before it was established again)."""
     out = []
+    starts = state.units[key].kinds.dates()  # a figure counts in the life it was recorded in
     for when, _, fig, rec in sorted(state.units[key].figures, key=lambda x: (x[0], x[1])):
-        if when <= on:
+        if when <= on and not any(when < s <= on for s in starts):
             out.append(figure_view(state, fig, effective_text(rec)))
     return out
 

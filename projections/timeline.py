@@ -36,6 +36,10 @@ class Timeline(Generic[V]):
         i = bisect.bisect_right(self._points, (on, _MAX_POS))
         return self._values[i - 1] if i else default
 
+    def first_point(self) -> tuple[dt.date, int] | None:
+        """(effective date, position) of the first point."""
+        return self._points[0] if self._points else None
+
     def first_date(self) -> dt.date | None:
         return self._points[0][0] if self._points else None
 

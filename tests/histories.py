@@ -57,7 +57,7 @@ AMENDS = {  # amendment → the field naming the entry it amends
     "ChangeConfirmed": "confirms",
     "ChangeCancelled": "cancels",
 }
-KINDS = 33  # entries HistoryMaker proposes (op numbers 0 to KINDS - 1; KINDS: two in one call)
+KINDS = 37  # entries HistoryMaker proposes (op numbers 0 to KINDS - 1; KINDS: two in one call)
 
 
 class StepClock:
@@ -165,6 +165,10 @@ class HistoryMaker:
             *[self._assign] * 2,
             self._transfer,
             self._end_holding,
+            self._reestablish,
+            self._redefine,
+            self._retract_restart,
+            self._end_unit,
         ]
         assert len(self.ops) == KINDS
         self.record(
@@ -197,9 +201,9 @@ class HistoryMaker:
         self.times.append(self.clock.now)
         for e in raw:
             kind = e["type"]
-            if kind == "UnitEstablished":
+            if kind == "UnitEstablished" and e["unit"] not in self.units:
                 self.units.append(e["unit"])
-            elif kind == "ResponsibilityDefined":
+            elif kind == "ResponsibilityDefined" and e["responsibility"] not in self.resps:
                 self.resps.append(e["responsibility"])
             elif kind == "DecisionMade":
                 self.decisions.append(e["id"])
@@ -339,6 +343,75 @@ class HistoryMaker:
         figures = [self._figure(rnd) for _ in range(rnd.randint(1, 2))]
         return self._unit_change(rnd, "FiguresRecorded", figures=figures)
 
+    def _ended(self, keys: list[str], rnd: random.Random) -> tuple[str, dt.date] | None:
+        """A unit or responsibility whose latest life has ended, and the end (or None)."""
+        for key in rnd.sample(keys, k=min(6, len(keys))):
+            agg = self.app.repository.get(aggregate_id(key))
+            lives = agg.lives()
+            if lives and lives[-1].end is not None:
+                return key, lives[-1].end
+        return None
+
+    def _after(self, rnd: random.Random, end: dt.date) -> dt.date:
+        """A day on or after ``end`` — now and then one before it (which the rules refuse)."""
+        later = [d for d in DAYS if d >= end]
+        return rnd.choice(later) if later and rnd.random() < 0.9 else self._day(rnd)
+
+    def _reestablish(self, rnd: random.Random) -> dict[str, Any] | None:
+        """A unit that ended established again under its id (a new life), with a new name,
+        kind or parent; now and then one still in force or dated before its end (refused)."""
+        found = self._ended(self.units, rnd)
+        if found is None:
+            unit, on = rnd.choice(self.units), self._day(rnd)
+        else:
+            unit, on = found[0], self._after(rnd, found[1])
+        parent = self._unit_in_force(rnd, on, [unit]) if rnd.random() < 0.9 else None
+        entry = self._unit_entry(unit, parent, effective(rnd, on), rnd.choice(["office", "team"]))
+        entry["key"] = self._key("re")
+        entry["sources"] = self._sources(rnd)
+        if rnd.random() < 0.6:
+            entry["name"] = f"{rnd.choice(NAMES)} {unit} igen"
+        if rnd.random() < 0.3:
+            entry["abbreviation"] = rnd.choice(NAMES)[:3].upper()
+        if rnd.random() < 0.2:
+            entry["figures"] = [self._figure(rnd)]
+        return entry
+
+    def _redefine(self, rnd: random.Random) -> dict[str, Any] | None:
+        """An abolished responsibility defined again under its id (or, now and then, one that
+        is not, which the rules refuse)."""
+        if not self.resps:
+            return None
+        found = self._ended(self.resps, rnd)
+        if found is None:
+            resp, on = rnd.choice(self.resps), self._day(rnd)
+        else:
+            resp, on = found[0], self._after(rnd, found[1])
+        entry = self._change(
+            rnd, "ResponsibilityDefined", on, responsibility=resp, name=f"Opgave {resp} igen",
+            scope="igen",
+        )
+        entry["key"] = self._key("rd")
+        return entry
+
+    def _retract_restart(self, rnd: random.Random) -> dict[str, Any] | None:
+        """Retract a re-establishment (or a definition again), or the end before one."""
+        again = [e for e in self.recorded if e["key"].startswith(("re", "rd"))]
+        if not again:
+            return None
+        target = rnd.choice(again)
+        if rnd.random() < 0.3:  # the end before it: refused, as the lives would overlap
+            subject = target.get("unit") or target.get("responsibility")
+            ends = [
+                e
+                for e in self.recorded
+                if e["type"] in ("UnitAbolished", "UnitMerged", "UnitAbsorbed", "UnitSplit",
+                                 "ResponsibilityAbolished")
+                and subject in (e.get("unit"), e.get("responsibility"))
+            ]
+            target = rnd.choice(ends) if ends else target
+        return self._amendment("EventRetracted", target)
+
     # --- responsibilities ---------------------------------------------------------------------
 
     def _define(self, rnd: random.Random) -> dict[str, Any]:
@@ -362,8 +435,7 @@ class HistoryMaker:
         if isinstance(agg, Unit):
             return agg.in_force_on(on)
         assert isinstance(agg, Responsibility)
-        abolished = agg.abolished_on
-        return agg.defined.effective.date <= on and (abolished is None or on < abolished)
+        return any(life.covers(on) for life in agg.lives())
 
     def _unit_in_force(self, rnd: random.Random, on: dt.date, but: list[str]) -> str | None:
         """A unit in force on ``on`` (a few tries), not one of ``but``."""

@@ -7,7 +7,7 @@ prints the answer: tables for people, ``--json`` for programs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -103,6 +103,7 @@ def show(
         typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
         if data["former_names"]:
             typer.echo("  also known as: " + "; ".join(data["former_names"]))
+        echo_lives(data["lives"])
         if data["children"]:
             typer.echo("  units: " + ", ".join(data["children"]))
         rows = [[r["role"], r["id"], r["name"]] for r in data["responsibilities"]]
@@ -121,9 +122,20 @@ def show(
     else:
         typer.echo(f"{data['name']} ({id}) on {on}")
         typer.echo(f"  scope: {data['scope']}")
+        echo_lives(data["lives"])
         for h in data["holders"]:
             chain = " → ".join(c["name"] for c in h["chain"])
             typer.echo(f"  {h['role']}: {h['unit']['name']} (since {h['since']}) — {chain}")
+
+
+def echo_lives(lives: list[dict[str, Any]]) -> None:
+    """A subject that ended and was established again: its lives, with the names of each."""
+    if len(lives) < 2:
+        return
+    spans = [f"{life['from']} – {life['until'] or ''}".rstrip() for life in lives]
+    typer.echo("  lives: " + ", ".join(spans))
+    for span, life in zip(spans, lives, strict=True):
+        typer.echo(f"    {span}: " + "; ".join(life["names"]))
 
 
 @app.command()
@@ -221,11 +233,18 @@ def history(
 
     Example: orgevents history stu
     """
-    items = view(ctx, known_at, include_planned).history(id)
+    answers = view(ctx, known_at, include_planned)
+    items = answers.history(id)
     if as_json:
         print_json([c.model_dump(mode="json") for c in items])
         return
-    print_changes(f"History of {id}", items, recorded=True)
+    from orgevents.projections.effects import describe_lives
+
+    lives = answers.lives(id)
+    title = f"History of {id}"
+    if len(lives) > 1:
+        title += f" ({len(lives)} lives: {describe_lives(lives)})"
+    print_changes(title, items, recorded=True)
 
 
 @app.command()

@@ -30,13 +30,22 @@ class DomainRuleError(OrgEventsError):
 
     rule = "domain-rule"
 
-    def __init__(self, message: str, *, subject: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, subject: str | None = None, field: str | None = None
+    ) -> None:
         self.subject = subject
+        self.field = field  # the entry's field at fault, where one is
         super().__init__(message)
 
 
 class UnknownReferenceError(DomainRuleError):
     rule = "reference-exists"
+
+
+class UnknownKindError(DomainRuleError):
+    """A unit's kind is neither in the default vocabulary nor declared in the store."""
+
+    rule = "kind-known"
 
 
 class AlreadyExistsError(DomainRuleError):

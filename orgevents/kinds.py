@@ -15,8 +15,9 @@ set (a shape, a colour from a fixed palette, a line), never free text that reach
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Mapping
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -137,6 +138,43 @@ DEFAULT_KINDS: dict[str, KindSpec] = {
 """The default vocabulary (README: "Kinds of unit" shows it as a table; a test checks it)."""
 
 
+def declared(
+    kind: str,
+    labels: Mapping[str, str],
+    level: int | None = None,
+    style: KindStyle | Mapping[str, str] | None = None,
+    note: str | None = None,
+) -> KindSpec:
+    """A kind as a declaration gives it: over a default kind, what the declaration leaves out
+    (level, style) stays as the default has it."""
+    default = DEFAULT_KINDS.get(kind)
+    if style is not None and not isinstance(style, KindStyle):
+        style = KindStyle.model_validate(style)
+    return KindSpec(
+        kind=kind,
+        labels=dict(labels),
+        level=level if level is not None or default is None else default.level,
+        style=style or (default.style if default else KindStyle()),
+        note=note,
+        declared=True,
+    )
+
+
+def declaration_json(labels: Mapping[str, str], level: int | None, style: Any, note: Any) -> str:
+    """What the index keeps of a declaration (read back by :func:`from_json`)."""
+    style_data = style.model_dump() if isinstance(style, KindStyle) else style
+    return json.dumps(
+        {"labels": dict(labels), "level": level, "style": style_data, "note": note},
+        ensure_ascii=False,
+        sort_keys=True,
+    )
+
+
+def from_json(kind: str, text: str) -> KindSpec:
+    data = json.loads(text)
+    return declared(kind, data["labels"], data["level"], data["style"], data["note"])
+
+
 def kind_subject(kind: str) -> str:
     """The store's subject for the declarations of ``kind`` (apart from every id: ``:``)."""
     return f"kind:{kind}"
@@ -171,6 +209,9 @@ __all__ = [
     "PALETTE",
     "KindSpec",
     "KindStyle",
+    "declaration_json",
+    "declared",
+    "from_json",
     "kind_subject",
     "label_of",
     "rank",

@@ -16,6 +16,7 @@ from orgevents.events import (
     ClaimRecorded,
     DecisionMade,
     DocumentRegistered,
+    KindDeclared,
     EventCorrected,
     EventRetracted,
     FiguresRecorded,
@@ -145,6 +146,9 @@ def summary(state: Lookup, rec: Record) -> str:
 
     if isinstance(p, DocumentRegistered):
         return f"document registered: {p.title}"
+    if isinstance(p, KindDeclared):
+        labels = ", ".join(f"{lang}: {text}" for lang, text in p.labels.items())
+        return f"kind declared: {p.kind} ({labels})"
     if isinstance(p, EventCorrected):
         return f"correction of {p.corrects}: {p.reason}"
     if isinstance(p, EventRetracted):

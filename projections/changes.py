@@ -162,7 +162,7 @@ def summary(state: Lookup, rec: Record) -> str:
     if isinstance(p, UnitEstablished):
         where = f" under {lbl(p.parent)}" if p.parent else ""
         end = f", planned to end {p.planned_end}" if p.planned_end else ""
-        return f"{name} ({p.kind.value}) established{where}{end}"
+        return f"{name} ({p.kind}) established{where}{end}"
     if isinstance(p, UnitRenamed):
         return f"{state.unit_name(p.unit, on - DAY)} renamed to {p.name}"
     if isinstance(p, UnitMoved):

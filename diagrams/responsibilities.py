@@ -22,15 +22,20 @@ from orgevents.diagrams.styles import (
     RESPONSIBILITY_FILL,
     ROLES,
     TEXT,
+    DEFAULT_VOCABULARY,
     kind_style,
 )
 from orgevents.projections.lookup import Questions
+from orgevents.projections.vocabulary import Vocabulary
 
 RESPONSIBILITY = "r_"  # prefix of responsibility node ids (keys never contain "_")
 
 
-def responsibility_chart(state: Questions, on: dt.date, *, title: str | None = None) -> str:
-    """DOT source of the responsibility graph as of ``on``."""
+def responsibility_chart(
+    state: Questions, on: dt.date, *, title: str | None = None, language: str | None = None
+) -> str:
+    """DOT source of the responsibility graph as of ``on`` (kinds styled as the store's
+    vocabulary says)."""
     graph = state.responsibility_graph(on)
     return responsibility_chart_of_graph(
         graph,
@@ -38,6 +43,7 @@ def responsibility_chart(state: Questions, on: dt.date, *, title: str | None = N
         title=title,
         context={u: _context(state, u, on) for u, t in graph.nodes(data="type") if t == "unit"},
         labels={r: state.label(r, on) for r, t in graph.nodes(data="type") if t != "unit"},
+        vocabulary=Vocabulary.of(state, language),
     )
 
 
@@ -59,6 +65,7 @@ def responsibility_chart_of_graph(
     title: str | None = None,
     context: dict[str, tuple[str | None, str, list[str]]] | None = None,
     labels: dict[str, str] | None = None,
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> str:
     """DOT source for a graph made by :func:`holders.responsibility_graph`."""
     context, labels = context or {}, labels or {}
@@ -93,7 +100,7 @@ def responsibility_chart_of_graph(
     def unit_node(target: Dot, unit: str) -> None:
         data = graph.nodes[unit]
         _, abbreviation, above = context.get(unit, (None, "", []))
-        style = kind_style(str(data.get("kind"))).attributes()
+        style = kind_style(str(data.get("kind")), vocabulary).attributes()
         target.node(
             unit,
             label=label(

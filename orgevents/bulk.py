@@ -45,13 +45,14 @@ def jsonl_entries(path: Path, reading: Reading) -> Iterator[Located]:
 
     from orgevents.errors import InvalidEntryError, Problem
     from orgevents.events import entry_adapter
-    from orgevents.importing import Located
+    from orgevents.importing import Located, file_language, with_language
     from orgevents.reading import parse_json_line
 
     name = str(path)
     with path.open("rb") as lines:
         index = 0
         header_read = False
+        language = None
         for number, raw in enumerate(lines, start=1):
             reading.bytes_read += len(raw)
             if not raw.strip():
@@ -63,16 +64,19 @@ def jsonl_entries(path: Path, reading: Reading) -> Iterator[Located]:
                     header = None
                 if not isinstance(header, dict) or header.get("format") != FORMAT:
                     problem = Problem(
-                        f'the first line (blank lines aside) must be {{"format": "{FORMAT}"}}',
+                        f'the first line (blank lines aside) must be {{"format": "{FORMAT}"}} '
+                        '(optionally with "language": "xx")',
                         file=name,
                         line=number,
                         rule="format",
                     )
                     raise InvalidEntryError([problem])
+                language = file_language(header, name, number)
                 header_read = True
                 continue
             try:
-                entry = entry_adapter.validate_python(parse_json_line(raw, name, number))
+                data = with_language(parse_json_line(raw, name, number), language)
+                entry = entry_adapter.validate_python(data)
             except ValidationError as exc:
                 err = exc.errors()[0]
                 loc = [str(p) for p in err["loc"]]
@@ -151,6 +155,7 @@ def bulk_load(
             index=item.index if item else exc.index,
             line=item.line if item else None,
             key=exc.entry.key,
+            field=exc.cause.field,
             rule=exc.rule,
         )
         raise BulkLoadError(

@@ -7,6 +7,7 @@ that could harm the reader (alias bombs, duplicate keys, deep nesting, huge numb
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -57,9 +58,46 @@ def parse_bytes(data: bytes, name: str) -> list[Located]:
     return parse_text(decode(data, name), name)
 
 
+DEFAULT_LANGUAGE = "da"
+"""The language of documents in files that declare none (orgevents/1 files always were Danish)."""
+
+
+def file_language(data: Any, name: str, line: int | None = None) -> str | None:
+    """The ``language`` a load file (or a JSON Lines header) declares, checked; None: none."""
+    language = data.get("language") if isinstance(data, dict) else None
+    if language is None:
+        return None
+    if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2}", language):
+        problem = Problem(
+            f"the file's language must be a two-letter ISO 639-1 code such as en, da or fr, "
+            f"not {language!r}",
+            file=name,
+            line=line,
+            field="language",
+            rule="language-code",
+        )
+        raise InvalidEntryError([problem])
+    return language
+
+
+def with_language(entry: Any, language: str | None) -> Any:
+    """A raw entry with the file's language filled in where a document gives none."""
+    if (
+        language is not None
+        and isinstance(entry, dict)
+        and entry.get("type") == "DocumentRegistered"
+        and "language" not in entry
+    ):
+        return {**entry, "language": language}
+    return entry
+
+
 def parse_text(text: str, name: str) -> list[Located]:
     data, positions = parse(text, name)
     lines: list[int | None] = [line for line, _ in positions]
+    language = file_language(data, name)
+    if language is not None and isinstance(data.get("entries"), list):
+        data = {**data, "entries": [with_language(e, language) for e in data["entries"]]}
     try:
         parsed = LoadFile.model_validate(data)
     except ValidationError as exc:

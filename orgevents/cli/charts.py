@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli.common import AtOpt, KnownAtOpt, PlannedOpt, app, day, view
+from orgevents.cli.common import AtOpt, KnownAtOpt, PlannedOpt, app, day, language, view
 
 FORMATS = ("svg", "png", "pdf", "dot")
 FormatOpt = Annotated[
@@ -104,7 +104,14 @@ def chart(
     from orgevents.diagrams.orgchart import org_chart
 
     state = view(ctx, known_at, include_planned)
-    source = org_chart(state, day(at), root=root, depth=depth, max_units=max_units or None)
+    source = org_chart(
+        state,
+        day(at),
+        root=root,
+        depth=depth,
+        max_units=max_units or None,
+        language=language(ctx),
+    )
     emit(source, fmt, out)
 
 
@@ -124,7 +131,8 @@ def graph(
     """
     from orgevents.diagrams.responsibilities import responsibility_chart
 
-    emit(responsibility_chart(view(ctx, known_at, include_planned), day(at)), fmt, out)
+    state = view(ctx, known_at, include_planned)
+    emit(responsibility_chart(state, day(at), language=language(ctx)), fmt, out)
 
 
 def diff_chart(
@@ -142,7 +150,8 @@ def diff_chart(
     start, end = day(from_date, "D1"), day(to_date, "D2")
     if end <= start:
         raise typer.BadParameter("D2 must come after D1", param_hint="D2")
-    emit(change_chart(view(ctx, known_at, include_planned), start, end), fmt, out)
+    state = view(ctx, known_at, include_planned)
+    emit(change_chart(state, start, end, language=language(ctx)), fmt, out)
 
 
 @app.command()
@@ -168,7 +177,7 @@ def timeline(
     start, end = day(from_date, "D1"), day(to_date, "D2")
     chosen = output_format(fmt, out)
     state = view(ctx, known_at, include_planned)
-    pages = timeline_charts(state, start, end, root=root, depth=depth)
+    pages = timeline_charts(state, start, end, root=root, depth=depth, language=language(ctx))
     if not pages:
         typer.echo(f"nothing changes after {start} up to {end}", err=True)
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,19 +123,21 @@ def bulk_load(
     recorded_by: str,
     batch_size: int = 1000,
     on_batch: Callable[[Progress], None] | None = None,
+    stream: Iterable[Located] | None = None,
 ) -> dict[str, Any]:
-    """Load files in batches (each atomic); return counts and seconds."""
+    """Load files — or the entries of ``stream``, such as a bundled dataset made on the fly —
+    in batches (each atomic); return counts and seconds."""
     from orgevents.application import BatchRejectedError
     from orgevents.errors import Problem
 
     reading = Reading()
     recent: deque[Located] = deque(maxlen=2 * batch_size)
-    total_bytes = sum(p.stat().st_size for p in paths)
+    total_bytes = sum(p.stat().st_size for p in paths) if stream is None else 0
     started = time.perf_counter()
     batches = 0
 
     def entries() -> Iterator[Any]:
-        for item in read_stream(paths, reading):
+        for item in read_stream(paths, reading) if stream is None else stream:
             recent.append(item)
             yield item.entry
 

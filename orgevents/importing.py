@@ -8,7 +8,7 @@ that could harm the reader (alias bombs, duplicate keys, deep nesting, huge numb
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,7 +22,10 @@ from orgevents.events import Entry, LoadFile
 from orgevents.reading import _Loader as _Loader
 from orgevents.reading import decode, parse
 
-EXAMPLES = {"copenhagen": "data/copenhagen"}
+EXAMPLES = {"copenhagen": "data/copenhagen", "france-communes": "data/france-communes"}
+GENERATED = {"france-communes"}
+"""Examples made on the fly from a bundled register by a converter (``orgevents.datasets``),
+too large for one transaction: they load in atomic batches (:func:`orgevents.bulk.bulk_load`)."""
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,44 @@ class Located:
     line: int | None
 
 
-def example_files(name: str) -> list[Path]:
+def _known_example(name: str) -> None:
     if name not in EXAMPLES:
         raise InvalidEntryError(
             [Problem(f"no example {name!r}; known: {', '.join(EXAMPLES)}", rule="example-known")]
         )
+
+
+def example_files(name: str) -> list[Path]:
+    """The load files of a bundled example (none for one made on the fly, see ``GENERATED``)."""
+    _known_example(name)
+    if name in GENERATED:
+        return []
     folder = resources.files("orgevents").joinpath(EXAMPLES[name])
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def example_stream(name: str) -> Iterator[Located]:
+    """The entries of a generated example, validated one by one as the converter makes them."""
+    from orgevents.datasets import france
+    from orgevents.events import entry_adapter
+
+    _known_example(name)
+    label = f"--example {name}"
+    for index, raw in enumerate(france.entries()):
+        try:
+            entry = entry_adapter.validate_python(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            problem = Problem(
+                err["msg"],
+                file=label,
+                index=index,
+                key=raw.get("key"),
+                field=".".join(str(p) for p in err["loc"]) or None,
+                rule=err["type"],
+            )
+            raise InvalidEntryError([problem]) from None
+        yield Located(entry, label, index, None)
 
 
 def read_file(path: Path) -> list[Located]:

@@ -280,8 +280,15 @@ class Converter:
         ]
 
     def _establish(
-        self, ref: UnitRef, name: str, parent: str, day: str, rows: list[Row], mod: str | None,
-        initial: bool = False, sources: list[dict[str, str]] | None = None,
+        self,
+        ref: UnitRef,
+        name: str,
+        parent: str,
+        day: str,
+        rows: list[Row],
+        mod: str | None,
+        initial: bool = False,
+        sources: list[dict[str, str]] | None = None,
     ) -> tuple[str, Entry]:
         unit = self.replay.new_id(ref)
         again = unit in self.replay.lives
@@ -382,9 +389,9 @@ class Converter:
         for line, text, rec in communes_2026():
             ref = (rec["TYPECOM"], rec["COM"])
             named_2026[ref] = (line, text, rec)
-        units: dict[UnitRef, tuple[str, list[dict[str, str]]]] = {}
+        units: dict[UnitRef, tuple[str, list[dict[str, str]], list[Row]]] = {}
         for ref, (name, row) in first.items():
-            units[ref] = (name, _cite([row]))
+            units[ref] = (name, _cite([row]), [row])
         for ref, (line, text, rec) in named_2026.items():
             if ref not in seen:
                 cite = {
@@ -392,7 +399,7 @@ class Converter:
                     "locator": f"communes.csv line {line}",
                     "quote": text,
                 }
-                units[ref] = (rec["LIBELLE"], [cite])
+                units[ref] = (rec["LIBELLE"], [cite], [])
         parents_2026 = {ref: rec["COMPARENT"] for ref, (_, _, rec) in named_2026.items()}
         yield self._emit(
             {
@@ -415,10 +422,10 @@ class Converter:
         )
         order = sorted(units, key=lambda ref: (ref[0] != "COM", ref[1], ref[0]))
         for ref in order:
-            name, sources = units[ref]
+            name, sources, rows = units[ref]
             if ref[0] == "COM":
                 dep = departement_of(ref[1])
-                yield from self._departement(dep, START, [], True)
+                yield from self._departement(dep, START, rows, True)
                 parent = self.replay.departements[dep]
             else:
                 # sub-units in force before 1943: municipal arrondissements of Paris and Lyon
@@ -465,7 +472,7 @@ class Converter:
                 if r.before and r.after and r.before[0] == r.after[0] and r.before != r.after
             ]
             moving = [(replay.current.pop(old), old, new, r) for old, new, r in pairs]
-            for unit, _, new, r in moving:
+            for unit, _, new, _row in moving:
                 replay.current[new] = unit
             for unit, old, new, r in moving:
                 out.extend(self._recode(unit, old, new, after[new], day, [r], mod))
@@ -505,7 +512,9 @@ class Converter:
         for ref in going_on:
             unit = replay.current[ref]
             if replay.lives[unit].name != after[ref]:
-                out.append(self._rename(unit, after[ref], ref[1], day, rows_of[ref], mod, "renamed"))
+                out.append(
+                    self._rename(unit, after[ref], ref[1], day, rows_of[ref], mod, "renamed")
+                )
 
         # new sub-units, under the commune they belong to after the change
         def parent_for(ref: UnitRef) -> str:
@@ -618,7 +627,13 @@ class Converter:
         return [*gaps, *(self._move(child, target, day, rows_of[ref], mod) for child in moving)]
 
     def _recode(
-        self, unit: str, old: UnitRef, new: UnitRef, name: str, day: str, rows: list[Row],
+        self,
+        unit: str,
+        old: UnitRef,
+        new: UnitRef,
+        name: str,
+        day: str,
+        rows: list[Row],
         mod: str,
     ) -> list[Entry]:
         out: list[Entry] = []
@@ -629,7 +644,9 @@ class Converter:
         out.append(self._rename(unit, name, new[1], day, rows, mod, "recoded"))
         return out
 
-    def _end_empty_departements(self, day: str, rows: list[Row], mod: str, out: list[Entry]) -> None:
+    def _end_empty_departements(
+        self, day: str, rows: list[Row], mod: str, out: list[Entry]
+    ) -> None:
         """A département ends the day it has no commune left: split into the départements its
         communes moved to that day, else abolished."""
         replay = self.replay
@@ -640,7 +657,9 @@ class Converter:
                 {
                     replay.departements[departement_of(r.after[1])]
                     for r in rows
-                    if r.before and r.after and departement_of(r.before[1]) == code
+                    if r.before
+                    and r.after
+                    and departement_of(r.before[1]) == code
                     and departement_of(r.after[1]) in replay.departements
                     and departement_of(r.after[1]) != code
                 }

@@ -3,10 +3,10 @@ COG is meant to be used, and independent of the converter's forward replay (test
 
 Start from ``communes.csv`` (1 January 2026) and undo the changes date by date, newest first: the
 units a change made (its ``_AP`` side) are taken out and the units it found (its ``_AV`` side)
-are put back, with the names they had; the changes of one day are undone in the reverse of the
-order they follow each other (``MOD_ORDER``). One exception: a commune that receives an associated or
-delegated commune it absorbs (MOD 34, 35) is named on the ``_AP`` side only, although it existed
-before and goes on existing — it is not taken out.
+are put back, with the names they had. The changes of one day are undone in the reverse of the
+order they follow each other (``MOD_ORDER``). One exception: a commune that receives an
+associated or delegated commune it absorbs (MOD 34, 35) is named on the ``_AP`` side only,
+although it existed before and goes on existing — it is not taken out.
 """
 
 from __future__ import annotations

@@ -39,6 +39,7 @@ from orgevents.datasets.france_register import (
     MOD_ORDER,
     Row,
     UnitRef,
+    by_date,
     communes_2026,
     departement_of,
     departements_2026,
@@ -201,9 +202,7 @@ class Converter:
 
     def __init__(self, rows: list[Row] | None = None) -> None:
         self.rows = rows if rows is not None else movements()
-        self.by_date: dict[str, list[Row]] = defaultdict(list)
-        for row in self.rows:
-            self.by_date[row.date].append(row)
+        self.by_date = by_date(self.rows)
         self.deps_2026 = departements_2026()
         self.replay = Replay()
         self.counts: dict[str, int] = defaultdict(int)

@@ -12,9 +12,15 @@ although it existed before and goes on existing — it is not taken out.
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 
-from orgevents.datasets.france_register import MOD_ORDER, Row, UnitRef, communes_2026, movements
+from orgevents.datasets.france_register import (
+    MOD_ORDER,
+    Row,
+    UnitRef,
+    by_date,
+    communes_2026,
+    movements,
+)
 
 RECEIVES = {"34", "35"}
 """Changes whose commune on the ``_AP`` side existed before: it absorbs the ``_AV`` unit."""
@@ -27,9 +33,7 @@ class Oracle:
 
     def __init__(self, rows: list[Row] | None = None) -> None:
         self.rows = rows if rows is not None else movements()
-        self.by_date: dict[str, list[Row]] = defaultdict(list)
-        for row in self.rows:
-            self.by_date[row.date].append(row)
+        self.by_date = by_date(self.rows)
         self.dates = sorted(self.by_date, reverse=True)
         self.final: State = {
             (rec["TYPECOM"], rec["COM"]): rec["LIBELLE"] for _, _, rec in communes_2026()
@@ -40,7 +44,9 @@ class Oracle:
         """The state before the changes of one date, from the state after them: the changes of
         the day undone in the reverse of :data:`MOD_ORDER`."""
         for mod in reversed(MOD_ORDER):
-            state = cls.undo_one(state, [row for row in rows if row.mod == mod])
+            group = [row for row in rows if row.mod == mod]
+            if group:
+                state = cls.undo_one(state, group)
         return state
 
     @staticmethod

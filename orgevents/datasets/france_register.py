@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -77,6 +78,14 @@ def movements() -> list[Row]:
             )
         )
     return rows
+
+
+def by_date(rows: list[Row]) -> dict[str, list[Row]]:
+    """The rows of each effective date."""
+    days: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        days[row.date].append(row)
+    return days
 
 
 def communes_2026() -> Iterator[tuple[int, str, dict[str, str]]]:

@@ -170,6 +170,17 @@ def lives_of(
     return out
 
 
+def ended_by(lives: list[Life], on: dt.date) -> tuple[dt.date, Life | None] | None:
+    """Where ``on`` falls after the end of a life and before the next one starts: that end and
+    the next life (None: there is none yet); None when ``on`` is in a life or before the first."""
+    for i, life in enumerate(lives):
+        if life.start <= on and life.end is not None and on >= life.end:
+            later = lives[i + 1] if i + 1 < len(lives) else None
+            if later is None or later.start > on:
+                return life.end, later
+    return None
+
+
 def describe_lives(lives: list[Life]) -> str:
     """When a subject exists, for messages: "from 1950-01-01 until 1971-01-01 and from …"."""
     return " and ".join(life.describe() for life in lives)

@@ -456,7 +456,11 @@ class OrgHistory(Application[UUID]):
             ResponsibilityDefined,
         )
         if isinstance(entry, creates):
-            if isinstance(entry, UnitEstablished) and isinstance(existing, Unit) and existing.exists:
+            if (
+                isinstance(entry, UnitEstablished)
+                and isinstance(existing, Unit)
+                and existing.exists
+            ):
                 existing.check_can_start_again(entry, "unit")
                 if entry.parent is not None:  # a new life under the same id
                     self._in_force(batch, entry.parent, entry.effective.date, "parent")

@@ -115,6 +115,13 @@ class KindDeclared(_Entry):
 
 
 class UnitEstablished(_Change):
+    """A unit comes into force. A unit whose latest life has ended (abolished, merged, absorbed
+    or split) may be established again under the same ``unit`` id by a second
+    ``UnitEstablished`` with its own ``key``, dated on or after that end: a new life with the
+    name, kind, parent and abbreviation of that entry (re-established). While the unit is in
+    force a second establishment is refused (rule id-unique), and one dated before the end of
+    the earlier life too (rule lives-in-order)."""
+
     type: Literal["UnitEstablished"] = "UnitEstablished"
     unit: Key
     name: Name
@@ -219,7 +226,10 @@ class FiguresRecorded(_Change):
 
 
 class ResponsibilityDefined(_Change):
-    """A task or area of authority, as an entity of its own (holders come with assignments)."""
+    """A task or area of authority, as an entity of its own (holders come with assignments).
+    An abolished responsibility may be defined again under the same ``responsibility`` id by a
+    second ``ResponsibilityDefined`` with its own ``key``, dated on or after the abolition: a new
+    life, with no holders until it is assigned again (rules as for re-establishing a unit)."""
 
     type: Literal["ResponsibilityDefined"] = "ResponsibilityDefined"
     responsibility: Key

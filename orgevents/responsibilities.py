@@ -12,7 +12,7 @@ import datetime as dt
 
 from eventsourcing.domain import event
 
-from orgevents.aggregate import Life, Subject, check_new_life, lives_of
+from orgevents.aggregate import Life, Subject, check_new_life, ended_by, lives_of
 from orgevents.errors import (
     AlreadyHolderError,
     NotAHolderError,
@@ -136,17 +136,15 @@ class Responsibility(Subject):
                 f"it is defined only from {lives[0].start}",
                 subject=self.key,
             )
-        for i, life in enumerate(lives):
-            if life.start <= on and life.end is not None and on >= life.end:
-                later = lives[i + 1] if i + 1 < len(lives) else None
-                if later is not None and later.start <= on:
-                    continue
-                again = f", defined again only from {later.start}" if later else ""
-                raise NotInForceError(
-                    f"cannot {doing} responsibility {self.key!r} on {on}: "
-                    f"it was abolished on {life.end}{again}",
-                    subject=self.key,
-                )
+        gap = ended_by(lives, on)
+        if gap is not None:
+            end, later = gap
+            again = f", defined again only from {later.start}" if later else ""
+            raise NotInForceError(
+                f"cannot {doing} responsibility {self.key!r} on {on}: "
+                f"it was abolished on {end}{again}",
+                subject=self.key,
+            )
 
     def check_holds(self, unit: str, role: Role, on: dt.date, doing: str) -> None:
         if unit not in self.holders_on(on)[role]:

@@ -11,7 +11,14 @@ import datetime as dt
 
 from eventsourcing.domain import event
 
-from orgevents.aggregate import Life, Subject, check_new_life, describe_lives, lives_of
+from orgevents.aggregate import (
+    Life,
+    Subject,
+    check_new_life,
+    describe_lives,
+    ended_by,
+    lives_of,
+)
 from orgevents.errors import NotInForceError, UnknownReferenceError
 from orgevents.events import (
     Change,
@@ -176,16 +183,14 @@ class Unit(Subject):
                 f"{lives[0].start}",
                 subject=self.key,
             )
-        for i, life in enumerate(lives):
-            if life.start <= on and life.end is not None and on >= life.end:
-                later = lives[i + 1] if i + 1 < len(lives) else None
-                if later is not None and later.start <= on:
-                    continue
-                again = f", re-established only on {later.start}" if later else ""
-                raise NotInForceError(
-                    f"cannot {doing} unit {self.key!r} on {on}: it ended on {life.end}{again}",
-                    subject=self.key,
-                )
+        gap = ended_by(lives, on)
+        if gap is not None:
+            end, later = gap
+            again = f", re-established only on {later.start}" if later else ""
+            raise NotInForceError(
+                f"cannot {doing} unit {self.key!r} on {on}: it ended on {end}{again}",
+                subject=self.key,
+            )
 
     def check_can_start_again(self, payload: UnitEstablished | Change, what: str) -> None:
         """A new life starts only once the latest has ended, on or after that end."""

@@ -298,12 +298,12 @@ def lives(entries: Iterable[tuple[int, Entry]]) -> list[Life]:
         for e in effects(p):
             if isinstance(e, Starts):
                 if out and out[-1].end is None:
-                    out[-1] = replace(out[-1], end=on, end_effective=str(p.effective),
-                                      end_position=pos)
+                    out[-1] = replace(
+                        out[-1], end=on, end_effective=str(p.effective), end_position=pos
+                    )
                 out.append(Life(on, str(p.effective), pos))
             elif isinstance(e, Ends) and out and out[-1].end is None:
-                out[-1] = replace(out[-1], end=on, end_effective=str(p.effective),
-                                  end_position=pos)
+                out[-1] = replace(out[-1], end=on, end_effective=str(p.effective), end_position=pos)
     return out
 
 
@@ -336,7 +336,7 @@ def life_views(found: list[Life], entries: Iterable[tuple[int, Entry]]) -> list[
 
 
 def describe_lives(found: list[Life]) -> str:
-    """"1950-01-01 – 1971-01-01, 1996-03-01 –": the lives of one subject, for people."""
+    """ "1950-01-01 – 1971-01-01, 1996-03-01 –": the lives of one subject, for people."""
     return ", ".join(
         f"{life.start_effective} – {life.end_effective or ''}".rstrip() for life in found
     )

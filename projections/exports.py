@@ -63,6 +63,7 @@ from orgevents.events import (
 )
 from orgevents.events import Change as ChangePayload
 from orgevents.projections.changes import change_view, summary
+from orgevents.projections.effects import describe_lives
 from orgevents.projections.fold import Record
 from orgevents.projections.views import UnitView
 from orgevents.projections.vocabulary import store_language
@@ -160,8 +161,9 @@ def units_table(view: Questions, on: dt.date) -> Table:
     for rec in view.counting(_SPAN_TYPES, [u.id for u in in_force]):
         p = rec.payload
         if isinstance(p, UnitEstablished):
-            established.setdefault(p.unit, rec)
-            planned_end[p.unit] = p.planned_end
+            if p.effective.date <= on or p.unit not in established:
+                established[p.unit] = rec  # of the life in force on the date
+                planned_end[p.unit] = p.planned_end
         elif (
             isinstance(p, _ENDINGS)
             and not (isinstance(p, UnitSplit) and p.continues)
@@ -183,6 +185,7 @@ def units_table(view: Questions, on: dt.date) -> Table:
                 _effective_text(established.get(unit.id)),
                 _effective_text(ended.get(unit.id)),
                 str(planned_end[unit.id]) if planned_end.get(unit.id) else "",
+                describe_lives(view.lives(unit.id)),
             )
         )
     columns = (
@@ -195,6 +198,7 @@ def units_table(view: Questions, on: dt.date) -> Table:
         "established",
         "ended",
         "planned_end",
+        "lives",
     )
     return Table("units", columns, rows)
 
@@ -462,6 +466,7 @@ CONTEXT: dict[str, Any] = {
     **{p: {"@type": "@id"} for p in _IRI_PROPERTIES},
     "prov:atTime": {"@type": "xsd:date"},
     "oe:effectiveEnd": {"@type": "xsd:date"},
+    "oe:effectiveStart": {"@type": "xsd:date"},
     "oe:asOf": {"@type": "xsd:date"},
     "prov:generatedAtTime": {"@type": "xsd:dateTime"},
     "oe:knownAt": {"@type": "xsd:dateTime"},
@@ -645,8 +650,25 @@ class _JsonLd:
                 node["org:hasSubOrganization"] = children[key]
             _put(node, "org:resultedFrom", self.resulted_from.get(key))
             _put(node, "org:changedBy", self.changed_by.get(key))
+            self._lives(node, key)
             nodes.append(node)
         return nodes
+
+    def _lives(self, node: dict[str, Any], key: str) -> None:
+        """A unit or responsibility that ended and was established again: each of its lives."""
+        found = self.view.lives(key)
+        if len(found) < 2:
+            return
+        node["oe:lives"] = [
+            {
+                "@type": "oe:Life",
+                "oe:effectiveStart": life.start.isoformat(),
+                **({"oe:effectiveEnd": life.end.isoformat()} if life.end else {}),
+                "oe:start": life.start_effective,
+                **({"oe:end": life.end_effective} if life.end_effective else {}),
+            }
+            for life in found
+        ]
 
     def _unit_types(self, known: KnownUnit) -> list[str]:
         """org:Organization; and org:OrganizationalUnit for a unit below an administration."""
@@ -674,6 +696,7 @@ class _JsonLd:
                 node["oe:legalBasis"] = self._text(facts.legal_basis)
             for role, unit, _ in held.get(key, []):
                 node.setdefault(f"oe:{role}", []).append(self.iri("unit", unit))
+            self._lives(node, key)
             nodes.append(node)
         return nodes
 

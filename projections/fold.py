@@ -226,8 +226,14 @@ class OrgState:
         position, key = rec.position, p.subject
         if key not in self.responsibilities and not isinstance(p, ResponsibilityDefined):
             return  # its definition does not count in this view (as for units, above)
-        first = self.responsibilities[key].name.first_point() if key in self.responsibilities else None
-        if first is not None and (on, position) < first and not isinstance(p, ResponsibilityDefined):
+        first = (
+            self.responsibilities[key].name.first_point() if key in self.responsibilities else None
+        )
+        if (
+            first is not None
+            and (on, position) < first
+            and not isinstance(p, ResponsibilityDefined)
+        ):
             return  # before the first definition that counts here (as for units, above)
         for e in effects(p):
             if isinstance(e, Starts):

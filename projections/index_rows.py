@@ -34,6 +34,7 @@ S = TypeVar("S")
 FOREVER = 2**31 - 1  # an open end, on either axis (fits SQLite's rtree_i32)
 ENACTED, PLANNED = 1, 2  # the variant bits
 
+
 class UnitRow(NamedTuple):
     e_from: int
     e_to: int
@@ -242,9 +243,7 @@ def _responsibility_variant(
     from orgevents.projections.effects import Ends, Holds, Releases, Starts, effects
 
     chosen = _variant(points, include_planned)
-    defined = [
-        c.position for c in chosen if any(isinstance(e, Starts) for e in effects(c.payload))
-    ]
+    defined = [c.position for c in chosen if any(isinstance(e, Starts) for e in effects(c.payload))]
     if not defined:
         return [], []
     defined_at = min(defined)

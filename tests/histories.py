@@ -395,7 +395,11 @@ class HistoryMaker:
         else:
             resp, on = found[0], self._after(rnd, found[1])
         entry = self._change(
-            rnd, "ResponsibilityDefined", on, responsibility=resp, name=f"Opgave {resp} igen",
+            rnd,
+            "ResponsibilityDefined",
+            on,
+            responsibility=resp,
+            name=f"Opgave {resp} igen",
             scope="igen",
         )
         entry["key"] = self._key("rd")
@@ -412,8 +416,14 @@ class HistoryMaker:
             ends = [
                 e
                 for e in self.recorded
-                if e["type"] in ("UnitAbolished", "UnitMerged", "UnitAbsorbed", "UnitSplit",
-                                 "ResponsibilityAbolished")
+                if e["type"]
+                in (
+                    "UnitAbolished",
+                    "UnitMerged",
+                    "UnitAbsorbed",
+                    "UnitSplit",
+                    "ResponsibilityAbolished",
+                )
                 and subject in (e.get("unit"), e.get("responsibility"))
             ]
             target = rnd.choice(ends) if ends else target

@@ -4,6 +4,7 @@ every view shows its lives as one identity."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -201,9 +202,192 @@ def test_a_responsibility_can_be_defined_again(lived: OrgHistory) -> None:
 
 
 def test_a_responsibility_defined_before_its_abolition_is_refused(lived: OrgHistory) -> None:
-    record(lived, "- {type: ResponsibilityAbolished, key: t.ab, responsibility: t, effective: 2021-01-01}")
+    record(
+        lived,
+        "- {type: ResponsibilityAbolished, key: t.ab, responsibility: t, effective: 2021-01-01}",
+    )
     err = rejected(
         lived,
         "- {type: ResponsibilityDefined, key: t.again, responsibility: t, name: T, scope: s, effective: 2020-06-01}",
     )
     assert err.rule == "lives-in-order"
+
+
+# --- the read side: CLI, HTTP, exports, charts (SQLite and PostgreSQL) -------------------------
+
+LOAD_FILE = """\
+format: orgevents/1
+entries:
+  - {type: DocumentRegistered, key: rules, document: rules, title: Rules of the House, location: rules.pdf}
+  - {type: UnitEstablished, key: house.established, unit: house, name: House of Representatives, abbreviation: HR, kind: council, effective: 1900-01-01, sources: [{document: rules, locator: Rule I}]}
+  - {type: UnitEstablished, key: mmf.established, unit: mmf, name: Committee on Merchant Marine and Fisheries, abbreviation: MMF, kind: committee, parent: house, effective: 1950-01-01, sources: [{document: rules, locator: Rule X}]}
+  - {type: UnitRenamed, key: mmf.renamed-1960, unit: mmf, name: Committee on Merchant Marine, effective: 1960-01-01, sources: [{document: rules, locator: Rule X}]}
+  - {type: UnitAbolished, key: mmf.abolished-1971, unit: mmf, effective: 1971-01-01, sources: [{document: rules, locator: Rule X}]}
+  - {type: UnitEstablished, key: mmf.reestablished-1996, unit: mmf, name: Committee on Fisheries, abbreviation: CF, kind: committee, parent: house, effective: 1996-03-01, sources: [{document: rules, locator: Rule X (1996)}]}
+  - {type: ResponsibilityDefined, key: shipping.defined, responsibility: shipping, name: Shipping, scope: merchant shipping, effective: 1950-01-01, sources: [{document: rules, locator: Rule X}]}
+  - {type: ResponsibilityAssigned, key: shipping.mmf, responsibility: shipping, unit: mmf, role: authority, effective: 1950-01-01, sources: [{document: rules, locator: Rule X}]}
+  - {type: ResponsibilityAbolished, key: shipping.abolished-1971, responsibility: shipping, effective: 1971-01-01, sources: [{document: rules, locator: Rule X}]}
+  - {type: ResponsibilityDefined, key: shipping.defined-1996, responsibility: shipping, name: Shipping and ports, scope: ports too, effective: 1996-03-01, sources: [{document: rules, locator: Rule X (1996)}]}
+"""
+
+
+def cli(*args: str) -> Any:
+    from typer.testing import CliRunner
+
+    from orgevents.cli import app as command
+
+    return CliRunner().invoke(command, list(args))
+
+
+@pytest.fixture
+def loaded(shared_store_url: str, tmp_path: Any) -> str:
+    path = tmp_path / "committees.yaml"
+    path.write_text(LOAD_FILE)
+    result = cli("--store", shared_store_url, "load", str(path))
+    assert result.exit_code == 0, result.output
+    return shared_store_url
+
+
+def run(*args: str) -> Any:
+    """The command as a real process (its error output as people see it)."""
+    import subprocess
+    import sys
+
+    return subprocess.run(
+        [sys.executable, "-m", "orgevents", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_load_errors_name_the_file_entry_field_and_rule(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'e.db'}"
+    still = LOAD_FILE.replace("key: mmf.abolished-1971", "key: mmf.renamed-1971").replace(
+        "type: UnitAbolished, key: mmf.renamed-1971, unit: mmf,",
+        "type: UnitRenamed, key: mmf.renamed-1971, unit: mmf, name: Still here,",
+    )
+    (tmp_path / "still.yaml").write_text(still)
+    result = run("--store", url, "load", str(tmp_path / "still.yaml"))
+    assert result.returncode != 0
+    out = " ".join((result.stdout + result.stderr).split())
+    assert "still.yaml" in out and "entry 5 (mmf.reestablished-1996)" in out
+    assert "field 'unit'" in out and "[rule: id-unique]" in out
+    assert "still in force since 1950-01-01" in out
+
+    early = LOAD_FILE.replace(
+        "effective: 1996-03-01, sources: [{document: rules, locator: Rule X (1996)}]}\n  - {type: ResponsibilityDefined",
+        "effective: 1970-03-01, sources: [{document: rules, locator: Rule X (1996)}]}\n  - {type: ResponsibilityDefined",
+    )
+    assert early != LOAD_FILE
+    (tmp_path / "early.yaml").write_text(early)
+    result = run("--store", url, "load", str(tmp_path / "early.yaml"))
+    out = " ".join((result.stdout + result.stderr).split())
+    assert result.returncode != 0
+    assert "early.yaml" in out and "entry 5 (mmf.reestablished-1996)" in out
+    assert "field 'effective'" in out and "[rule: lives-in-order]" in out
+    assert "ends only on 1971-01-01" in out
+    assert run("--store", url, "dates").stdout == "", "nothing of a refused load is written"
+
+
+def test_show_lists_the_lives_and_the_names_of_each(loaded: str) -> None:
+    result = cli("--store", loaded, "show", "mmf", "--at", "2000-01-01")
+    assert result.exit_code == 0, result.output
+    assert "lives: 1950-01-01 – 1971-01-01, 1996-03-01 –" in result.output
+    assert (
+        "1950-01-01 – 1971-01-01: Committee on Merchant Marine and Fisheries; "
+        "Committee on Merchant Marine" in result.output
+    )
+    assert "1996-03-01 –: Committee on Fisheries" in result.output
+    data = json.loads(cli("--store", loaded, "show", "mmf", "--at", "1980-01-01", "--json").output)
+    assert data["in_force"] is False
+    assert [(life["from"], life["until"]) for life in data["lives"]] == [
+        ("1950-01-01", "1971-01-01"),
+        ("1996-03-01", None),
+    ]
+    resp = json.loads(
+        cli("--store", loaded, "show", "shipping", "--at", "2000-01-01", "--json").output
+    )
+    assert resp["holders"] == [] and resp["name"] == "Shipping and ports"
+    assert [life["names"] for life in resp["lives"]] == [["Shipping"], ["Shipping and ports"]]
+
+
+def test_units_leave_it_out_in_the_gap_and_find_lists_it_once(loaded: str) -> None:
+    def ids(on: str) -> list[str]:
+        out = cli("--store", loaded, "units", "--at", on, "--json").output
+        return [u["id"] for u in json.loads(out)]
+
+    assert (
+        "mmf" in ids("1965-01-01") and "mmf" not in ids("1980-01-01") and "mmf" in ids("2000-01-01")
+    )
+    found = json.loads(
+        cli("--store", loaded, "find", "merchant", "--at", "2000-01-01", "--json").output
+    )
+    assert [f["id"] for f in found if f["type"] == "unit"] == ["mmf"]  # once, for both lives
+    assert found[0]["id"] == "mmf" and found[0]["when"] == "former"
+
+
+def test_history_and_diff_say_re_established(loaded: str) -> None:
+    result = cli("--store", loaded, "history", "mmf")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "History of mmf (2 lives: 1950-01-01 – 1971-01-01, 1996-03-01 –)" in out
+    assert out.index("Committee on Merchant Marine abolished") < out.index(
+        "Committee on Fisheries (committee) re-established under HR"
+    )
+    assert "Committee on Merchant Marine and Fisheries (committee) established under HR" in out
+    changes = json.loads(
+        cli("--store", loaded, "diff", "1990-01-01", "2000-01-01", "--json").output
+    )
+    summaries = [c["summary"] for c in changes["changes"]]
+    assert "Committee on Fisheries (committee) re-established under HR" in summaries
+    assert "responsibility re-established: Shipping and ports" in summaries
+    again = next(c for c in changes["changes"] if c["event_id"] == "mmf.reestablished-1996")
+    assert "restarts" in again["meaning"] and again["details"]["reestablished"] is True
+
+
+def test_http_show_carries_the_lives(loaded: str) -> None:
+    from fastapi.testclient import TestClient
+
+    from orgevents.http.app import create_app
+
+    client = TestClient(create_app(loaded))
+    body = client.get("/api/show/mmf", params={"at": "2000-01-01"}).json()
+    assert body["name"] == "Committee on Fisheries" and body["in_force"] is True
+    assert body["lives"][0] == {
+        "from": "1950-01-01",
+        "until": "1971-01-01",
+        "names": ["Committee on Merchant Marine and Fisheries", "Committee on Merchant Marine"],
+    }
+    assert body["lives"][1]["until"] is None
+    gap = client.get("/api/units", params={"at": "1980-01-01"}).json()
+    assert [u["id"] for u in gap] == ["house"]
+
+
+def test_exports_carry_every_life(loaded: str) -> None:
+    import csv
+    import io
+
+    out = cli("--store", loaded, "export", "-f", "csv", "--table", "units", "--at", "2000-01-01")
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out.output))}
+    assert rows["mmf"]["lives"] == "1950-01-01 – 1971-01-01, 1996-03-01 –"
+    assert rows["mmf"]["established"] == "1996-03-01"
+    doc = json.loads(cli("--store", loaded, "export", "-f", "jsonld", "--at", "2000-01-01").output)
+    [unit] = [n for n in doc["@graph"] if n.get("@id") == "urn:orgevents:unit/mmf"]
+    assert [
+        (life.get("oe:effectiveStart"), life.get("oe:effectiveEnd")) for life in unit["oe:lives"]
+    ] == [
+        ("1950-01-01", "1971-01-01"),
+        ("1996-03-01", None),
+    ]
+
+
+def test_charts_draw_the_unit_once(loaded: str) -> None:
+    import re
+
+    dot = cli("--store", loaded, "chart", "--at", "2000-01-01", "-f", "dot").output
+    assert len(re.findall(r"^\s*mmf \[", dot, re.M)) == 1
+    gap = cli("--store", loaded, "chart", "--at", "1980-01-01", "-f", "dot").output
+    assert not re.findall(r"^\s*mmf \[", gap, re.M)
+    changes = cli("--store", loaded, "timeline", "1970-01-01", "1997-01-01", "-f", "dot").output
+    graphs = [g for g in re.split(r"(?m)^(?:strict )?digraph", changes) if g.strip()]
+    [again] = [g for g in graphs if "RE-ESTABLISHED" in g]
+    assert len(re.findall(r"^\s*mmf \[", again, re.M)) == 1
+    assert any("ABOLISHED" in g and "RE-ESTABLISHED" not in g for g in graphs)

@@ -261,7 +261,9 @@ def history(
 @app.command()
 def dates(
     ctx: typer.Context,
-    as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
 ) -> None:
     """The dates on which anything changes.
 

@@ -22,6 +22,14 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class Life(_Open):
+    """One life of a unit or responsibility: it may end and be established again under its id."""
+
+    from_: str = Field(alias="from", description="The effective date it started, as written.")
+    until: str | None = Field(description="The effective date it ended (null: in force).")
+    names: list[str] = Field(description="The names it had in this life, in order.")
+
+
 class HeldResponsibility(_Open):
     id: str
     name: str
@@ -43,6 +51,9 @@ class UnitDetail(_Open):
     figures: list[FigureView]
     planned_end: str | None = None
     former_names: list[str] = []
+    lives: list[Life] = Field(
+        default=[], description="Its lives in date order (more than one: re-established)."
+    )
 
 
 class ResponsibilityDetail(_Open):
@@ -55,6 +66,9 @@ class ResponsibilityDetail(_Open):
     scope: str
     legal_basis: str | None
     holders: list[HolderView]
+    lives: list[Life] = Field(
+        default=[], description="Its lives in date order (more than one: defined again)."
+    )
 
 
 class DiffView(BaseModel):

@@ -393,6 +393,15 @@
     }
   }
 
+  // A unit or responsibility that ended and was established again: each life with its names.
+  function lives(target, found) {
+    if (!found || found.length < 2) return;
+    add(target, el("h3", { text: `Lives (${found.length})` }),
+      el("ul", { class: "plain lives" }, found.map((life) =>
+        el("li", {}, el("span", { class: "label", text: `${life.from} – ${life.until || ""} ` }),
+          life.names.join("; ")))));
+  }
+
   function unitDetails(target, u, at) {
     add(target,
       el("p", { class: "kind", text: `${kindLabel(u.kind)} · ${u.id}` }),
@@ -409,6 +418,7 @@
       add(target, el("p", { class: "former" }, el("span", { class: "label", text: "Also known as: " }),
         u.former_names.join("; ")));
     }
+    lives(target, u.lives);
     if (u.children && u.children.length) {
       add(target, el("h3", { text: `Units below (${u.children.length})` }),
         el("ul", { class: "plain" }, u.children.map((c) => {
@@ -454,8 +464,9 @@
       r.abbreviation ? el("p", { class: "abbr", text: r.abbreviation }) : null,
       r.in_force ? null : el("p", { class: "warning", text: `Not in force on ${longDate(at)}.` }),
       r.scope ? el("p", { class: "scope", text: r.scope }) : null,
-      r.legal_basis ? el("p", {}, el("span", { class: "label", text: "Legal basis: " }), r.legal_basis) : null,
-      el("h3", { text: `Who holds it on ${longDate(at)}` }));
+      r.legal_basis ? el("p", {}, el("span", { class: "label", text: "Legal basis: " }), r.legal_basis) : null);
+    lives(target, r.lives);
+    add(target, el("h3", { text: `Who holds it on ${longDate(at)}` }));
     if (r.holders && r.holders.length) {
       add(target, el("ul", { class: "holders" }, r.holders.map((h) => el("li", {},
         el("span", { class: `role ${h.role}`, text: h.role }), " ",

@@ -487,8 +487,7 @@ class View:
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
-                    "SELECT min(position) FROM orgindex_entries WHERE entry_key = ? "
-                    "AND p_from <= ?"
+                    "SELECT min(position) FROM orgindex_entries WHERE entry_key = ? AND p_from <= ?"
                 ),
                 (key, self.position),
             )

@@ -87,6 +87,8 @@ SUBJECT_TABLES = {
     "unit": ("orgindex_units", "orgindex_figures"),
     "responsibility": ("orgindex_responsibilities", "orgindex_holdings"),
 }
+
+
 def backend_for(app: OrgHistory) -> Backend:
     """The index's connection to the store's database (not for in-memory stores)."""
     table = getattr(app.recorder, "events_table_name", None)

@@ -18,9 +18,9 @@ from orgevents.cli.common import (
     PlannedOpt,
     app,
     day,
+    known_id,
     print_changes,
     print_json,
-    known_id,
     table,
     view,
     vocabulary,
@@ -243,7 +243,9 @@ def history(
 @app.command()
 def dates(
     ctx: typer.Context,
-    as_json: JsonOpt = False, known_at: KnownAtOpt = None, include_planned: PlannedOpt = False
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+    include_planned: PlannedOpt = False,
 ) -> None:
     """The dates on which anything changes.
 

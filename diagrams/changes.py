@@ -22,7 +22,6 @@ from typing import Any
 from orgevents.diagrams.figures import moved_figure_text
 from orgevents.diagrams.labels import Markup, label, rows, swatch, text
 from orgevents.diagrams.orgchart import draw, long_date
-from orgevents.projections.vocabulary import Vocabulary
 from orgevents.diagrams.styles import (
     MARKS,
     MUTED,
@@ -33,6 +32,7 @@ from orgevents.diagrams.styles import (
 from orgevents.projections.effects import AGAIN
 from orgevents.projections.lookup import Questions
 from orgevents.projections.views import ChangeView
+from orgevents.projections.vocabulary import Vocabulary
 
 DAY = dt.timedelta(days=1)
 

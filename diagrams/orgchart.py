@@ -35,9 +35,9 @@ from orgevents.diagrams.labels import (
 from orgevents.diagrams.styles import (
     CLUSTER_BORDER,
     CLUSTER_FILL,
+    DEFAULT_VOCABULARY,
     EDGE,
     FONT,
-    DEFAULT_VOCABULARY,
     MARKS,
     MUTED,
     TEXT,

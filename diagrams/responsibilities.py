@@ -16,13 +16,13 @@ from orgevents.diagrams.orgchart import long_date, title_label, with_record_date
 from orgevents.diagrams.styles import (
     CLUSTER_BORDER,
     CLUSTER_FILL,
+    DEFAULT_VOCABULARY,
     FONT,
     MUTED,
     RESPONSIBILITY_BORDER,
     RESPONSIBILITY_FILL,
     ROLES,
     TEXT,
-    DEFAULT_VOCABULARY,
     kind_style,
 )
 from orgevents.projections.lookup import Questions

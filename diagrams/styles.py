@@ -36,7 +36,12 @@ class KindStyle:
         }
 
 
-_LINES = {"solid": "filled", "bold": "filled,bold", "dashed": "dashed,filled", "dotted": "dotted,filled"}
+_LINES = {
+    "solid": "filled",
+    "bold": "filled,bold",
+    "dashed": "dashed,filled",
+    "dotted": "dotted,filled",
+}
 _SHAPES = {  # the kinds' shapes (orgevents.kinds.Shape) → Graphviz shape and extra style
     "box": ("box", ""),
     "rounded": ("box", "rounded,"),
@@ -107,5 +112,3 @@ ROLES = {
 }
 RESPONSIBILITY_FILL = "#fffbe6"
 RESPONSIBILITY_BORDER = "#b59b2b"
-
-

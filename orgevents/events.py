@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, 
 from orgevents.dates import EffectiveDate
 from orgevents.figures import Figure, check_finite
 from orgevents.kinds import KindStyle
-from orgevents.sources import Key, Name, Sources, SourceRef, Text, is_stored
+from orgevents.sources import Key, Name, SourceRef, Sources, Text, is_stored
 
 Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="An ISO 639-1 code: da, en, fr")]
 

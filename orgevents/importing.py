@@ -8,8 +8,8 @@ that could harm the reader (alias bombs, duplicate keys, deep nesting, huge numb
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ class Located:
     file: str
     index: int
     line: int | None
+    field_lines: Mapping[str, int] = field(default_factory=dict)  # top-level field → its line
 
 
 def _known_example(name: str) -> None:
@@ -137,7 +138,13 @@ def parse_text(text: str, name: str) -> list[Located]:
     except ValidationError as exc:
         raise InvalidEntryError(_problems(exc, data, name, positions)) from None
     return [
-        Located(entry, name, i, lines[i] if i < len(lines) else None)
+        Located(
+            entry,
+            name,
+            i,
+            lines[i] if i < len(lines) else None,
+            positions[i][1] if i < len(positions) else {},
+        )
         for i, entry in enumerate(parsed.entries)
     ]
 
@@ -167,13 +174,20 @@ def record_located(app: OrgHistory, located: Sequence[Located], recorded_by: str
                     str(exc.cause),
                     file=item.file,
                     index=item.index,
-                    line=item.line,
+                    line=_line_of(item, exc.cause.field),
                     key=item.entry.key,
                     field=exc.cause.field,
                     rule=exc.rule,
                 )
             ]
         ) from None
+
+
+def _line_of(item: Located, field: str | None) -> int | None:
+    """The line of ``field`` of the located entry (else the entry's own line)."""
+    if field is None:
+        return item.line
+    return item.field_lines.get(field.split(".")[0], item.line)
 
 
 def _problems(

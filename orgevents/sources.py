@@ -46,6 +46,10 @@ def suggest_id(text: str) -> str | None:
     return folded if folded and _KEY.match(folded) else None
 
 
+def _id_char(c: str) -> bool:
+    return c.isascii() and (c.islower() or c.isdigit() or c in "-.")
+
+
 def id_problem(text: str) -> str | None:
     """Why ``text`` is not an id, in words (None: it is one)."""
     if _KEY.match(text):
@@ -57,7 +61,9 @@ def id_problem(text: str) -> str | None:
     if text.lower() != text and _KEY.match(text.lower()):
         return f"ids are lower case: `{text.lower()}`, not `{text}`"
     rules = "ids use a-z, 0-9, - and ."
-    odd = next((c for c in text if not (c.isascii() and (c.islower() or c.isdigit() or c in "-."))), None)
+    odd = next(
+        (c for c in text if not (c.isascii() and (c.islower() or c.isdigit() or c in "-."))), None
+    )
     if odd is not None:
         if odd.isspace():
             what = "a space"

@@ -127,8 +127,13 @@ def test_the_default_vocabulary_covers_municipalities_legislatures_governments_a
 def test_the_readme_table_of_kinds_is_the_default_vocabulary():
     text = README.read_text(encoding="utf-8")
     section = text.split("### Kinds of unit", 1)[1].split("\n#", 1)[0]
-    rows = re.findall(r"^\| `([a-z-]+)` \| (\d+) \| ([^|]+) \| ([^|]*) \| ([^|]+) \|$", section, re.M)
-    table = {kind: (int(level), en.strip(), da.strip(), style.strip()) for kind, level, en, da, style in rows}
+    rows = re.findall(
+        r"^\| `([a-z-]+)` \| (\d+) \| ([^|]+) \| ([^|]*) \| ([^|]+) \|$", section, re.M
+    )
+    table = {
+        kind: (int(level), en.strip(), da.strip(), style.strip())
+        for kind, level, en, da, style in rows
+    }
     expected = {
         spec.kind: (
             spec.level,
@@ -312,7 +317,9 @@ def test_a_kind_style_is_chosen_from_the_safe_set():
 
 def test_a_documents_language_is_its_files_else_danish():
     located = parse_text(CITY, "city.yaml")
-    docs = {e.entry.document: e.entry.language for e in located if e.entry.type == "DocumentRegistered"}
+    docs = {
+        e.entry.document: e.entry.language for e in located if e.entry.type == "DocumentRegistered"
+    }
     assert docs == {"charte": "fr", "minutes": "en"}  # an explicit language stays
     plain = CITY.replace("language: fr\n", "")
     docs = {
@@ -400,7 +407,13 @@ def test_a_malformed_id_gets_a_helpful_message(text, message):
     assert message in (id_problem(text) or "")
     with pytest.raises(Exception) as caught:
         entry_adapter.validate_python(
-            {"type": "DocumentRegistered", "key": "d", "document": text, "title": "t", "location": "l"}
+            {
+                "type": "DocumentRegistered",
+                "key": "d",
+                "document": text,
+                "title": "t",
+                "location": "l",
+            }
         )
     assert message in str(caught.value)
     assert "^[a-z0-9]" not in str(caught.value)  # not the raw pattern

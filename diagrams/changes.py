@@ -32,6 +32,7 @@ from orgevents.diagrams.styles import (
 from orgevents.projections.effects import AGAIN
 from orgevents.projections.lookup import Questions
 from orgevents.projections.views import ChangeView
+from orgevents.projections.vocabulary import Vocabulary
 
 DAY = dt.timedelta(days=1)
 
@@ -57,9 +58,10 @@ def change_chart(
     depth: int | None = None,
     max_units: int | None = None,
     title: str | None = None,
+    language: str | None = None,
 ) -> str:
     """DOT source of the change diagram: the org chart on ``end`` with the changes after
-    ``start`` marked."""
+    ``start`` marked; kinds named in ``language`` (default: the store's)."""
     if end <= start:
         raise ValueError(f"the second date ({end}) must come after the first ({start})")
     changes = state.diff(start, end)
@@ -136,6 +138,7 @@ def change_chart(
         marks=marks,
         notes=notes,
         legend=legend,
+        vocabulary=Vocabulary.of(state, language),
     )
 
     def box(unit: str) -> str | None:

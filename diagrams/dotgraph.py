@@ -24,7 +24,10 @@ from orgevents.diagrams.labels import HtmlLabel
 
 _ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]{0,199}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9#.,_ \-]{0,80}$")
-_SHAPES = {"box", "plain", "plaintext", "none", "note", "folder", "tab", "component", "point"}
+_SHAPES = {
+    "box", "plain", "plaintext", "none", "note", "folder", "tab", "component", "point", "ellipse",
+    "hexagon", "octagon",
+}  # fmt: skip
 _LABELS = {"label", "xlabel", "headlabel", "taillabel", "tooltip"}
 
 GRAPH_ATTRIBUTES = {

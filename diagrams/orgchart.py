@@ -35,9 +35,9 @@ from orgevents.diagrams.labels import (
 from orgevents.diagrams.styles import (
     CLUSTER_BORDER,
     CLUSTER_FILL,
+    DEFAULT_VOCABULARY,
     EDGE,
     FONT,
-    KIND_ORDER,
     MARKS,
     MUTED,
     TEXT,
@@ -45,6 +45,7 @@ from orgevents.diagrams.styles import (
 )
 from orgevents.errors import NotFoundError
 from orgevents.projections.lookup import Questions
+from orgevents.projections.vocabulary import Vocabulary
 
 NAME_WIDTH = 24
 FAN_OUT = 5  # more children than this under one unit are drawn in several rows
@@ -153,6 +154,7 @@ def unit_label(
     notes: Iterable[Markup] = (),
     hidden: Counter[str] | None = None,
     listed: Iterable[str] = (),
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> HtmlLabel:
     """A unit's box: change tags, name, abbreviation, notes, figures, the units listed inside it,
     what a collapsed box holds."""
@@ -189,17 +191,13 @@ def unit_label(
     if hidden:
         count = sum(hidden.values())
         kinds = ", ".join(
-            f"{n} {kind_style(k).word.split(' (')[0]}"
-            for k, n in sorted(hidden.items(), key=lambda kv: _kind_rank(kv[0]))
+            f"{n} {vocabulary.label(k)}"
+            for k, n in sorted(hidden.items(), key=lambda kv: vocabulary.rank(kv[0]))
         )
         cells.append(
             text(f"+ {count} unit{'s' if count != 1 else ''} below: {kinds}", size=8.5, italic=True)
         )
     return label(rows(*cells))
-
-
-def _kind_rank(kind: str) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
 
 def with_record_date(subtitle: str | None, graph: nx.Graph) -> str | None:
@@ -272,7 +270,11 @@ def listed_children(
 
 
 def child_rows(
-    graph: nx.DiGraph, selection: Selection, parent: str, shown: set[str]
+    graph: nx.DiGraph,
+    selection: Selection,
+    parent: str,
+    shown: set[str],
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> dict[str, int]:
     """Children of a unit with many children, spread over several rows: units with units below
     them first, then by kind; each child → its extra row (0 for the first)."""
@@ -283,7 +285,7 @@ def child_rows(
     def leaf(c: str) -> bool:
         return not any(g in shown for g in graph.successors(c))
 
-    ordered = sorted(kids, key=lambda c: (leaf(c), _kind_rank(graph.nodes[c]["kind"])))
+    ordered = sorted(kids, key=lambda c: (leaf(c), vocabulary.rank(graph.nodes[c]["kind"])))
     per_row = math.ceil(len(kids) / math.ceil(len(kids) / FAN_OUT))
     return {c: i // per_row for i, c in enumerate(ordered) if leaf(c)}
 
@@ -300,9 +302,11 @@ def draw(
     marks: dict[str, list[str]] | None = None,
     notes: dict[str, list[Markup]] | None = None,
     legend: list[tuple[Markup, Markup]] | None = None,
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> tuple[Dot, Selection]:
     """The org chart of ``graph`` (as :func:`structure.org_graph` makes it), ready for extra
-    edges (the change diagram adds moves and transfers)."""
+    edges (the change diagram adds moves and transfers); kinds drawn and named as
+    ``vocabulary`` says."""
     marks, notes = marks or {}, notes or {}
     subtitle = with_record_date(subtitle, graph)
     selection = select(graph, root=root, depth=depth, max_units=max_units, on=on)
@@ -335,7 +339,7 @@ def draw(
     def add_node(target: Dot, node: str) -> None:
         attributes = graph.nodes[node]
         kind = str(attributes["kind"])
-        style = kind_style(kind).attributes()
+        style = kind_style(kind, vocabulary).attributes()
         node_marks = marks.get(node, [])
         if node_marks:
             mark = MARKS[node_marks[0]]
@@ -353,6 +357,7 @@ def draw(
                 notes=notes.get(node, []),
                 hidden=selection.collapsed.get(node),
                 listed=[str(graph.nodes[c]["name"]) for c in listed.get(node, [])],
+                vocabulary=vocabulary,
             ),
             **style,
         )
@@ -382,7 +387,11 @@ def draw(
 
     shown = set(drawn)
     for parent in drawn:
-        spread = child_rows(graph, selection, parent, shown) if len(drawn) <= STAGGER_UP_TO else {}
+        spread = (
+            child_rows(graph, selection, parent, shown, vocabulary)
+            if len(drawn) <= STAGGER_UP_TO
+            else {}
+        )
         for child in graph.successors(parent):
             if child in shown:
                 extra_row = spread.get(child, 0)
@@ -390,13 +399,13 @@ def draw(
     bottom = max((selection.level[n] for n in selection.shown if n in selection.level), default=0)
     anchor = selection.tops[0] if selection.tops else None
     if selection.outside and anchor:
-        words = {kind_style(graph.nodes[n]["kind"]).word for n in selection.outside}
+        outside_kinds = {graph.nodes[n]["kind"] for n in selection.outside}
         with dot.subgraph(
             "cluster__outside",
             label=label(
                 text(
                     "External partners"
-                    if words == {"external partner"}
+                    if outside_kinds == {"external"}
                     else "Outside the hierarchy",
                     size=10,
                     bold=True,
@@ -411,8 +420,8 @@ def draw(
                 add_node(sub, node)
         for node in selection.outside:
             dot.edge(anchor, node, style="invis", minlen=bottom + 1, weight=0)
-    kinds = sorted({str(graph.nodes[n]["kind"]) for n in selection.shown}, key=_kind_rank)
-    entries = [kind_entry(k) for k in kinds]
+    kinds = vocabulary.ordered(str(graph.nodes[n]["kind"]) for n in selection.shown)
+    entries = [kind_entry(k, vocabulary) for k in kinds]
     if selection.collapsed:
         entries.append(
             (
@@ -431,8 +440,8 @@ def draw(
     return dot, selection
 
 
-def kind_entry(kind: str) -> tuple[Markup, Markup]:
-    style = kind_style(kind)
+def kind_entry(kind: str, vocabulary: Vocabulary = DEFAULT_VOCABULARY) -> tuple[Markup, Markup]:
+    style = kind_style(kind, vocabulary)
     return (
         swatch(style.fill, style.border, text(" ", size=6), dashed="dashed" in style.style),
         text(style.word, size=9),
@@ -447,6 +456,7 @@ def org_chart_of_graph(
     depth: int | None = None,
     max_units: int | None = None,
     title: str | None = None,
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> str:
     """DOT source of the org chart for a graph made by :func:`structure.org_graph`."""
     dot, _ = draw(
@@ -457,6 +467,7 @@ def org_chart_of_graph(
         root=root,
         depth=depth,
         max_units=max_units,
+        vocabulary=vocabulary,
     )
     return dot.source
 
@@ -468,6 +479,15 @@ def org_chart(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    language: str | None = None,
 ) -> str:
-    """DOT source of the org chart as of ``on``."""
-    return org_chart_of_graph(state.org_graph(on), on, root=root, depth=depth, max_units=max_units)
+    """DOT source of the org chart as of ``on``; kinds named in ``language`` (default: the
+    store's)."""
+    return org_chart_of_graph(
+        state.org_graph(on),
+        on,
+        root=root,
+        depth=depth,
+        max_units=max_units,
+        vocabulary=Vocabulary.of(state, language),
+    )

@@ -16,6 +16,7 @@ from orgevents.diagrams.orgchart import long_date, title_label, with_record_date
 from orgevents.diagrams.styles import (
     CLUSTER_BORDER,
     CLUSTER_FILL,
+    DEFAULT_VOCABULARY,
     FONT,
     MUTED,
     RESPONSIBILITY_BORDER,
@@ -25,12 +26,16 @@ from orgevents.diagrams.styles import (
     kind_style,
 )
 from orgevents.projections.lookup import Questions
+from orgevents.projections.vocabulary import Vocabulary
 
 RESPONSIBILITY = "r_"  # prefix of responsibility node ids (keys never contain "_")
 
 
-def responsibility_chart(state: Questions, on: dt.date, *, title: str | None = None) -> str:
-    """DOT source of the responsibility graph as of ``on``."""
+def responsibility_chart(
+    state: Questions, on: dt.date, *, title: str | None = None, language: str | None = None
+) -> str:
+    """DOT source of the responsibility graph as of ``on`` (kinds styled as the store's
+    vocabulary says)."""
     graph = state.responsibility_graph(on)
     return responsibility_chart_of_graph(
         graph,
@@ -38,6 +43,7 @@ def responsibility_chart(state: Questions, on: dt.date, *, title: str | None = N
         title=title,
         context={u: _context(state, u, on) for u, t in graph.nodes(data="type") if t == "unit"},
         labels={r: state.label(r, on) for r, t in graph.nodes(data="type") if t != "unit"},
+        vocabulary=Vocabulary.of(state, language),
     )
 
 
@@ -59,6 +65,7 @@ def responsibility_chart_of_graph(
     title: str | None = None,
     context: dict[str, tuple[str | None, str, list[str]]] | None = None,
     labels: dict[str, str] | None = None,
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> str:
     """DOT source for a graph made by :func:`holders.responsibility_graph`."""
     context, labels = context or {}, labels or {}
@@ -93,7 +100,7 @@ def responsibility_chart_of_graph(
     def unit_node(target: Dot, unit: str) -> None:
         data = graph.nodes[unit]
         _, abbreviation, above = context.get(unit, (None, "", []))
-        style = kind_style(str(data.get("kind"))).attributes()
+        style = kind_style(str(data.get("kind")), vocabulary).attributes()
         target.node(
             unit,
             label=label(

@@ -1,11 +1,15 @@
 """The look of every chart: fonts, a style per kind of unit, a colour per kind of change, roles.
 
-All values here are written in code; none comes from the data.
+All values here are written in code; none comes from the data, but for the words of a kind's
+label (escaped like every label) and its style, which names entries of the tables here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from orgevents.kinds import PALETTE, KindSpec
+from orgevents.projections.vocabulary import Vocabulary
 
 FONT = "Helvetica,Arial,sans-serif"
 TEXT = "#1a1a1a"
@@ -20,10 +24,11 @@ class KindStyle:
     border: str
     style: str = "filled"
     penwidth: float = 1.0
+    shape: str = "box"
 
     def attributes(self) -> dict[str, object]:
         return {
-            "shape": "box",
+            "shape": self.shape,
             "style": self.style,
             "fillcolor": self.fill,
             "color": self.border,
@@ -31,21 +36,49 @@ class KindStyle:
         }
 
 
-KINDS: dict[str, KindStyle] = {
-    "council": KindStyle("council", "#d6e0ea", "#1f3b57", "filled,bold", 2.0),
-    "committee": KindStyle("committee (udvalg)", "#e6eef8", "#2b5c8a", "rounded,filled", 1.4),
-    "administration": KindStyle(
-        "administration (forvaltning)", "#cfe0f1", "#2b5c8a", "filled", 1.6
-    ),
-    "centre": KindStyle("centre", "#ffffff", "#5b6b7a"),
-    "office": KindStyle("office or secretariat", "#f3f4f6", "#8a96a3"),
-    "team": KindStyle("team", "#fff6dc", "#a68a2b", "rounded,filled"),
-    "institution": KindStyle("institution", "#f1e9f7", "#7b5a99"),
-    "taskforce": KindStyle("temporary taskforce", "#fff1e0", "#b26a00", "dashed,filled", 1.4),
-    "external": KindStyle("external partner", "#eeeeee", "#777777", "dotted,filled", 1.4),
+_LINES = {
+    "solid": "filled",
+    "bold": "filled,bold",
+    "dashed": "dashed,filled",
+    "dotted": "dotted,filled",
 }
-OTHER_KIND = KindStyle("other", "#ffffff", "#777777")
-KIND_ORDER = list(KINDS)
+_SHAPES = {  # the kinds' shapes (orgevents.kinds.Shape) → Graphviz shape and extra style
+    "box": ("box", ""),
+    "rounded": ("box", "rounded,"),
+    "ellipse": ("ellipse", ""),
+    "note": ("note", ""),
+    "hexagon": ("hexagon", ""),
+    "octagon": ("octagon", ""),
+    "folder": ("folder", ""),
+    "tab": ("tab", ""),
+}
+
+
+def style_of(spec: KindSpec, word: str) -> KindStyle:
+    """A kind's chart style: every value from a fixed table (the kinds' style is validated to
+    names of these tables), never text from the data — but the legend's word."""
+    fill, border = PALETTE.get(spec.style.colour, PALETTE["white"])
+    shape, extra = _SHAPES.get(spec.style.shape, ("box", ""))
+    line = spec.style.line
+    level = spec.level if spec.level is not None else 1_000
+    if line == "bold":
+        penwidth = 2.0
+    elif line != "solid" or level <= 30:
+        penwidth = 1.4
+    elif level <= 40:
+        penwidth = 1.6
+    else:
+        penwidth = 1.0
+    return KindStyle(word, fill, border, extra + _LINES.get(line, "filled"), penwidth, shape)
+
+
+def kind_style(kind: str, vocabulary: Vocabulary | None = None) -> KindStyle:
+    """How ``kind`` is drawn and named in the legend, in the vocabulary's language."""
+    vocabulary = vocabulary or DEFAULT_VOCABULARY
+    return style_of(vocabulary.spec(kind), vocabulary.glossed(kind))
+
+
+DEFAULT_VOCABULARY = Vocabulary.default()
 
 CLUSTER_FILL = "#f5f8fb"
 CLUSTER_BORDER = "#b9c7d6"
@@ -74,12 +107,8 @@ RESPONSIBILITY_NEW = "#2e7d32"
 RESPONSIBILITY_GONE = "#c62828"
 
 ROLES = {
-    "authority": ("authority (myndighed)", "#1f3b57", 2.2),
+    "authority": ("authority", "#1f3b57", 2.2),
     "performer": ("performs the work", "#00838f", 1.5),
 }
 RESPONSIBILITY_FILL = "#fffbe6"
 RESPONSIBILITY_BORDER = "#b59b2b"
-
-
-def kind_style(kind: str) -> KindStyle:
-    return KINDS.get(kind, OTHER_KIND)

@@ -27,12 +27,21 @@ def timeline_charts(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    language: str | None = None,
 ) -> list[tuple[dt.date, str]]:
     """(date, DOT source of what changed on that date) for every change date in the period."""
     return [
         (
             day,
-            change_chart(state, day - DAY, day, root=root, depth=depth, max_units=max_units),
+            change_chart(
+                state,
+                day - DAY,
+                day,
+                root=root,
+                depth=depth,
+                max_units=max_units,
+                language=language,
+            ),
         )
         for day in timeline_dates(state, start, end)
     ]

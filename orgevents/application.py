@@ -28,7 +28,7 @@ from orgevents.aggregate import (
     recording_clock,
     system_clock,
 )
-from orgevents.decisions import Claim, Decision, Document
+from orgevents.decisions import Claim, Decision, Document, Kind
 from orgevents.errors import (
     AlreadyExistsError,
     AmendmentError,
@@ -37,6 +37,7 @@ from orgevents.errors import (
     EntryChangedError,
     OrgEventsError,
     StillReferencedError,
+    UnknownKindError,
     UnknownReferenceError,
 )
 from orgevents.events import (
@@ -53,6 +54,7 @@ from orgevents.events import (
     EventCorrected,
     EventRetracted,
     FiguresRecorded,
+    KindDeclared,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
     ResponsibilityDefined,
@@ -67,6 +69,7 @@ from orgevents.events import (
     UnitSplit,
 )
 from orgevents.invariants import Check, checks_for
+from orgevents.kinds import DEFAULT_KINDS, kind_subject, unknown_kind_message
 from orgevents.recorders import Backfill
 from orgevents.references import note, references
 from orgevents.responsibilities import Responsibility
@@ -453,6 +456,14 @@ class OrgHistory(Application[UUID]):
             for i, figure in enumerate(getattr(entry, "figures", [])):
                 for j, source in enumerate(figure.sources):
                     require(batch, source.document, Document, f"figures.{i}.sources.{j}.document")
+        if isinstance(entry, KindDeclared):
+            for i, source in enumerate(entry.sources):
+                require(batch, source.document, Document, f"sources.{i}.document")
+            if isinstance(existing, Kind):
+                existing.declare(entry, recorded_by)  # a later declaration replaces it
+            else:
+                batch.add(Kind(payload=entry, recorded_by=recorded_by))
+            return True
         on = entry.effective.date if isinstance(entry, Change) else None
         creates = (
             DocumentRegistered,
@@ -670,12 +681,32 @@ class OrgHistory(Application[UUID]):
                 require(batch, entry.about, Subject, "about")
             return Claim(payload=entry, recorded_by=recorded_by)
         if isinstance(entry, UnitEstablished):
+            OrgHistory._check_kind(batch, entry.kind)
             if entry.parent is not None:
                 OrgHistory._in_force(batch, entry.parent, entry.effective.date, "parent")
             return Unit(payload=entry, recorded_by=recorded_by)
         if isinstance(entry, ResponsibilityDefined):
             return Responsibility(payload=entry, recorded_by=recorded_by)
         raise TypeError(f"{type(entry).__name__} does not create anything")  # pragma: no cover
+
+    @staticmethod
+    def _check_kind(batch: _Batch, kind: str) -> None:
+        """A unit's kind is in the default vocabulary or declared (in the store, or earlier in
+        this load)."""
+        if kind in DEFAULT_KINDS or isinstance(batch.find(kind_subject(kind)), Kind):
+            return
+        known = {*DEFAULT_KINDS, *batch.app.declared_kinds()}
+        known.update(k.declaration.kind for k in batch.touched.values() if isinstance(k, Kind))
+        raise UnknownKindError(unknown_kind_message(kind, known), subject=kind, field="kind")
+
+    def declared_kinds(self) -> set[str]:
+        """The kinds declared in the store (read from the log: only for the message about an
+        unknown kind)."""
+        return {
+            event.payload.kind
+            for _, event in self.read_events()
+            if isinstance(event.payload, KindDeclared)
+        }
 
     # --- reading the log -------------------------------------------------------------------
 

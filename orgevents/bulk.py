@@ -50,13 +50,14 @@ def jsonl_entries(path: Path, reading: Reading) -> Iterator[Located]:
 
     from orgevents.errors import InvalidEntryError, Problem
     from orgevents.events import entry_adapter
-    from orgevents.importing import Located
+    from orgevents.importing import Located, file_language, with_language
     from orgevents.reading import parse_json_line
 
     name = str(path)
     with path.open("rb") as lines:
         index = 0
         header_read = False
+        language = None
         for number, raw in enumerate(lines, start=1):
             reading.bytes_read += len(raw)
             if not raw.strip():
@@ -68,16 +69,19 @@ def jsonl_entries(path: Path, reading: Reading) -> Iterator[Located]:
                     header = None
                 if not isinstance(header, dict) or header.get("format") != FORMAT:
                     problem = Problem(
-                        f'the first line (blank lines aside) must be {{"format": "{FORMAT}"}}',
+                        f'the first line (blank lines aside) must be {{"format": "{FORMAT}"}} '
+                        '(optionally with "language": "xx")',
                         file=name,
                         line=number,
                         rule="format",
                     )
                     raise InvalidEntryError([problem])
+                language = file_language(header, name, number)
                 header_read = True
                 continue
             try:
-                entry = entry_adapter.validate_python(parse_json_line(raw, name, number))
+                data = with_language(parse_json_line(raw, name, number), language)
+                entry = entry_adapter.validate_python(data)
             except ValidationError as exc:
                 err = exc.errors()[0]
                 loc = [str(p) for p in err["loc"]]
@@ -131,20 +135,23 @@ def bulk_load(
     recorded_by: str,
     batch_size: int = 1000,
     on_batch: Callable[[Progress], None] | None = None,
+    stream: Iterable[Located] | None = None,
 ) -> dict[str, Any]:
-    """Load files in batches (each atomic); return counts and seconds."""
+    """Load files — or the entries of ``stream``, such as a bundled dataset made on the fly —
+    in batches (each atomic); return counts and seconds."""
     from orgevents.application import BatchRejectedError
     from orgevents.errors import Problem
     from orgevents.importing import in_dependency_order
 
     reading = Reading()
     recent: deque[Located] = deque(maxlen=2 * batch_size)
-    total_bytes = sum(p.stat().st_size for p in paths)
+    total_bytes = sum(p.stat().st_size for p in paths) if stream is None else 0
     started = time.perf_counter()
     batches = 0
 
     def entries() -> Iterator[Any]:
-        for window in batched(read_stream(paths, reading), batch_size):
+        source = read_stream(paths, reading) if stream is None else stream
+        for window in batched(source, batch_size):
             for item in in_dependency_order(window):  # each batch in dependency order
                 recent.append(item)
                 yield item.entry
@@ -165,6 +172,7 @@ def bulk_load(
             index=item.index if item else exc.index,
             line=item.line if item else None,
             key=exc.entry.key,
+            field=exc.cause.field,
             rule=exc.rule,
         )
         hint = ""

@@ -9,7 +9,13 @@ from __future__ import annotations
 from eventsourcing.domain import event
 
 from orgevents.aggregate import Subject
-from orgevents.events import ClaimPreferred, ClaimRecorded, DecisionMade, DocumentRegistered
+from orgevents.events import (
+    ClaimPreferred,
+    ClaimRecorded,
+    DecisionMade,
+    DocumentRegistered,
+    KindDeclared,
+)
 
 
 class Decision(Subject):
@@ -41,3 +47,20 @@ class Claim(Subject):
     @event("Preferred")
     def _preferred(self, payload: ClaimPreferred, recorded_by: str) -> None:
         self._remember(payload)
+
+
+class Kind(Subject):
+    """A kind of unit declared in the store; a later declaration replaces the earlier one."""
+
+    @event("Declared")
+    def __init__(self, payload: KindDeclared, recorded_by: str) -> None:
+        self._start(payload)
+        self.declaration = payload
+
+    def declare(self, payload: KindDeclared, recorded_by: str) -> None:
+        self._declared_again(payload=payload, recorded_by=recorded_by)
+
+    @event("DeclaredAgain")
+    def _declared_again(self, payload: KindDeclared, recorded_by: str) -> None:
+        self._remember(payload)
+        self.declaration = payload

@@ -42,6 +42,12 @@ class UnknownReferenceError(DomainRuleError):
     rule = "reference-exists"
 
 
+class UnknownKindError(DomainRuleError):
+    """A unit's kind is neither in the default vocabulary nor declared in the store."""
+
+    rule = "kind-known"
+
+
 class AlreadyExistsError(DomainRuleError):
     rule = "id-unique"
 

@@ -21,19 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, 
 
 from orgevents.dates import EffectiveDate
 from orgevents.figures import Figure, check_finite
-from orgevents.sources import Key, Name, Sources, Text, is_stored
+from orgevents.kinds import KindStyle
+from orgevents.sources import Key, Name, SourceRef, Sources, Text, is_stored
 
-
-class UnitKind(StrEnum):
-    COUNCIL = "council"
-    COMMITTEE = "committee"
-    ADMINISTRATION = "administration"
-    CENTRE = "centre"
-    OFFICE = "office"  # office or secretariat
-    TEAM = "team"
-    INSTITUTION = "institution"
-    TASKFORCE = "taskforce"  # temporary
-    EXTERNAL = "external"  # external partner
+Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="An ISO 639-1 code: da, en, fr")]
 
 
 class Role(StrEnum):
@@ -85,12 +76,39 @@ class DocumentRegistered(_Entry):
     document: Key
     title: Name
     location: Name  # file name or address
-    language: Annotated[str, Field(pattern=r"^[a-z]{2}$")] = "da"
+    language: Language = Field(
+        "da",
+        description="The document's language; omitted: the load file's language, else da "
+        "(orgevents/1 files that declare none).",
+    )
     published: EffectiveDate | None = None
 
     @property
     def subject(self) -> str:
         return self.document
+
+
+# --- kinds of unit --------------------------------------------------------------------------
+
+
+class KindDeclared(_Entry):
+    """A kind of unit, with its labels per language, its level and its chart style: a new kind,
+    or other labels and style for a default one. A later declaration of the same kind replaces
+    an earlier one (in recorded order); a default kind keeps the level and style a declaration
+    leaves out."""
+
+    type: Literal["KindDeclared"] = "KindDeclared"
+    kind: Key
+    labels: Annotated[dict[Language, Name], Field(min_length=1)]
+    level: Annotated[int, Field(ge=0, le=1000)] | None = Field(
+        None, description="Rank in the hierarchy, smaller is higher (orders charts and lists)."
+    )
+    style: KindStyle | None = None
+    sources: list[SourceRef] = []
+
+    @property
+    def subject(self) -> str:
+        return f"kind:{self.kind}"
 
 
 # --- units ----------------------------------------------------------------------------------
@@ -108,7 +126,10 @@ class UnitEstablished(_Change):
     unit: Key
     name: Name
     abbreviation: Name | None = None
-    kind: UnitKind
+    kind: Key = Field(
+        description="A kind of the default vocabulary (README: Kinds of unit) or one declared "
+        "with a KindDeclared entry."
+    )
     parent: Key | None = None
     planned_end: EffectiveDate | None = None  # for temporary units
     figures: list[Figure] = []
@@ -431,6 +452,7 @@ Amendment = EventCorrected | EventRetracted | ChangeConfirmed | ChangeCancelled
 
 AnyEntry = Annotated[
     DocumentRegistered
+    | KindDeclared
     | UnitEntry
     | ResponsibilityEntry
     | DecisionMade
@@ -442,6 +464,7 @@ AnyEntry = Annotated[
 
 ENTRY_TYPES: tuple[type[_Entry], ...] = (
     DocumentRegistered,
+    KindDeclared,
     UnitEstablished,
     UnitRenamed,
     UnitMoved,
@@ -477,6 +500,11 @@ class LoadFile(BaseModel):
         description="Format marker; always 'orgevents/1' for this version."
     )
     title: Name | None = None
+    language: Language | None = Field(
+        None,
+        description="The language of the file's texts: the default language of its documents "
+        "(none given: da, as orgevents/1 files always were).",
+    )
     entries: list[AnyEntry] = Field(
         description="The entries, in any order: within one load (every file of one `load`, one "
         "HTTP write) each is recorded after the entries that make the ids it names and, for one "

@@ -7,8 +7,9 @@ that could harm the reader (alias bombs, duplicate keys, deep nesting, huge numb
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,10 @@ from orgevents.ordering import DependencyCycleError, dependency_order
 from orgevents.reading import _Loader as _Loader
 from orgevents.reading import decode, parse
 
-EXAMPLES = {"copenhagen": "data/copenhagen"}
+EXAMPLES = {"copenhagen": "data/copenhagen", "france-communes": "data/france-communes"}
+GENERATED = {"france-communes"}
+"""Examples made on the fly from a bundled register by a converter (``orgevents.datasets``),
+too large for one transaction: they load in atomic batches (:func:`orgevents.bulk.bulk_load`)."""
 
 
 @dataclass(frozen=True)
@@ -31,15 +35,47 @@ class Located:
     file: str
     index: int
     line: int | None
+    field_lines: Mapping[str, int] = field(default_factory=dict)  # top-level field → its line
 
 
-def example_files(name: str) -> list[Path]:
+def _known_example(name: str) -> None:
     if name not in EXAMPLES:
         raise InvalidEntryError(
             [Problem(f"no example {name!r}; known: {', '.join(EXAMPLES)}", rule="example-known")]
         )
+
+
+def example_files(name: str) -> list[Path]:
+    """The load files of a bundled example (none for one made on the fly, see ``GENERATED``)."""
+    _known_example(name)
+    if name in GENERATED:
+        return []
     folder = resources.files("orgevents").joinpath(EXAMPLES[name])
     return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def example_stream(name: str) -> Iterator[Located]:
+    """The entries of a generated example, validated one by one as the converter makes them."""
+    from orgevents.datasets import france
+    from orgevents.events import entry_adapter
+
+    _known_example(name)
+    label = f"--example {name}"
+    for index, raw in enumerate(france.entries()):
+        try:
+            entry = entry_adapter.validate_python(raw)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            problem = Problem(
+                err["msg"],
+                file=label,
+                index=index,
+                key=raw.get("key"),
+                field=".".join(str(p) for p in err["loc"]) or None,
+                rule=err["type"],
+            )
+            raise InvalidEntryError([problem]) from None
+        yield Located(entry, label, index, None)
 
 
 def read_file(path: Path) -> list[Located]:
@@ -58,15 +94,58 @@ def parse_bytes(data: bytes, name: str) -> list[Located]:
     return parse_text(decode(data, name), name)
 
 
+DEFAULT_LANGUAGE = "da"
+"""The language of documents in files that declare none (orgevents/1 files always were Danish)."""
+
+
+def file_language(data: Any, name: str, line: int | None = None) -> str | None:
+    """The ``language`` a load file (or a JSON Lines header) declares, checked; None: none."""
+    language = data.get("language") if isinstance(data, dict) else None
+    if language is None:
+        return None
+    if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2}", language):
+        problem = Problem(
+            f"the file's language must be a two-letter ISO 639-1 code such as en, da or fr, "
+            f"not {language!r}",
+            file=name,
+            line=line,
+            field="language",
+            rule="language-code",
+        )
+        raise InvalidEntryError([problem])
+    return language
+
+
+def with_language(entry: Any, language: str | None) -> Any:
+    """A raw entry with the file's language filled in where a document gives none."""
+    if (
+        language is not None
+        and isinstance(entry, dict)
+        and entry.get("type") == "DocumentRegistered"
+        and "language" not in entry
+    ):
+        return {**entry, "language": language}
+    return entry
+
+
 def parse_text(text: str, name: str) -> list[Located]:
     data, positions = parse(text, name)
     lines: list[int | None] = [line for line, _ in positions]
+    language = file_language(data, name)
+    if language is not None and isinstance(data.get("entries"), list):
+        data = {**data, "entries": [with_language(e, language) for e in data["entries"]]}
     try:
         parsed = LoadFile.model_validate(data)
     except ValidationError as exc:
         raise InvalidEntryError(_problems(exc, data, name, positions)) from None
     return [
-        Located(entry, name, i, lines[i] if i < len(lines) else None)
+        Located(
+            entry,
+            name,
+            i,
+            lines[i] if i < len(lines) else None,
+            positions[i][1] if i < len(positions) else {},
+        )
         for i, entry in enumerate(parsed.entries)
     ]
 
@@ -133,13 +212,20 @@ def record_located(app: OrgHistory, located: Sequence[Located], recorded_by: str
                     str(exc.cause),
                     file=item.file,
                     index=item.index,
-                    line=item.line,
+                    line=_line_of(item, exc.cause.field),
                     key=item.entry.key,
                     field=exc.cause.field,
                     rule=exc.rule,
                 )
             ]
         ) from None
+
+
+def _line_of(item: Located, field: str | None) -> int | None:
+    """The line of ``field`` of the located entry (else the entry's own line)."""
+    if field is None:
+        return item.line
+    return item.field_lines.get(field.split(".")[0], item.line)
 
 
 def _problems(

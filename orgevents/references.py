@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import functools
 
-from orgevents.events import Entry, EventCorrected
+from orgevents.events import Entry, EventCorrected, UnitEstablished
+from orgevents.kinds import DEFAULT_KINDS, kind_subject
 
 _FIELDS = ("parent", "into", "unit", "to_unit", "from_units", "body", "about", "claim", "decision")
 
@@ -39,6 +40,8 @@ def references(entry: Entry) -> dict[str, str]:
     for i, figure in enumerate(values.get("figures", ())):
         for j, source in enumerate(figure.sources):
             found.setdefault(source.document, f"figures.{i}.sources.{j}.document")
+    if isinstance(entry, UnitEstablished) and entry.kind not in DEFAULT_KINDS:
+        found.setdefault(kind_subject(entry.kind), "kind")  # a declared kind
     if isinstance(entry, EventCorrected):
         for key, field in references(entry.replacement).items():
             if key != subject:

@@ -4,12 +4,14 @@ entries are written in: ids, names (one line of plain text) and free text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -28,9 +30,65 @@ def is_stored(info: ValidationInfo) -> bool:
     return bool(info.context and info.context.get("stored"))
 
 
+KEY_PATTERN = r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*$"
+_KEY = re.compile(KEY_PATTERN)
+
+
+def suggest_id(text: str) -> str | None:
+    """A valid id close to ``text`` (lower case, spaces and ``_`` as ``-``, accents dropped), or
+    None if there is none."""
+    folded = unicodedata.normalize("NFKD", text.strip().lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    folded = folded.replace("æ", "ae").replace("ø", "oe").replace("ß", "ss")
+    folded = re.sub(r"[\s_/]+", "-", folded)
+    folded = re.sub(r"[^a-z0-9.-]", "", folded)
+    folded = re.sub(r"\.{2,}", ".", folded).strip(".-")
+    return folded if folded and _KEY.match(folded) else None
+
+
+def _id_char(c: str) -> bool:
+    return c.isascii() and (c.islower() or c.isdigit() or c in "-.")
+
+
+def id_problem(text: str) -> str | None:
+    """Why ``text`` is not an id, in words (None: it is one)."""
+    if _KEY.match(text):
+        return None
+    if not text:
+        return "an id cannot be empty"
+    suggestion = suggest_id(text)
+    hint = f" (try `{suggestion}`)" if suggestion and suggestion != text else ""
+    if text.lower() != text and _KEY.match(text.lower()):
+        return f"ids are lower case: `{text.lower()}`, not `{text}`"
+    rules = "ids use a-z, 0-9, - and ."
+    odd = next(
+        (c for c in text if not (c.isascii() and (c.islower() or c.isdigit() or c in "-."))), None
+    )
+    if odd is not None:
+        if odd.isspace():
+            what = "a space"
+        elif odd.isupper():
+            what = f"upper-case `{odd}`"
+        else:
+            what = f"`{odd}`"
+        return f"{rules}; `{text}` has {what}{hint}"
+    if text[0] in "-.":
+        return f"ids start with a letter or a digit; `{text}` starts with `{text[0]}`{hint}"
+    return f"{rules}, with a letter or digit on each side of every `.`; `{text}` is not one{hint}"
+
+
+def _check_id(value: Any) -> Any:
+    if isinstance(value, str):
+        problem = id_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("id-format", problem)
+    return value
+
+
 Key = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*$", max_length=120),
+    StringConstraints(pattern=KEY_PATTERN, max_length=120),
+    BeforeValidator(_check_id),
 ]
 """A stable, human-readable id: lower-case ASCII letters, digits, ``-`` and ``.``.
 

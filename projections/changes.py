@@ -19,6 +19,7 @@ from orgevents.events import (
     EventCorrected,
     EventRetracted,
     FiguresRecorded,
+    KindDeclared,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
     ResponsibilityDefined,
@@ -157,6 +158,9 @@ def summary(state: Lookup, rec: Record) -> str:
 
     if isinstance(p, DocumentRegistered):
         return f"document registered: {p.title}"
+    if isinstance(p, KindDeclared):
+        labels = ", ".join(f"{lang}: {text}" for lang, text in p.labels.items())
+        return f"kind declared: {p.kind} ({labels})"
     if isinstance(p, EventCorrected):
         return f"correction of {p.corrects}: {p.reason}"
     if isinstance(p, EventRetracted):
@@ -171,7 +175,7 @@ def summary(state: Lookup, rec: Record) -> str:
         where = f" under {lbl(p.parent)}" if p.parent else ""
         end = f", planned to end {p.planned_end}" if p.planned_end else ""
         done = "re-established" if starts_again(state, rec) else "established"
-        return f"{name} ({p.kind.value}) {done}{where}{end}"
+        return f"{name} ({p.kind}) {done}{where}{end}"
     if isinstance(p, UnitRenamed):
         return f"{state.unit_name(p.unit, on - DAY)} renamed to {p.name}"
     if isinstance(p, UnitMoved):

@@ -22,7 +22,8 @@ ResponsibilityAssigned     Holds: the unit takes the role
 ResponsibilityTransferred  Releases the role from each ``from_units``, Holds it for ``to_unit``
 ResponsibilityEnded        Releases the role from the unit
 ResponsibilityAbolished    Ends the responsibility
-DecisionMade, ClaimRecorded, ClaimPreferred, DocumentRegistered: no effect on the structure
+DecisionMade, ClaimRecorded, ClaimPreferred, DocumentRegistered, KindDeclared: no effect on the
+                           structure (a kind declaration: on the vocabulary of kinds)
 EventRetracted, EventCorrected, ChangeConfirmed, ChangeCancelled: amend another entry
 =========================  ==================================================================
 """
@@ -141,7 +142,7 @@ def effects(p: Entry, again: bool = False) -> list[Effect]:
     """What the entry does to its subject's state, in order. ``again``: the subject had a life
     before this establishment or definition (see :func:`lives`)."""
     if isinstance(p, UnitEstablished):
-        out: list[Effect] = [Starts(p.name, p.abbreviation, p.kind.value, p.parent, again)]
+        out: list[Effect] = [Starts(p.name, p.abbreviation, p.kind, p.parent, again)]
         if p.figures:
             out.append(Figures(tuple(p.figures)))
         return out

@@ -47,6 +47,7 @@ from orgevents.events import (
     EventCorrected,
     EventRetracted,
     FiguresRecorded,
+    KindDeclared,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
     ResponsibilityDefined,
@@ -65,6 +66,7 @@ from orgevents.projections.changes import change_view, summary
 from orgevents.projections.effects import describe_lives
 from orgevents.projections.fold import Record
 from orgevents.projections.views import UnitView
+from orgevents.projections.vocabulary import store_language
 from orgevents.sources import SourceRef
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ if TYPE_CHECKING:
 
 DAY = dt.timedelta(days=1)
 DEFAULT_BASE = "urn:orgevents:"
+AUTO = "auto"  # JSON-LD texts tagged with the language of their own documents
 VOCAB = "urn:orgevents:vocab#"
 
 _ENDINGS = (UnitAbolished, UnitMerged, UnitAbsorbed, UnitSplit)
@@ -289,7 +292,7 @@ def history(view: Questions) -> Iterator[Record]:
     keys = []
     for rec in view.log():
         p = rec.payload
-        if isinstance(p, DocumentRegistered):
+        if isinstance(p, DocumentRegistered | KindDeclared):
             continue
         target = view.original(p.target) if isinstance(p, Amendment) else None
         if target is not None:
@@ -476,7 +479,7 @@ def jsonld(
     on: dt.date,
     base: str = DEFAULT_BASE,
     known_at: dt.date | dt.datetime | None = None,
-    language: str | None = "da",
+    language: str | None = AUTO,
 ) -> dict[str, Any]:
     """The organisation as of ``on`` and its whole history as one JSON-LD document.
 
@@ -505,8 +508,11 @@ def jsonld(
       before it.
     - ``document/ID`` — ``prov:Entity`` with ``dcterms:title``.
 
-    ``language`` tags names and titles (None leaves them untagged); quotes take their
-    document's language.
+    Texts are tagged with their language: a document's title and the quotes from it with the
+    document's language; what an event says (names, titles, dates in words) with the language
+    of the document it cites first; units' and responsibilities' names and scopes with the
+    store's language (the language most of its documents are in). ``language`` tags every name
+    and title with one language instead (None leaves them untagged).
     """
     return _JsonLd(view, on, base, language).document(known_at)
 
@@ -517,7 +523,7 @@ def write_jsonld(
     out: TextIO,
     base: str = DEFAULT_BASE,
     known_at: dt.date | dt.datetime | None = None,
-    language: str | None = "da",
+    language: str | None = AUTO,
 ) -> None:
     """:func:`jsonld` written to ``out`` a node at a time — the text of ``json.dumps(document,
     ensure_ascii=False, indent=2)`` without holding the document."""
@@ -534,7 +540,10 @@ def _indented(value: Any, prefix: str) -> str:
 
 class _JsonLd:
     def __init__(self, view: Questions, on: dt.date, base: str, language: str | None) -> None:
-        self.view, self.on, self.base, self.language = view, on, base, language
+        self.view, self.on, self.base = view, on, base
+        self.from_data = language == AUTO  # each text in its own document's language
+        self.language = store_language(view) if language == AUTO else language
+        self.entry_language = self.language  # of the event being written
         self.changed_by: dict[str, list[str]] = {}
         self.resulted_from: dict[str, list[str]] = {}
         self.amendments: dict[str, list[Record]] = {}  # entry key → events amending it
@@ -555,7 +564,7 @@ class _JsonLd:
             p = rec.payload
             if isinstance(p, Amendment):
                 self.amendments.setdefault(p.target, []).append(rec)
-            elif not isinstance(p, DocumentRegistered):
+            elif not isinstance(p, DocumentRegistered | KindDeclared):
                 keys.append(_order_key(rec.effective_date, rec.position))
                 if isinstance(p, _UNIT_CHANGES):
                     unit_changes[keys[-1]] = self._unit_change(p)
@@ -718,6 +727,23 @@ class _JsonLd:
             yield self._event(self.latest.get(rec.payload.key) or rec)
 
     def _event(self, rec: Record) -> dict[str, Any]:
+        """The event's node, its texts in the language of the document it cites first."""
+        self.entry_language = self._language_of(rec.payload)
+        try:
+            return self._event_node(rec)
+        finally:
+            self.entry_language = self.language
+
+    def _language_of(self, p: Entry) -> str | None:
+        if not self.from_data:
+            return self.language
+        for source in getattr(p, "sources", ()):
+            doc = self.view.document(source.document)
+            if doc is not None:
+                return doc.language
+        return self.language
+
+    def _event_node(self, rec: Record) -> dict[str, Any]:
         view = self.view
         p = rec.payload
         assert isinstance(p, ChangePayload)
@@ -913,8 +939,22 @@ class _JsonLd:
         return [_node(self.iri("agent", n), "prov:Agent", **{"rdfs:label": n}) for n in self.agents]
 
     def _kinds(self, known: list[KnownUnit]) -> list[dict[str, Any]]:
-        kinds = sorted({k.unit.kind for k in known})
-        return [_node(self.iri("kind", k), "skos:Concept", **{"skos:prefLabel": k}) for k in kinds]
+        """The kinds the units have, with their labels in every language they are given in."""
+        used = {k.unit.kind for k in known}
+        nodes = []
+        for spec in self.view.kinds():
+            if spec.kind not in used:
+                continue
+            labels = [{"@value": v, "@language": k} for k, v in sorted(spec.labels.items())]
+            node = _node(
+                self.iri("kind", spec.kind),
+                "skos:Concept",
+                **{"skos:notation": spec.kind, "skos:prefLabel": labels},
+            )
+            if spec.level is not None:
+                node["oe:level"] = spec.level
+            nodes.append(node)
+        return nodes
 
     # --- small pieces --------------------------------------------------------------------------
 
@@ -924,6 +964,8 @@ class _JsonLd:
     def _node_iri(self, p: Entry) -> str:
         if isinstance(p, DocumentRegistered):
             return self.iri("document", p.document)
+        if isinstance(p, KindDeclared):
+            return self.iri("kind", p.kind)
         if isinstance(p, DecisionMade):
             return self.iri("decision", p.id)
         if isinstance(p, ClaimRecorded):
@@ -962,7 +1004,7 @@ class _JsonLd:
                 "oe:locator": s.locator,
             }
             if s.quote:
-                language = doc.language if doc else self.language
+                language = doc.language if doc else self.entry_language
                 citation["oe:quote"] = (
                     {"@value": s.quote, "@language": language} if language else s.quote
                 )
@@ -970,7 +1012,8 @@ class _JsonLd:
         return out
 
     def _text(self, text: str) -> Any:
-        return {"@value": text, "@language": self.language} if self.language else text
+        language = self.entry_language
+        return {"@value": text, "@language": language} if language else text
 
 
 def _sources(p: Entry) -> list[SourceRef]:

@@ -22,6 +22,7 @@ from orgevents.events import (
     DocumentRegistered,
     Entry,
     EventRetracted,
+    KindDeclared,
     ResponsibilityDefined,
     Role,
     UnitEstablished,
@@ -116,6 +117,7 @@ class OrgState:
         self.responsibilities: dict[str, ResponsibilityFacts] = {}
         self.decisions: dict[str, DecisionMade] = {}
         self.documents: dict[str, DocumentRegistered] = {}
+        self.kind_declarations: dict[str, KindDeclared] = {}  # the last declaration of each
         self.claims: list[Record] = []
         self.preferred_claims: dict[str, Record] = {}
         self.names: dict[str, set[str]] = {}
@@ -164,6 +166,9 @@ class OrgState:
             return
         if isinstance(p, DocumentRegistered):
             self.documents[p.document] = p
+            return
+        if isinstance(p, KindDeclared):
+            self.kind_declarations[p.kind] = p
             return
         assert isinstance(p, ChangePayload)
         on = p.effective.date

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from orgevents.events import DecisionMade, DocumentRegistered
+    from orgevents.kinds import KindSpec
     from orgevents.projections.effects import Life
     from orgevents.projections.fold import Record
     from orgevents.projections.views import (
@@ -95,6 +96,11 @@ class Questions(Lookup, Protocol):
 
     def registered_documents(self) -> list[DocumentRegistered]:
         """Every registered document that counts, in recorded order."""
+        ...
+
+    def kinds(self) -> list[KindSpec]:
+        """The kinds of unit the view knows: the default vocabulary with the store's
+        declarations on top, ordered by level, then id."""
         ...
 
     def units_known(self, on: dt.date) -> list[KnownUnit]:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
 
     from orgevents.application import OrgHistory
     from orgevents.events import DecisionMade, DocumentRegistered
+    from orgevents.kinds import KindSpec
     from orgevents.projections.effects import Life
     from orgevents.projections.fold import Record
     from orgevents.projections.lookup import Holding
@@ -865,6 +866,23 @@ class View:
             payload: Any = rec.payload
             found[payload.document] = payload
         return list(found.values())
+
+    def kinds(self) -> list[KindSpec]:
+        """The kinds of unit this view knows: the default vocabulary with the declarations
+        recorded up to the view's position on top (a later one of a kind replaces an earlier
+        one), ordered by level, then id."""
+        from orgevents.kinds import from_json, vocabulary
+
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT kind, declaration FROM orgindex_kinds WHERE position <= ? "
+                    "ORDER BY position"
+                ),
+                (self.position,),
+            )
+            rows = cur.fetchall()
+        return vocabulary(from_json(kind, text) for kind, text in rows)
 
     def _all_rows(self, table: str) -> dict[str, list[Any]]:
         """Every row of ``table`` visible in this view, per subject, by effective date."""

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from orgevents.application import OrgHistory
     from orgevents.events import DocumentRegistered
+    from orgevents.kinds import KindSpec
     from orgevents.projections.lookup import Holding
     from orgevents.projections.reader import KnownAt
     from orgevents.projections.views import ChangeView, FoundView, UnitRef, UnitView, WhoView
@@ -106,6 +107,14 @@ class FoldView(OrgState):
             and r.payload.subject in wanted
             and (self.include_planned or not self.is_planned(r))
         ]
+
+    def kinds(self) -> list[KindSpec]:
+        from orgevents.kinds import declared, vocabulary
+
+        return vocabulary(
+            declared(d.kind, d.labels, d.level, d.style, d.note)
+            for d in self.kind_declarations.values()
+        )
 
     def registered_documents(self) -> list[DocumentRegistered]:
         return list(self.documents.values())

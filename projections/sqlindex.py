@@ -40,6 +40,7 @@ from orgevents.events import (
     DocumentRegistered,
     Entry,
     EventRetracted,
+    KindDeclared,
     ResponsibilityDefined,
     UnitEstablished,
     entry_adapter,
@@ -113,6 +114,7 @@ class _Writes:
     stab_closes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     events: list[tuple[int, int]] = field(default_factory=list)
     documents: list[tuple[str, str, int, int]] = field(default_factory=list)
+    kinds: list[tuple[str, int, str]] = field(default_factory=list)
     document_closes: list[tuple[int, str, int]] = field(default_factory=list)
     related: list[tuple[str, int]] = field(default_factory=list)
     amendments: list[tuple[str, int]] = field(default_factory=list)
@@ -316,6 +318,12 @@ class SqlIndex:
         self._entry(cur, q, payload, writes)
         if isinstance(payload, DocumentRegistered):
             writes.documents.append((payload.document, payload.title, q, FOREVER))
+            return
+        if isinstance(payload, KindDeclared):
+            from orgevents.kinds import declaration_json
+
+            text = declaration_json(payload.labels, payload.level, payload.style, payload.note)
+            writes.kinds.append((payload.kind, q, text))
             return
         if subject_type(payload) == UNIT:
             kind = "unit"
@@ -545,6 +553,11 @@ class SqlIndex:
                     "VALUES (?, ?, ?, ?)"
                 ),
                 writes.documents,
+            )
+        if writes.kinds:
+            cur.executemany(
+                sql("INSERT INTO orgindex_kinds (kind, position, declaration) VALUES (?, ?, ?)"),
+                writes.kinds,
             )
         if writes.document_closes:
             cur.executemany(

@@ -68,7 +68,8 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
-INDEX_SCHEMA_VERSION = 3  # the index's row in orgevents_schema (2: log tables, 3: search tables)
+INDEX_SCHEMA_VERSION = 4  # the index's row in orgevents_schema (2: log tables, 3: search
+# tables, 4: declared kinds)
 SCHEMA_TABLE = "orgevents_schema"
 
 
@@ -209,6 +210,7 @@ _OTHER_TABLES = [
     "orgindex_related",
     "orgindex_amendments",
     "orgindex_search",
+    "orgindex_kinds",
 ]
 
 
@@ -233,6 +235,12 @@ def _common_ddl(bigint: str) -> list[str]:
             f"p_from {bigint} NOT NULL, p_to {bigint} NOT NULL)"
         ),
         "CREATE INDEX IF NOT EXISTS orgindex_documents_key ON orgindex_documents (document)",
+        # every kind declaration, at its log position (declarations are never amended)
+        (
+            "CREATE TABLE IF NOT EXISTS orgindex_kinds (kind TEXT NOT NULL, "
+            f"position {bigint} NOT NULL, declaration TEXT NOT NULL)"
+        ),
+        "CREATE INDEX IF NOT EXISTS orgindex_kinds_position ON orgindex_kinds (position)",
         # every entry's current version over recorded positions (amendments applied)
         (
             f"CREATE TABLE IF NOT EXISTS orgindex_entries (id {bigint} PRIMARY KEY, "

@@ -127,3 +127,15 @@ class ResponsibilityAt(NamedTuple):
     scope: str
     legal_basis: str | None
     in_force: bool
+
+
+class KindView(_View):
+    """A kind of unit the store knows (``orgevents kinds --json``, ``/api/kinds``)."""
+
+    kind: str = Field(description="The kind's id, as units give it.")
+    label: str = Field(description="Its label in the language asked for (else English).")
+    labels: dict[str, str] = Field(description="Its label per language (ISO 639-1 code).")
+    level: int | None = Field(description="Its rank in the hierarchy: smaller is higher.")
+    style: dict[str, str] = Field(description="How charts draw it: shape, colour and line.")
+    declared: bool = Field(description="Declared in the store (else a default kind).")
+    note: str | None = None

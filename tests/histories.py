@@ -57,7 +57,7 @@ AMENDS = {  # amendment → the field naming the entry it amends
     "ChangeConfirmed": "confirms",
     "ChangeCancelled": "cancels",
 }
-KINDS = 37  # entries HistoryMaker proposes (op numbers 0 to KINDS - 1; KINDS: two in one call)
+KINDS = 39  # entries HistoryMaker proposes (op numbers 0 to KINDS - 1; KINDS: two in one call)
 
 
 class StepClock:
@@ -135,6 +135,7 @@ class HistoryMaker:
         self.decisions: list[str] = []
         self.documents: list[str] = []
         self.claims: list[str] = []
+        self.kinds: list[str] = []  # declared kinds (some declared again)
         self.recorded: list[dict[str, Any]] = []  # accepted entries (amendments left out)
         self.times: list[dt.datetime] = []
         self.counter = 0
@@ -169,6 +170,7 @@ class HistoryMaker:
             self._redefine,
             self._retract_restart,
             self._end_unit,
+            *[self._declare_kind] * 2,
         ]
         assert len(self.ops) == KINDS
         self.record(
@@ -211,7 +213,9 @@ class HistoryMaker:
                 self.documents.append(e["document"])
             elif kind == "ClaimRecorded":
                 self.claims.append(e["key"])
-            if kind not in AMENDS:
+            elif kind == "KindDeclared":
+                self.kinds.append(e["kind"])
+            if kind not in AMENDS and kind != "KindDeclared":  # declarations are not amended
                 self.recorded.append(e)
         return True
 
@@ -300,7 +304,10 @@ class HistoryMaker:
             if planned
             else on
         )
-        entry = self._unit_entry(unit, parent, when, rnd.choice(["office", "centre", "team"]))
+        kinds = ["office", "centre", "team"]
+        if rnd.random() < 0.3:  # a declared kind, or one not declared (yet): refused
+            kinds = [*self.kinds, "borough", "post"]
+        entry = self._unit_entry(unit, parent, when, rnd.choice(kinds))
         if rnd.random() < 0.3:
             entry["name"] = f"{rnd.choice(NAMES)} {unit}"
         if rnd.random() < 0.3:
@@ -536,6 +543,34 @@ class HistoryMaker:
         }
         if rnd.random() < 0.5:
             entry["published"] = DAYS[rnd.randrange(len(DAYS))].isoformat()
+        if rnd.random() < 0.6:  # the store's language is its documents' most common one
+            entry["language"] = rnd.choice(["en", "fr"])
+        return entry
+
+    def _declare_kind(self, rnd: random.Random) -> dict[str, Any]:
+        """A new kind, a kind declared again with other labels (the later one counts), or a
+        default kind relabelled."""
+        kind = rnd.choice(["borough", "ward", "committee", "post", *self.kinds[-1:]])
+        labels = {"en": f"{kind} {rnd.randint(1, 3)}"}
+        if rnd.random() < 0.5:
+            labels["fr"] = rnd.choice(["arrondissement", "quartier", "commission"])
+        if rnd.random() < 0.3:
+            labels["da"] = rnd.choice(["bydel", "udvalg"])
+        entry: dict[str, Any] = {
+            "type": "KindDeclared",
+            "key": self._key("kind"),
+            "kind": kind,
+            "labels": labels,
+        }
+        if rnd.random() < 0.5:
+            entry["level"] = rnd.randint(0, 90)
+        if rnd.random() < 0.5:
+            entry["style"] = {
+                "shape": rnd.choice(["box", "ellipse", "hexagon"]),
+                "colour": rnd.choice(["green", "pink"]),
+            }
+        if rnd.random() < 0.3:
+            entry["sources"] = self._sources(rnd)
         return entry
 
     def _decision(self, rnd: random.Random) -> dict[str, Any]:
@@ -608,7 +643,7 @@ class HistoryMaker:
             if "parent" in replacement:
                 replacement["parent"] = rnd.choice(self.units)
             if "kind" in replacement and target["type"] == "UnitEstablished":
-                replacement["kind"] = rnd.choice(["office", "centre", "team"])
+                replacement["kind"] = rnd.choice(["office", "centre", "team", *self.kinds, "ward"])
             if "role" in replacement:
                 replacement["role"] = rnd.choice(["authority", "performer"])
             if target["type"] == "ResponsibilityAssigned":  # the holder (not the subject)

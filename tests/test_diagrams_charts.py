@@ -97,7 +97,7 @@ def test_each_kind_of_unit_has_its_own_style(story):
 
 
 def test_root_and_depth_draw_a_part_with_collapsed_boxes_counting_what_they_hold(story):
-    source = org_chart(story, BEFORE, root="af", depth=1)
+    source = org_chart(story, BEFORE, root="af", depth=1, language="en")
     svg = render(source, "svg")
     assert sorted(t for t in node_titles(svg) if not t.startswith("_")) == ["ac", "af", "mv"]
     assert "+ 1 unit below: 1 office" in node_text(svg, "ac")

@@ -642,6 +642,7 @@ def test_openapi_documents_every_endpoint_and_its_error_statuses(copenhagen):
         "/api/history/{key}",
         "/api/find",
         "/api/dates",
+        "/api/kinds",
         "/api/charts/org.{fmt}",
         "/api/charts/responsibilities.{fmt}",
         "/api/charts/changes.{fmt}",

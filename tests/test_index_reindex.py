@@ -18,6 +18,7 @@ from tests.histories import HistoryMaker, StepClock, fresh_store
 
 OTHER_TABLES = {
     "orgindex_documents": "document, title, p_from, p_to",
+    "orgindex_kinds": "kind, position, declaration",
     "orgindex_events": "position, recorded",
     "orgindex_tracking": "id, position, monotone, last_recorded",
     "orgindex_entries": (
@@ -57,10 +58,12 @@ def test_reindex_rebuilds_the_index_kept_up_to_date_event_by_event(backend):
         maker = HistoryMaker(app, clock)
         rnd = random.Random(11)
         for _ in range(400):
-            if maker.step(rnd.randrange(20), rnd.randrange(2**32)):
+            op = rnd.randrange(22)  # the first twenty kinds of entry, and kind declarations
+            if maker.step(op if op < 20 else 33 + op - 20, rnd.randrange(2**32)):
                 live.catch_up()
         before = snapshot(live)
         assert sum(len(rows) for rows in before.values()) > 250
+        assert before["orgindex_kinds"], "the history declares kinds"
         live.close()
         result = CliRunner().invoke(cli, ["--store", url, "reindex"])
         assert result.exit_code == 0, result.output

@@ -46,6 +46,7 @@ from orgevents.projections.audit import audit
 from orgevents.projections.claims import claims_about, conflicts
 from orgevents.projections.reader import KnownAt, Reader, View
 from orgevents.projections.reference import FoldView
+from orgevents.projections.vocabulary import Vocabulary, store_language
 from tests.histories import OPS, HistoryMaker, StepClock, fresh_store, graph_data
 
 DAY = dt.timedelta(days=1)
@@ -212,8 +213,12 @@ def assert_same_answers(
             ask.method("find", needle, on)
         ask.function(conflicts, on)
     ask.function(conflicts)
-    for question in ("claims_recorded", "claims_preferred", "figure_records"):
+    for question in ("claims_recorded", "claims_preferred", "figure_records", "kinds"):
         ask.method(question)
+    ask.method("registered_documents")
+    ask.function(store_language)
+    for language in (None, "en", "fr", "da"):
+        ask.function(kind_table, language)
     for entry in [*logged.entries, NOBODY]:
         ask.method("amendments_of", entry)
     # ``original`` is asked for the entry an amendment names, never for an amendment itself
@@ -222,6 +227,11 @@ def assert_same_answers(
     for position in range(view.position + 2):
         ask.method("record_at", position)
     return ask.asked
+
+
+def kind_table(view: Any, language: str | None) -> list[dict[str, Any]]:
+    """The vocabulary as ``orgevents kinds --json`` prints it."""
+    return Vocabulary.of(view, language).table()
 
 
 def open_reader(app: OrgHistory) -> Reader:

@@ -12,7 +12,16 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli.common import AtOpt, KnownAtOpt, PlannedOpt, app, date_range, day, view
+from orgevents.cli.common import (
+    AtOpt,
+    KnownAtOpt,
+    PlannedOpt,
+    app,
+    date_range,
+    day,
+    language,
+    view,
+)
 
 FORMATS = ("svg", "png", "pdf", "dot")
 FormatOpt = Annotated[
@@ -118,7 +127,14 @@ def chart(
     from orgevents.diagrams.orgchart import org_chart
 
     state = view(ctx, known_at, include_planned)
-    source = org_chart(state, day(at), root=root, depth=depth, max_units=max_units or None)
+    source = org_chart(
+        state,
+        day(at),
+        root=root,
+        depth=depth,
+        max_units=max_units or None,
+        language=language(ctx),
+    )
     emit(source, fmt, out)
 
 
@@ -138,7 +154,8 @@ def graph(
     """
     from orgevents.diagrams.responsibilities import responsibility_chart
 
-    emit(responsibility_chart(view(ctx, known_at, include_planned), day(at)), fmt, out)
+    state = view(ctx, known_at, include_planned)
+    emit(responsibility_chart(state, day(at), language=language(ctx)), fmt, out)
 
 
 def diff_chart(
@@ -163,7 +180,7 @@ def diff_chart(
             param_hint="D1",
         )
     state = view(ctx, known_at, include_planned)
-    emit(change_chart(state, start, end, root=root, depth=depth), fmt, out)
+    emit(change_chart(state, start, end, root=root, depth=depth, language=language(ctx)), fmt, out)
 
 
 @app.command()
@@ -189,7 +206,7 @@ def timeline(
     start, end = day(from_date, "D1"), day(to_date, "D2")
     chosen = output_format(fmt, out)
     state = view(ctx, known_at, include_planned)
-    pages = timeline_charts(state, start, end, root=root, depth=depth)
+    pages = timeline_charts(state, start, end, root=root, depth=depth, language=language(ctx))
     if not pages:
         typer.echo(f"nothing changes after {start} up to {end}", err=True)
         return

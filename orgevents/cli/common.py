@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import sys
 import textwrap
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -23,6 +25,7 @@ from orgevents.store import DEFAULT_STORE
 if TYPE_CHECKING:
     from orgevents.application import OrgHistory
     from orgevents.projections.reader import Reader, View
+    from orgevents.projections.vocabulary import Vocabulary
 
 app = typer.Typer(
     help="orgevents — organisational history as immutable, sourced events, "
@@ -99,19 +102,61 @@ VersionOpt = Annotated[
 ]
 
 
+LanguageOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--language",
+        envvar="ORGEVENTS_LANGUAGE",
+        metavar="xx",
+        help="Name kinds of unit in this language (ISO 639-1: en, da, fr), English where a kind "
+        "has no label in it [default: the language most of the store's documents are in].",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Globals:
+    store: str | None  # the store URL (None: $ORGEVENTS_STORE or the default)
+    language: str | None  # the language kinds are named in (None: the store's)
+
+
 @app.callback()
-def _main(ctx: typer.Context, store: StoreOpt = None, version: VersionOpt = False) -> None:
+def _main(
+    ctx: typer.Context,
+    store: StoreOpt = None,
+    version: VersionOpt = False,
+    language: LanguageOpt = None,
+) -> None:
     """orgevents — organisational history as immutable, sourced events, queryable as of any date.
 
     Example: orgevents load --example copenhagen && orgevents who stu --at 2026-01-01
     """
-    ctx.obj = store  # the store URL (None: $ORGEVENTS_STORE or the default), for the commands
+    if language is not None and not re.fullmatch(r"[a-z]{2}", language):
+        raise typer.BadParameter(
+            f"{language!r} is not a two-letter language code such as en, da or fr",
+            param_hint="--language",
+        )
+    ctx.obj = Globals(store, language)  # for the commands
 
 
 def store_url(ctx: typer.Context) -> str | None:
     """The ``--store`` given to the whole command line."""
-    url: str | None = ctx.find_root().obj
-    return url
+    found = ctx.find_root().obj
+    return found.store if isinstance(found, Globals) else None
+
+
+def language(ctx: typer.Context) -> str | None:
+    """The ``--language`` given to the whole command line (None: the store's)."""
+    found = ctx.find_root().obj
+    return found.language if isinstance(found, Globals) else None
+
+
+def vocabulary(ctx: typer.Context, state: View) -> Vocabulary:
+    """The kinds ``state`` knows, named in ``--language`` (default: the store's language)."""
+    from orgevents.projections.vocabulary import Vocabulary
+
+    return Vocabulary.of(state, language(ctx))
 
 
 def open_store(ctx: typer.Context) -> OrgHistory:
@@ -133,6 +178,16 @@ def view(ctx: typer.Context, known_at: str | None = None, include_planned: bool 
     """The store as known at ``--known-at`` (None: everything recorded), with or without
     planned changes: what every read command asks."""
     return reader(ctx).view(recorded_time(known_at), include_planned)
+
+
+def known_id(state: View, key: str) -> str:
+    """``key`` — or, where no subject has it but one has it in lower case, that id (ids are
+    lower case: ``show HSAG`` answers for ``hsag``, saying so)."""
+    lower = key.lower()
+    if lower != key and state.kind_of(key) is None and state.kind_of(lower) is not None:
+        typer.echo(f"(ids are lower case: answering for {lower!r})", err=True)
+        return lower
+    return key
 
 
 def day(text: str | None, name: str = "--at") -> dt.date:

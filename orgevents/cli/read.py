@@ -21,10 +21,12 @@ from orgevents.cli.common import (
     app,
     date_range,
     day,
+    known_id,
     print_changes,
     print_json,
     table,
     view,
+    vocabulary,
 )
 
 
@@ -75,14 +77,16 @@ def units(
     Example: orgevents units --at 2026-01-01 --root biu --depth 1
     """
     on = day(at)
-    views = view(ctx, known_at, include_planned).within(root, depth, on).units_at(on)
+    state = view(ctx, known_at, include_planned)
+    views = state.within(root, depth, on).units_at(on)
     if as_json:
         print_json([v.model_dump() for v in views])
     else:
+        kinds = vocabulary(ctx, state)
         table(
             f"Units on {on}",
             ["id", "name", "abbr", "kind", "parent"],
-            [[v.id, v.name, v.abbreviation, v.kind, v.parent] for v in views],
+            [[v.id, v.name, v.abbreviation, kinds.label(v.kind), v.parent] for v in views],
         )
 
 
@@ -100,14 +104,17 @@ def show(
     Example: orgevents show biu --at 2026-01-01
     """
     on = day(at)
-    data = view(ctx, known_at, include_planned).show(id, on)
+    state = view(ctx, known_at, include_planned)
+    id = known_id(state, id)
+    data = state.show(id, on)
     if as_json:
         print_json(data)
         return
     if data["type"] == "unit":
         status = "" if data["in_force"] else "  (not in force on this date)"
         abbr = data["abbreviation"] or "-"
-        typer.echo(f"{data['name']} [{abbr}] — {data['kind']} ({id}) on {on}{status}")
+        kind = vocabulary(ctx, state).label(data["kind"])
+        typer.echo(f"{data['name']} [{abbr}] — {kind} ({id}) on {on}{status}")
         typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
         if data["former_names"]:
             typer.echo("  also known as: " + "; ".join(data["former_names"]))
@@ -161,10 +168,13 @@ def who(
     Example: orgevents who stu --at 2025-12-31
     """
     on = day(at)
-    answer = view(ctx, known_at, include_planned).who(id, on)
+    state = view(ctx, known_at, include_planned)
+    id = known_id(state, id)
+    answer = state.who(id, on)
     if as_json:
         print_json(answer.model_dump(mode="json"))
         return
+    kinds = vocabulary(ctx, state)
     table(
         f"{answer.responsibility.name} ({id}) on {on}",
         ["role", "unit", "kind", "since", "chain up to the council"],
@@ -172,7 +182,7 @@ def who(
             [
                 h.role,
                 h.unit.name,
-                h.unit.kind,
+                kinds.label(h.unit.kind),
                 h.since or "",
                 " → ".join(c.name for c in h.chain),
             ]
@@ -258,6 +268,7 @@ def history(
     Example: orgevents history stu
     """
     answers = view(ctx, known_at, include_planned)
+    id = known_id(answers, id)
     items = answers.history(id)
     if as_json:
         print_json([c.model_dump(mode="json") for c in items])
@@ -298,3 +309,35 @@ def dates(
     else:
         for d in found:
             typer.echo(d.isoformat())
+
+
+@app.command()
+def kinds(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    known_at: KnownAtOpt = None,
+) -> None:
+    """List the kinds of unit the store knows: the default vocabulary and the kinds declared
+    with KindDeclared entries (which may also relabel a default kind), by level — each with its
+    label in the store's language (or --language), English where it has none.
+
+    Example: orgevents kinds --json
+    """
+    known = vocabulary(ctx, view(ctx, known_at))
+    if as_json:
+        print_json(known.table())
+        return
+    table(
+        f"Kinds of unit (labels in {known.language})",
+        ["kind", "label", "level", "style", "declared"],
+        [
+            [
+                k["kind"],
+                k["label"],
+                k["level"],
+                " ".join(v for v in k["style"].values()),
+                "declared" if k["declared"] else "default",
+            ]
+            for k in known.table()
+        ],
+    )

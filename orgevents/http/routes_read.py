@@ -38,7 +38,7 @@ from orgevents.http.schemas import (
 )
 from orgevents.http.service import Service
 from orgevents.projections.reader import View
-from orgevents.projections.views import ChangeView, FoundView, UnitView, WhoView
+from orgevents.projections.views import ChangeView, FoundView, KindView, UnitView, WhoView
 
 
 async def service(request: Request) -> Service:
@@ -57,6 +57,7 @@ DIFF = TypeAdapter(DiffView)
 CHANGES = TypeAdapter(list[ChangeView])
 FOUND = TypeAdapter(list[FoundView])
 DATES = TypeAdapter(list[dt.date])
+KINDS = TypeAdapter(list[KindView])
 
 router = APIRouter(prefix="/api", tags=["read"])
 health_router = APIRouter(tags=["service"])
@@ -255,4 +256,32 @@ async def dates(
         ("dates", root, depth, on if root or depth is not None else None),
         lambda s: s.within(root, depth, on).dates(),
         DATES,
+    )
+
+
+@router.get("/kinds", response_model=list[KindView], summary="The kinds of unit")
+async def kinds(
+    svc: ServiceDep,
+    language: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[a-z]{2}$",
+            description="Give each kind's label in this language (English where it has none) "
+            "[default: the language most of the store's documents are in].",
+            examples=["en", "da"],
+        ),
+    ] = None,
+    known_at: KnownAt = None,
+) -> Response:
+    """The default vocabulary of kinds and the kinds declared in the store, by level, each with
+    its labels, level and chart style (as `orgevents kinds --json`)."""
+    from orgevents.projections.vocabulary import Vocabulary
+
+    return await answer(
+        svc,
+        known_at,
+        False,
+        ("kinds", language),
+        lambda s: Vocabulary.of(s, language).table(),
+        KINDS,
     )

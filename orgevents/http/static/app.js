@@ -404,7 +404,7 @@
 
   function unitDetails(target, u, at) {
     add(target,
-      el("p", { class: "kind", text: `${u.kind} · ${u.id}` }),
+      el("p", { class: "kind", text: `${kindLabel(u.kind)} · ${u.id}` }),
       el("h2", { class: "name", text: u.name }),
       u.abbreviation ? el("p", { class: "abbr", text: u.abbreviation }) : null,
       u.in_force ? null : el("p", { class: "warning", text: `Not in force on ${longDate(at)}.` }),
@@ -713,10 +713,26 @@
     if (state.mode === "diff") defaultDiff();
   }
 
+  // --- kinds of unit: named by their labels in the store's language (from /api/kinds) -----
+
+  const kindLabels = new Map();
+
+  async function loadKinds() {
+    try {
+      for (const k of await api("/api/kinds", {})) kindLabels.set(k.kind, k.label);
+    } catch (err) {
+      kindLabels.clear(); // the ids stand in for the labels
+    }
+  }
+
+  function kindLabel(kind) {
+    return kindLabels.get(kind) || kind;
+  }
+
   async function start() {
     readUrl();
     wire();
-    await loadDates();
+    await Promise.all([loadDates(), loadKinds()]);
     fillDefaults();
     writeUrl(false);
     renderAll();

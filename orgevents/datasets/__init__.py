@@ -1,0 +1,1 @@
+"""Converters that turn public registers into orgevents load entries (see ``france``)."""

@@ -4,6 +4,9 @@ no chart format refused before anything is written."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from importlib.metadata import version
 
 import pytest
@@ -20,6 +23,10 @@ entries:
   - {{type: UnitEstablished, key: agri.est, unit: a-very-long-committee-identifier-that-is-long,
       name: "{LONG}", kind: committee, parent: parliament, effective: 1995-03-01,
       sources: [{{document: rules, locator: r. 12}}]}}
+  - {{type: UnitEstablished, key: calc.est, unit: calc, name: "=SUM(A1:A9)", kind: committee,
+      parent: parliament, effective: 1996-01-01, sources: [{{document: rules, locator: r. 14}}]}}
+  - {{type: UnitRenamed, key: calc.renamed, unit: calc, name: "Budget, Audit and Accounts",
+      effective: 2001-01-01, sources: [{{document: rules, locator: r. 15}}]}}
 """
 
 
@@ -63,3 +70,41 @@ def test_a_chart_file_named_for_another_format_is_refused(store, tmp_path, args,
 def test_a_chart_file_with_a_known_extension_is_written_in_that_format(store, tmp_path):
     run("--store", store, "chart", "--at", "2000-01-01", "-o", str(tmp_path / "x.gv"))
     assert (tmp_path / "x.gv").read_text().startswith("digraph")
+
+
+def rows(text: str, dialect: type[csv.Dialect] = csv.excel) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text), dialect=dialect))
+
+
+def test_units_as_csv_and_tsv_hold_what_json_holds(store):
+    as_json = json.loads(run("--store", store, "units", "--at", "2000-01-01", "--json").stdout)
+    as_csv = rows(run("--store", store, "units", "--at", "2000-01-01", "--csv").stdout)
+    as_tsv = rows(
+        run("--store", store, "units", "--at", "2000-01-01", "--tsv").stdout, csv.excel_tab
+    )
+    assert [r["id"] for r in as_csv] == [u["id"] for u in as_json] == [r["id"] for r in as_tsv]
+    assert {r["id"]: r["name"] for r in as_csv}[
+        "a-very-long-committee-identifier-that-is-long"
+    ] == LONG
+    # a name a spreadsheet would run as a formula stays text
+    assert {r["id"]: r["name"] for r in as_csv}["calc"] == "'=SUM(A1:A9)"
+
+
+def test_changes_as_csv_one_row_per_change(store):
+    as_json = json.loads(run("--store", store, "diff", "1990-01-01", "2002-01-01", "--json").stdout)
+    as_csv = rows(run("--store", store, "diff", "1990-01-01", "2002-01-01", "--csv").stdout)
+    assert [r["event"] for r in as_csv] == [c["event_id"] for c in as_json["changes"]]
+    renamed = next(r for r in as_csv if r["event"] == "calc.renamed")
+    assert renamed["type"] == "UnitRenamed" and renamed["date"] == "2001-01-01"
+    assert (
+        "Budget, Audit and Accounts" in renamed["summary"] and renamed["sources"] == "rules (r. 15)"
+    )
+    history = rows(run("--store", store, "history", "calc", "--csv").stdout)
+    assert [r["event"] for r in history] == ["calc.est", "calc.renamed"]
+    assert all(r["recorded_by"] for r in history)
+
+
+@pytest.mark.parametrize("flags", [["--csv", "--json"], ["--csv", "--tsv"]])
+def test_one_output_format_at_a_time(store, flags):
+    proc = run("--store", store, "units", *flags, check=False)
+    assert proc.returncode == 2 and "give one" in proc.stderr

@@ -14,6 +14,7 @@ import re
 import shutil
 import sys
 import textwrap
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -216,13 +217,72 @@ def recorded_time(text: str | None) -> dt.datetime | dt.date | None:
         ) from None
 
 
+_DELIMITED: ContextVar[str | None] = ContextVar("delimited", default=None)
+"""``"csv"`` or ``"tsv"`` once --csv or --tsv is read (reset for each command line)."""
+
+
+def _delimited(name: str) -> Any:
+    def chosen(value: bool) -> bool:
+        if value:
+            other = _DELIMITED.get()
+            if other and other != name:
+                raise typer.BadParameter(
+                    f"--{other} and --{name}: give one", param_hint=f"--{name}"
+                )
+            _DELIMITED.set(name)
+        return value
+
+    return chosen
+
+
+CsvOpt = Annotated[
+    bool,
+    typer.Option(
+        "--csv", callback=_delimited("csv"), help="Print CSV with a header row instead of a table."
+    ),
+]
+TsvOpt = Annotated[
+    bool,
+    typer.Option(
+        "--tsv",
+        callback=_delimited("tsv"),
+        help="Print tab-separated values with a header row instead of a table.",
+    ),
+]
+
+
+def delimited() -> str | None:
+    """``"csv"`` or ``"tsv"`` when the command line asked for it, else None."""
+    return _DELIMITED.get()
+
+
 def print_json(data: Any) -> None:
+    if delimited():
+        raise typer.BadParameter(f"--json and --{delimited()}: give one", param_hint="--json")
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_rows(columns: list[str], rows: list[list[Any]], fmt: str) -> None:
+    """Rows as CSV or TSV with a header row; a cell a spreadsheet would run as a formula gets a
+    leading ``'`` (as the CSV exports do)."""
+    import csv
+
+    from orgevents.projections.exports import safe_cell
+
+    dialect = csv.excel_tab if fmt == "tsv" else csv.excel
+    out = csv.writer(sys.stdout, dialect=dialect, lineterminator="\n")
+    out.writerow(columns)
+    out.writerows([["" if v is None else safe_cell(str(v)) for v in row] for row in rows])
 
 
 def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
     """Rows as a table: wrapped to the terminal's width on a terminal; piped or redirected,
-    one line per row, nothing wrapped and no padding to a width (an id stays on its line)."""
+    one line per row, nothing wrapped and no padding to a width (an id stays on its line).
+    With --csv or --tsv: those, with a header row and no title."""
+    fmt = delimited()
+    if fmt:
+        print_rows(columns, rows, fmt)
+        return
     from rich.console import Console
     from rich.table import Table
 
@@ -256,7 +316,28 @@ def date_range(from_date: str, to_date: str) -> tuple[dt.date, dt.date]:
 def print_changes(
     title: str, changes: list[Any], recorded: bool = False, empty: str = "(nothing)"
 ) -> None:
-    """Changes as short blocks: the date and what happened, then type, decision and sources."""
+    """Changes as short blocks: the date and what happened, then type, decision and sources
+    (with --csv or --tsv: one row per change)."""
+    fmt = delimited()
+    if fmt:
+        columns = ["effective", "date", "event", "type", "subject", "summary", "decision"]
+        columns.append("sources")
+        rows = [
+            [
+                c.effective,
+                c.effective_date.isoformat(),
+                c.event_id,
+                c.type,
+                "; ".join(f"{k}={v}" for k, v in c.subject.items()),
+                c.summary,
+                c.decision,
+                "; ".join(f"{s.document} ({s.locator})" for s in c.sources),
+            ]
+            + ([f"{c.recorded_at:%Y-%m-%dT%H:%M:%S%z}", c.recorded_by] if recorded else [])
+            for c in changes
+        ]
+        print_rows(columns + (["recorded_at", "recorded_by"] if recorded else []), rows, fmt)
+        return
     typer.echo(title)
     if not changes:
         typer.echo(f"  {empty}")

@@ -13,11 +13,13 @@ import typer
 
 from orgevents.cli.common import (
     AtOpt,
+    CsvOpt,
     DepthOpt,
     JsonOpt,
     KnownAtOpt,
     PlannedOpt,
     RootOpt,
+    TsvOpt,
     app,
     date_range,
     day,
@@ -36,6 +38,8 @@ def find(
     text: str,
     at: AtOpt = None,
     as_json: JsonOpt = False,
+    csv: CsvOpt = False,
+    tsv: TsvOpt = False,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
     root: RootOpt = None,
@@ -67,6 +71,8 @@ def units(
     ctx: typer.Context,
     at: AtOpt = None,
     as_json: JsonOpt = False,
+    csv: CsvOpt = False,
+    tsv: TsvOpt = False,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
     root: RootOpt = None,
@@ -159,6 +165,8 @@ def who(
     id: str,
     at: AtOpt = None,
     as_json: JsonOpt = False,
+    csv: CsvOpt = False,
+    tsv: TsvOpt = False,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
@@ -198,6 +206,8 @@ def diff(
     from_date: Annotated[str, typer.Argument(metavar="D1")],
     to_date: Annotated[str, typer.Argument(metavar="D2")],
     as_json: JsonOpt = False,
+    csv: CsvOpt = False,
+    tsv: TsvOpt = False,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -259,6 +269,8 @@ def history(
     ctx: typer.Context,
     id: str,
     as_json: JsonOpt = False,
+    csv: CsvOpt = False,
+    tsv: TsvOpt = False,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
@@ -286,6 +298,8 @@ def history(
 def dates(
     ctx: typer.Context,
     as_json: JsonOpt = False,
+    csv: CsvOpt = False,
+    tsv: TsvOpt = False,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
     root: RootOpt = None,
@@ -306,6 +320,8 @@ def dates(
     found = view(ctx, known_at, include_planned).within(root, depth, day(at)).dates()
     if as_json:
         print_json([d.isoformat() for d in found])
+    elif csv or tsv:
+        table(None, ["date"], [[d.isoformat()] for d in found])
     else:
         for d in found:
             typer.echo(d.isoformat())
@@ -315,6 +331,8 @@ def dates(
 def kinds(
     ctx: typer.Context,
     as_json: JsonOpt = False,
+    csv: CsvOpt = False,
+    tsv: TsvOpt = False,
     known_at: KnownAtOpt = None,
 ) -> None:
     """List the kinds of unit the store knows: the default vocabulary and the kinds declared

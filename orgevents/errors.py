@@ -14,11 +14,18 @@ class StoreError(OrgEventsError):
 class NotFoundError(OrgEventsError):
     """No unit, responsibility or decision has that id."""
 
-    def __init__(self, key: str, what: str = "unit or responsibility") -> None:
+    def __init__(
+        self, key: str, what: str = "unit or responsibility", like: list[str] | None = None
+    ) -> None:
         self.key = key
+        guess = f"did you mean {' or '.join(repr(k) for k in like)}? " if like else ""
         super().__init__(
-            f"no {what} with id {key!r}; try `orgevents find TEXT` to look ids up by name"
+            f"no {what} with id {key!r}; {guess}try `orgevents find TEXT` to look ids up by name"
         )
+
+
+class WrongKindError(OrgEventsError):
+    """The id names another kind of subject than the command asks about."""
 
 
 class ConflictError(OrgEventsError):

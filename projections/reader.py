@@ -328,6 +328,18 @@ class View:
             return "document"
         return None
 
+    def ids_like(self, key: str, limit: int = 3) -> list[str]:
+        """The ids of units and responsibilities spelt most like ``key`` (for "did you mean")."""
+        import difflib
+
+        ids: set[str] = set()
+        with self.db.read() as cur:
+            for table in ("orgindex_units", "orgindex_responsibilities"):
+                key_col = TABLES[table][0]
+                cur.execute(f"SELECT DISTINCT {key_col} FROM {table}")
+                ids.update(row[0] for row in cur.fetchall())
+        return difflib.get_close_matches(key, sorted(ids), n=limit, cutoff=0.6)
+
     def _timeline(self, table: str, key: str) -> list[Any]:
         """The rows of one unit or responsibility in this view, by effective date (kept for
         the most recently asked subjects: a walk through the history asks the same few

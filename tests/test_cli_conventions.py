@@ -108,3 +108,18 @@ def test_changes_as_csv_one_row_per_change(store):
 def test_one_output_format_at_a_time(store, flags):
     proc = run("--store", store, "units", *flags, check=False)
     assert proc.returncode == 2 and "give one" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["who", "parliament"], "'parliament' is a unit, not a responsibility: `orgevents show"),
+        (["show", "parliment"], "did you mean 'parliament'?"),
+        (["history", "calk"], "did you mean 'calc'?"),
+        (["show", "rules"], "'rules' is a document, not a unit or responsibility"),
+    ],
+    ids=["unit-as-responsibility", "misspelt-show", "misspelt-history", "document-as-unit"],
+)
+def test_a_wrong_or_misspelt_id_says_what_it_is_or_what_was_meant(store, args, message):
+    proc = run("--store", store, *args, check=False)
+    assert proc.returncode == 1 and message in proc.stderr

@@ -181,13 +181,27 @@ def view(ctx: typer.Context, known_at: str | None = None, include_planned: bool 
     return reader(ctx).view(recorded_time(known_at), include_planned)
 
 
-def known_id(state: View, key: str) -> str:
+def known_id(state: View, key: str, *wanted: str) -> str:
     """``key`` — or, where no subject has it but one has it in lower case, that id (ids are
-    lower case: ``show HSAG`` answers for ``hsag``, saying so)."""
+    lower case: ``show HSAG`` answers for ``hsag``, saying so). An unknown id is an error that
+    names the ids spelt most like it; an id of another kind than ``wanted`` (``who biu``: a
+    unit, not a responsibility) says what it is and how to ask about it."""
+    from orgevents.errors import NotFoundError, WrongKindError
+
     lower = key.lower()
     if lower != key and state.kind_of(key) is None and state.kind_of(lower) is not None:
         typer.echo(f"(ids are lower case: answering for {lower!r})", err=True)
-        return lower
+        key = lower
+    kind = state.kind_of(key)
+    what = " or ".join(wanted) or "unit, responsibility, decision or document"
+    if kind is None:
+        raise NotFoundError(key, what, like=state.ids_like(lower))
+    if wanted and kind not in wanted:
+        ask = "show" if kind in ("unit", "responsibility") else "history"
+        raise WrongKindError(
+            f"{key!r} is a {kind}, not a {what}: `orgevents {ask} {key}` shows it"
+            + (" and what it holds" if kind == "unit" else "")
+        )
     return key
 
 

@@ -111,7 +111,7 @@ def show(
     """
     on = day(at)
     state = view(ctx, known_at, include_planned)
-    id = known_id(state, id)
+    id = known_id(state, id, "unit", "responsibility")
     data = state.show(id, on)
     if as_json:
         print_json(data)
@@ -177,7 +177,7 @@ def who(
     """
     on = day(at)
     state = view(ctx, known_at, include_planned)
-    id = known_id(state, id)
+    id = known_id(state, id, "responsibility")
     answer = state.who(id, on)
     if as_json:
         print_json(answer.model_dump(mode="json"))

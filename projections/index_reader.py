@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 POSTGRES_EVENTS = "orgevents_events"  # eventsourcing's table for the application "orgevents"
-ROLE_ORDER = {"authority": 0, "performer": 1}  # as orgevents.events.Role lists them
+ROLE_ORDER = {"authority": 0, "administrative": 1, "performer": 2}  # as orgevents.events.Role lists them
 
 ROW_TYPES: dict[str, Any] = {
     "orgindex_units": UnitRow,

@@ -7,6 +7,8 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orgevents.events import Role
+
 
 class _View(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -49,7 +51,10 @@ class FigureView(_View):
 
 
 class HolderView(_View):
-    role: str
+    role: Role = Field(
+        description="authority (the committee), administrative (the administration holding the "
+        "formal administrative authority, myndighedsansvar) or performer (does the work)"
+    )
     unit: UnitRef
     chain: list[UnitRef]
     since: str | None = None

@@ -333,9 +333,9 @@ def export_graph(
     Nodes are ids. Every node has ``type`` ("unit" or "responsibility"), ``label`` (abbreviation,
     else name) and ``name``; units add ``kind``, ``parent`` and ``figures`` (summaries joined with
     "; "), responsibilities add ``scope``. An edge's ``relation`` is "hasSubOrganization" (parent
-    → unit) or the role, "authority", "administrative" or "performer" (responsibility → unit, with ``since`` and
-    ``expected``). Every attribute is a string or a boolean; missing values are left out. Edge
-    keys, written as GraphML edge ids, are unique: ``RELATION:FROM:TO``.
+    → unit) or the role, "authority", "administrative" or "performer" (responsibility → unit,
+    with ``since`` and ``expected``). Every attribute is a string or a boolean; missing values are
+    left out. Edge keys, written as GraphML edge ids, are unique: ``RELATION:FROM:TO``.
     """
     graph = nx.MultiDiGraph(at=on.isoformat(), include_planned=view.include_planned)
     if known_at is not None:

@@ -7,8 +7,6 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgevents.events import Role
-
 
 class _View(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -51,7 +49,7 @@ class FigureView(_View):
 
 
 class HolderView(_View):
-    role: Role = Field(
+    role: str = Field(
         description="authority (the committee), administrative (the administration holding the "
         "formal administrative authority, myndighedsansvar) or performer (does the work)"
     )

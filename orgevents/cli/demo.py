@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from orgevents.cli.common import app, print_changes, table
-from orgevents.events import Role
 
 
 @app.command()
@@ -23,6 +22,7 @@ def demo(
 
     Example: orgevents demo
     """
+    from orgevents.events import Role
     from orgevents.importing import example_files, load_paths
     from orgevents.projections.reader import Reader
     from orgevents.store import open_store

@@ -8,8 +8,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orgevents.events import Role
-
 from orgevents.projections.views import (
     ChangeView,
     FigureView,
@@ -35,7 +33,7 @@ class Life(_Open):
 class HeldResponsibility(_Open):
     id: str
     name: str
-    role: Role = Field(description="authority, administrative or performer")
+    role: str = Field(description="authority, administrative or performer")
 
 
 class UnitDetail(_Open):

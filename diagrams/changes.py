@@ -266,12 +266,15 @@ def _add_note(
     )
 
 
+_ROLE_WORDS = {"authority": "authority", "administrative": "administrative authority"}
+
+
 def _transfer_label(transfer: _Transfer, heading: str) -> Markup:
     cells: list[Markup | None] = [
         text(heading.upper(), width=34, size=7.5, bold=True, color=TRANSFER)
     ]
     for name, role, moved, expected in transfer.lines:
-        role_word = "authority" if role == "authority" else "work"
+        role_word = _ROLE_WORDS.get(role, "work")
         cells.append(
             text(
                 f"{name} ({role_word}{', expected' if expected else ''})",
@@ -302,7 +305,14 @@ def _legend(changes: list[ChangeView], marks: dict[str, list[str]]) -> list[tupl
     ]
     types = {c.type for c in changes}
     if "ResponsibilityTransferred" in types:
-        for role, word in (("authority", "authority moved"), ("performer", "the work moved")):
+        moved = {c.details.get("role") for c in changes if c.type == "ResponsibilityTransferred"}
+        for role, word in (
+            ("authority", "authority moved"),
+            ("administrative", "administrative authority moved"),
+            ("performer", "the work moved"),
+        ):
+            if role == "administrative" and role not in moved:
+                continue
             arrow = text("⟶", size=14, bold=role == "authority", color=TRANSFER)
             entries.append(
                 (Markup(f"<TD>{arrow}</TD>"), text(f"{word}: old holder → new holder", size=9))

@@ -162,6 +162,7 @@ def responsibility_chart_of_graph(
                 )
             ),
         )
+    used = {str(role) for _, _, role in graph.edges(data="role")}
     for key, unit, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["role"])):
         role = str(data["role"])
         _, colour, width = ROLES.get(role, ROLES["performer"])
@@ -176,7 +177,8 @@ def responsibility_chart_of_graph(
             Markup(f"<TD>{text('━━', size=12, bold=True, color=colour)}</TD>"),
             text(word, size=9),
         )
-        for word, colour, _ in ROLES.values()
+        for role, (word, colour, _) in ROLES.items()
+        if role != "administrative" or role in used
     ]
     entries.append(
         (Markup(f"<TD>{text('╍╍', size=12, color=MUTED)}</TD>"), text("expected", size=9))

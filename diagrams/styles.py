@@ -108,6 +108,7 @@ RESPONSIBILITY_GONE = "#c62828"
 
 ROLES = {
     "authority": ("authority", "#1f3b57", 2.2),
+    "administrative": ("administrative authority", "#8e5a00", 1.8),
     "performer": ("performs the work", "#00838f", 1.5),
 }
 RESPONSIBILITY_FILL = "#fffbe6"

@@ -28,7 +28,8 @@ Language = Annotated[str, Field(pattern=r"^[a-z]{2}$", description="An ISO 639-1
 
 
 class Role(StrEnum):
-    AUTHORITY = "authority"  # the political authority (myndighedsansvar, ressort)
+    AUTHORITY = "authority"  # the political authority (ressort): the committee
+    ADMINISTRATIVE = "administrative"  # the formal administrative authority (myndighedsansvar)
     PERFORMER = "performer"  # the unit that does the work
 
 

@@ -333,9 +333,9 @@ def export_graph(
     Nodes are ids. Every node has ``type`` ("unit" or "responsibility"), ``label`` (abbreviation,
     else name) and ``name``; units add ``kind``, ``parent`` and ``figures`` (summaries joined with
     "; "), responsibilities add ``scope``. An edge's ``relation`` is "hasSubOrganization" (parent
-    → unit) or the role, "authority" or "performer" (responsibility → unit, with ``since`` and
-    ``expected``). Every attribute is a string or a boolean; missing values are left out. Edge
-    keys, written as GraphML edge ids, are unique: ``RELATION:FROM:TO``.
+    → unit) or the role, "authority", "administrative" or "performer" (responsibility → unit,
+    with ``since`` and ``expected``). Every attribute is a string or a boolean; missing values are
+    left out. Edge keys, written as GraphML edge ids, are unique: ``RELATION:FROM:TO``.
     """
     graph = nx.MultiDiGraph(at=on.isoformat(), include_planned=view.include_planned)
     if known_at is not None:
@@ -450,6 +450,7 @@ _IRI_PROPERTIES = (
     "oe:fromUnit",
     "oe:toUnit",
     "oe:authority",
+    "oe:administrative",
     "oe:performer",
     "oe:about",
     "oe:claim",
@@ -491,8 +492,8 @@ def jsonld(
       ``org:identifier``, ``org:classification`` (``kind/KIND``), ``oe:inForce``;
       ``org:subOrganizationOf`` / ``org:hasSubOrganization`` as of ``on``; ``org:resultedFrom`` /
       ``org:changedBy`` the unit's own changes.
-    - ``responsibility/ID`` — ``oe:Responsibility`` with ``oe:authority`` / ``oe:performer`` as of
-      ``on``.
+    - ``responsibility/ID`` — ``oe:Responsibility`` with ``oe:authority`` /
+      ``oe:administrative`` / ``oe:performer`` as of ``on``.
     - ``event/KEY`` — each change: ``org:ChangeEvent`` (a ``prov:Activity``) with
       ``org:originalOrganization`` (the units it found) and ``org:resultingOrganization`` (the units
       it left), ``prov:atTime`` the effective date (``xsd:date``, the first day of its period) with

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     import networkx as nx
 
 POSTGRES_EVENTS = "orgevents_events"  # eventsourcing's table for the application "orgevents"
-ROLE_ORDER = {"authority": 0, "performer": 1}  # as orgevents.events.Role lists them
+# as orgevents.events.Role lists them
+ROLE_ORDER = {"authority": 0, "administrative": 1, "performer": 2}
 
 ROW_TYPES: dict[str, Any] = {
     "orgindex_units": UnitRow,
@@ -46,7 +47,6 @@ ROW_TYPES: dict[str, Any] = {
 }
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
 
 
 class IndexUnavailableError(OrgEventsError):

@@ -49,7 +49,10 @@ class FigureView(_View):
 
 
 class HolderView(_View):
-    role: str
+    role: str = Field(
+        description="authority (the committee), administrative (the administration holding the "
+        "formal administrative authority, myndighedsansvar) or performer (does the work)"
+    )
     unit: UnitRef
     chain: list[UnitRef]
     since: str | None = None

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from orgevents.aggregate import aggregate_id
 from orgevents.application import OrgHistory, RejectedEntryError
-from orgevents.events import entry_adapter
+from orgevents.events import Role, entry_adapter
 from orgevents.responsibilities import Responsibility
 from orgevents.store import open_store
 from orgevents.units import Unit
@@ -36,6 +36,8 @@ from tests.conftest import POSTGRES, _postgres_connect
 START = dt.date(2020, 1, 1)
 # Coarse effective dates (the first of every second month) so that changes often fall on the
 # same day, and every date can be written at month precision (some at quarter, half-year, year).
+ROLES = [role.value for role in Role]  # authority, administrative, performer
+
 DAYS = [dt.date(START.year + k // 6, 2 * (k % 6) + 1, 1) for k in range(20)]
 SRC = [{"document": "doc", "locator": "s. 1"}]
 DOCUMENTS = ["doc", "notat", "plan"]  # "doc" is registered with the history; the others by ops
@@ -467,7 +469,7 @@ class HistoryMaker:
         someone holds it, where there is one)."""
         if not self.resps:
             return None
-        role = rnd.choice(["authority", "performer"])
+        role = rnd.choice(ROLES)
         for resp in rnd.sample(self.resps, k=min(4, len(self.resps))):
             agg = self.app.repository.get(aggregate_id(resp))
             assert isinstance(agg, Responsibility)
@@ -490,7 +492,7 @@ class HistoryMaker:
                 break
             on = self._day(rnd)
         unit = self._unit_in_force(rnd, on, []) or rnd.choice(self.units)
-        role = rnd.choice(["authority", "performer"])
+        role = rnd.choice(ROLES)
         return self._change(
             rnd, "ResponsibilityAssigned", on, responsibility=resp, unit=unit, role=role
         )
@@ -645,7 +647,7 @@ class HistoryMaker:
             if "kind" in replacement and target["type"] == "UnitEstablished":
                 replacement["kind"] = rnd.choice(["office", "centre", "team", *self.kinds, "ward"])
             if "role" in replacement:
-                replacement["role"] = rnd.choice(["authority", "performer"])
+                replacement["role"] = rnd.choice(ROLES)
             if target["type"] == "ResponsibilityAssigned":  # the holder (not the subject)
                 replacement["unit"] = rnd.choice(self.units)
             if target["type"] in ("UnitEstablished", "UnitRenamed", "ResponsibilityDefined"):

@@ -22,6 +22,7 @@ def demo(
 
     Example: orgevents demo
     """
+    from orgevents.events import Role
     from orgevents.importing import example_files, load_paths
     from orgevents.projections.reader import Reader
     from orgevents.store import open_store
@@ -45,12 +46,16 @@ def demo(
     rows = []
     for resp in ("erhverv", "stu", "uu-vejledning", "udsatteteam-beskaeftigelse"):
         name = state.responsibility_name(resp, after)
-        for role in ("authority", "performer"):
+        first = True
+        for role in Role:
             cells = []
             for on in (before, after):
                 units = [h.unit.id for h in state.who(resp, on).holders if h.role == role]
                 cells.append(", ".join(state.label(u, on) for u in units) or "-")
-            rows.append([name if role == "authority" else "", role, *cells])
+            if role is Role.ADMINISTRATIVE and cells == ["-", "-"]:
+                continue  # only where the sources name one
+            rows.append([name if first else "", role.value, *cells])
+            first = False
     table(
         "Who holds what (orgevents who ID --at DATE)",
         ["responsibility", "role", str(before), str(after)],

@@ -170,8 +170,8 @@ def who(
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
-    """Who holds a responsibility on a date: the authority and the performers, with the chain
-    up to the council.
+    """Who holds a responsibility on a date: the authority (a committee), the administrative
+    authority where one is recorded and the performers, with the chain up to the council.
 
     Example: orgevents who stu --at 2025-12-31
     """

@@ -155,8 +155,8 @@ async def who_holds(
     known_at: KnownAt = None,
     include_planned: Planned = False,
 ) -> Response:
-    """The authority and the performers, each with its chain up to the council (as
-    `orgevents who ID --json`)."""
+    """The authority, the administrative authority and the performers, each with its chain up to
+    the council (as `orgevents who ID --json`)."""
     on = day_or_today(at)
     return await answer(
         svc, known_at, include_planned, ("who", key, on), lambda s: s.who(key, on), WHO

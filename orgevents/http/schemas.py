@@ -33,7 +33,7 @@ class Life(_Open):
 class HeldResponsibility(_Open):
     id: str
     name: str
-    role: str
+    role: str = Field(description="authority, administrative or performer")
 
 
 class UnitDetail(_Open):

@@ -57,9 +57,10 @@ def test_reindex_rebuilds_the_index_kept_up_to_date_event_by_event(backend):
         live = SqlIndex(app, cache_size=3)  # small: subjects are also reloaded from the store
         maker = HistoryMaker(app, clock)
         rnd = random.Random(11)
+        declare = maker.ops.index(maker._declare_kind)  # the two ops that declare kinds
         for _ in range(400):
             op = rnd.randrange(22)  # the first twenty kinds of entry, and kind declarations
-            if maker.step(op if op < 20 else 33 + op - 20, rnd.randrange(2**32)):
+            if maker.step(op if op < 20 else declare + op - 20, rnd.randrange(2**32)):
                 live.catch_up()
         before = snapshot(live)
         assert sum(len(rows) for rows in before.values()) > 250

@@ -389,8 +389,16 @@ def expected_subtree(fold: Any, root: str | None, depth: int | None, on: dt.date
     """Units in force on ``on`` whose chain up (the fold's) reaches ``root`` within ``depth``
     levels (root None: the top)."""
     found = set()
+    in_force = {u.id for u in fold.units_at(on)}
     for unit in fold.units_at(on):
         chain = [unit.id] + [c.id for c in fold.chain(unit.id, on)]
+        # the chain is walked through units in force only: under a planned parent that does
+        # not count (enacted only), a unit reaches neither the top nor anything above it
+        cut = next((i for i, key in enumerate(chain) if key not in in_force), None)
+        if cut is not None:
+            if root is None:
+                continue
+            chain = chain[:cut]
         level = len(chain) - 1 if root is None else chain.index(root) if root in chain else None
         if level is not None and (depth is None or level <= depth):
             found.add(unit.id)

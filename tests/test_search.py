@@ -193,7 +193,10 @@ def test_an_exact_abbreviation_comes_first(copenhagen):
     assert found[0].id == "biu" and found[0].type == "unit"
     assert (found[0].rank, found[0].field, found[0].matched) == (0, "abbreviation", "BIU")
     assert describe(found[0]) == "exact abbreviation"
-    assert all(f.rank == 3 for f in found[1:])  # notes and quotes that mention BIU
+    # then ids that start with the word (biu-borgmester, betjening-biu), then notes and quotes
+    assert all(f.field == "id" or f.rank == 3 for f in found[1:])
+    assert [f.rank for f in found] == sorted(f.rank for f in found)
+    assert {f.id for f in found if f.field == "id"} >= {"biu-borgmester", "betjening-biu"}
     exact_id = copenhagen.view().find("udsatteteam-beskaeftigelse", AFTER_RENAME)[0]
     assert (exact_id.id, exact_id.field, exact_id.rank) == ("udsatteteam-beskaeftigelse", "id", 0)
 

@@ -37,14 +37,39 @@ from orgevents.events import (
     DecisionMade,
     DocumentRegistered,
     Entry,
+    ResponsibilityAbolished,
     ResponsibilityDefined,
+    UnitAbolished,
+    UnitAbsorbed,
     UnitEstablished,
+    UnitMerged,
+    UnitSplit,
 )
 from orgevents.references import references
 
 T = TypeVar("T")
 
 CREATES = (DocumentRegistered, DecisionMade, ClaimRecorded, UnitEstablished, ResponsibilityDefined)
+LIVES = (UnitEstablished, ResponsibilityDefined)  # a second one for an ended id starts a new life
+
+
+def _ends_life(entry: Entry) -> bool:
+    if isinstance(entry, UnitSplit):
+        return not entry.continues
+    return isinstance(entry, UnitAbolished | UnitMerged | UnitAbsorbed | ResponsibilityAbolished)
+
+
+def _life_of(entry: Entry, establishments: list[int], entries: Sequence[Entry]) -> int | None:
+    """The establishment in this load that a change of a unit or responsibility needs first: the
+    earliest dated on or before it (a life that ends on a day does not need an establishment of
+    that day: that one starts the next life). None: the life it changes comes from an earlier
+    load (or from no establishment at all, which the rules then report)."""
+    day = _day(entry)
+    for j in sorted(establishments, key=lambda j: (_day(entries[j]), j)):
+        when = _day(entries[j])
+        if when < day or (when == day and not _ends_life(entry)):
+            return j
+    return None
 
 
 @dataclass(frozen=True)
@@ -91,13 +116,18 @@ def needs(entries: Sequence[Entry]) -> list[list[Need]]:
         if isinstance(entry, CREATES):
             creators.setdefault(entry.subject, i)
         by_key.setdefault(entry.key, i)
+    lives: dict[str, list[int]] = {}  # the establishments of one unit or responsibility
+    for i, entry in enumerate(entries):
+        if isinstance(entry, LIVES):
+            lives.setdefault(entry.subject, []).append(i)
     found: list[list[Need]] = [[] for _ in entries]
     timelines: dict[str, list[int]] = {}
     amending: dict[int, list[int]] = {}  # amended entry → the amendments of it in this load
     for i, entry in enumerate(entries):
         own = found[i]
         if not isinstance(entry, CREATES):
-            j = creators.get(entry.subject)
+            made = lives.get(entry.subject)
+            j = _life_of(entry, made, entries) if made else creators.get(entry.subject)
             if j is not None and j != i:
                 own.append(Need(j, i, subject_field(entry), entry.subject))
         for key, field in references(entry).items():

@@ -16,9 +16,9 @@ from collections import Counter
 import pytest
 
 from orgevents.datasets.france import KIND, TYPE_OF_KIND, Converter, entries
-from orgevents.datasets.france_oracle import Oracle
 from orgevents.datasets.france_register import communes_2026, movements
 from tests.france_helpers import check_dates, states_from_entries
+from tests.france_oracle import Oracle
 
 
 @pytest.fixture(scope="module")

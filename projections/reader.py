@@ -825,7 +825,8 @@ class View:
     def claims_recorded(self, about: str | None = None) -> list[Record]:
         """The claims that count (about one subject, if given), in recorded order."""
         if about is None:
-            return self.records(("ClaimRecorded",))
+            scoped, params = self._scope_positions()
+            return self._entries(f"type = 'ClaimRecorded' AND {scoped}", params, order="position")
         found = self._entries(
             "type = 'ClaimRecorded' AND position IN "
             "(SELECT position FROM orgindex_related WHERE key = ?)",
@@ -844,9 +845,12 @@ class View:
 
     def figure_records(self, subject: str | None = None) -> list[Record]:
         """The entries that carry figures (of one unit, if given), in recorded order."""
-        if subject is None:
-            return self.records(FIGURE_CARRIERS)
         marks = ", ".join("?" for _ in FIGURE_CARRIERS)
+        if subject is None:
+            scoped, params = self._scope_positions()
+            return self._entries(
+                f"type IN ({marks}) AND {scoped}", (*FIGURE_CARRIERS, *params), order="position"
+            )
         return self._entries(
             f"subject = ? AND type IN ({marks})", (subject, *FIGURE_CARRIERS), order="position"
         )

@@ -14,7 +14,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from orgevents.http.params import At, From, KnownAt, Planned, To, day_or_today
+from orgevents.http.params import (
+    At,
+    From,
+    KnownAt,
+    Planned,
+    ScopeDepth,
+    ScopeRoot,
+    To,
+    day_or_today,
+)
 from orgevents.http.routes_read import ServiceDep
 from orgevents.http.schemas import ErrorView
 from orgevents.http.service import Service
@@ -102,13 +111,18 @@ def responsibility_graph(
     at: At = None,
     known_at: KnownAt = None,
     include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
 ) -> Response:
     """Each responsibility linked to the unit holding the authority and the units performing
-    the work."""
+    the work; ``root``/``depth``: the responsibilities the units of that subtree hold, with
+    every holder of each (as `orgevents graph --root`)."""
     from orgevents.diagrams.responsibilities import responsibility_chart as draw
 
     on = day_or_today(at)
-    source = svc.read(known_at, include_planned, lambda state: draw(state, on))
+    source = svc.read(
+        known_at, include_planned, lambda state: draw(state, on, root=root, depth=depth)
+    )
     return _image(request, svc, source, fmt, f"responsibilities-{on.isoformat()}")
 
 

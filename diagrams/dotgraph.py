@@ -42,8 +42,8 @@ NODE_ATTRIBUTES = {
 }  # fmt: skip
 EDGE_ATTRIBUTES = {
     "arrowhead", "arrowsize", "arrowtail", "color", "constraint", "dir", "fontcolor", "fontname",
-    "fontsize", "headlabel", "label", "labelfloat", "minlen", "penwidth", "style", "taillabel",
-    "tooltip", "weight", "xlabel",
+    "fontsize", "headlabel", "label", "labelfloat", "lhead", "minlen", "penwidth", "style",
+    "taillabel", "tooltip", "weight", "xlabel",
 }  # fmt: skip
 
 

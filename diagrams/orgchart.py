@@ -13,7 +13,9 @@ A unit whose children are not drawn becomes one box with a count of what it hold
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import unicodedata
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +52,8 @@ from orgevents.projections.vocabulary import Vocabulary
 NAME_WIDTH = 24
 FAN_OUT = 5  # more children than this under one unit are drawn in several rows
 STAGGER_UP_TO = 200  # rows of children only in charts up to this many boxes (6× slower at 5,000)
+GRID_FROM = 24  # this many plain units under one unit are drawn as a grid in a box of their own
+GRID_WIDTH = 12  # at most this many boxes in a row of such a grid
 LIST_FROM = 4  # a centre with this many plain sub-units lists them inside its box
 LISTING_KINDS = {"centre", "office", "team", "institution", "taskforce", "external"}
 MONTHS = [
@@ -290,6 +294,34 @@ def child_rows(
     return {c: i // per_row for i, c in enumerate(ordered) if leaf(c)}
 
 
+def sort_key(name: object) -> str:
+    """A name as a reader looks it up in a list: accents and case set aside (Bédouès by B)."""
+    folded = unicodedata.normalize("NFKD", str(name).casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+def grids(graph: nx.DiGraph, drawn: list[str], cluster_of: dict[str, str]) -> dict[str, list[str]]:
+    """Units with :data:`GRID_FROM` or more plain children (no units drawn below them, not in an
+    administration's cluster) → those children by name: a département's communes, a ministry's
+    many offices. They are drawn as a grid in a box under their parent, one line to the box,
+    instead of a fan of hundreds of lines."""
+    shown = set(drawn)
+    found: dict[str, list[str]] = {}
+    for parent in drawn:
+        kids = [
+            c
+            for c in graph.successors(parent)
+            if c in shown
+            and c not in cluster_of
+            and not any(g in shown for g in graph.successors(c))
+        ]
+        if len(kids) >= GRID_FROM:
+            found[parent] = sorted(
+                kids, key=lambda c: (sort_key(graph.nodes[c].get("name") or c), c)
+            )
+    return found
+
+
 def draw(
     graph: nx.DiGraph,
     on: dt.date,
@@ -365,8 +397,10 @@ def draw(
     cluster_of = clusters(graph, selection)
     selection.cluster_of = {unit: f"cluster_{admin}" for unit, admin in cluster_of.items()}
     outside = set(selection.outside)
+    gridded = grids(graph, drawn, cluster_of)
+    in_grid = {kid: parent for parent, kids in gridded.items() for kid in kids}
     for node in drawn:
-        if node not in cluster_of and node not in outside:
+        if node not in cluster_of and node not in outside and node not in in_grid:
             add_node(dot, node)
     members: dict[str, list[str]] = {}
     for node in drawn:
@@ -385,7 +419,36 @@ def draw(
             for node in inside:
                 add_node(sub, node)
 
-    shown = set(drawn)
+    for parent, kids in gridded.items():
+        name = f"cluster_grid_{parent}"
+        per_row = min(GRID_WIDTH, max(FAN_OUT, math.ceil(math.sqrt(len(kids) * 2))))
+        with dot.subgraph(
+            name,
+            style="rounded,dashed",
+            color=CLUSTER_BORDER,
+            margin=10,
+            label=label(
+                text(
+                    f"{len(kids)} units under {graph.nodes[parent].get('name') or parent}",
+                    size=10,
+                    color=MUTED,
+                )
+            ),
+        ) as sub:
+            for start in range(0, len(kids), per_row):
+                row = kids[start : start + per_row]
+                with sub.subgraph(f"_row_{start}_{parent}", rank="same") as same:
+                    for node in row:
+                        add_node(same, node)
+                for left, right in itertools.pairwise(row):
+                    sub.edge(left, right, style="invis")
+            for above, below in zip(kids, kids[per_row:], strict=False):
+                sub.edge(above, below, style="invis", weight=10)
+        for kid in kids:
+            selection.cluster_of[kid] = name
+        dot.attributes(compound=True)
+        dot.edge(parent, kids[min(per_row, len(kids)) // 2], lhead=name)
+    shown = set(drawn) - set(in_grid)
     for parent in drawn:
         spread = (
             child_rows(graph, selection, parent, shown, vocabulary)

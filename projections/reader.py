@@ -876,6 +876,28 @@ class View:
         out.sort(key=lambda r: r.position)
         return [r for r in out if self._counting(r)]
 
+    def document_languages(self) -> list[str]:
+        """The language of each registered document that counts, in recorded order — from the
+        index alone (no stored event decoded), except in an index written before it kept them."""
+        import json
+
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT payload FROM orgindex_entries WHERE type = 'DocumentRegistered' "
+                    "AND p_from <= ? AND p_to > ? ORDER BY position"
+                ),
+                (self.position, self.position),
+            )
+            texts = [row[0] for row in cur.fetchall()]
+        if any(text is None for text in texts):
+            return [doc.language for doc in self.registered_documents()]
+        found: dict[str, str] = {}
+        for text in texts:
+            document = json.loads(text)
+            found[document["document"]] = document["language"]
+        return list(found.values())
+
     def registered_documents(self) -> list[DocumentRegistered]:
         found: dict[str, DocumentRegistered] = {}
         for rec in self.records(("DocumentRegistered",)):

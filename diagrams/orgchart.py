@@ -141,14 +141,14 @@ def select(
             limit = fit if limit is None else min(limit, fit)
     opened = set(expand)
     visible = {n for n in level if limit is None or level[n] <= limit}
-    queue = deque(n for n in visible if n in opened)
-    while queue:  # the children of an opened unit, and theirs if opened too
-        node = queue.popleft()
-        for child in graph.successors(node):
+    opening = deque(n for n in visible if n in opened)
+    while opening:  # the children of an opened unit, and theirs if opened too
+        unit = opening.popleft()
+        for child in graph.successors(unit):
             if child not in visible:
                 visible.add(child)
                 if child in opened:
-                    queue.append(child)
+                    opening.append(child)
     shown = [n for n in graph if n in visible]
     selection = Selection(shown, level, tops, outside, limit=limit)
     for node in shown:

@@ -116,7 +116,9 @@ def test_expand_opens_a_collapsed_box_in_place_and_marks_what_stays_collapsed(st
     svg = render(org_chart(story, BEFORE, root="af", depth=0), "svg").decode()
     assert [t for t in node_titles(svg) if not t.startswith("_")] == ["af"]
     assert re.search(r'<g id="node\d+" class="node collapsed">\s*<title>af</title>', svg)
-    svg = render(org_chart(story, BEFORE, root="af", depth=0, expand=["af", "elsewhere"]), "svg").decode()
+    svg = render(
+        org_chart(story, BEFORE, root="af", depth=0, expand=["af", "elsewhere"]), "svg"
+    ).decode()
     assert sorted(t for t in node_titles(svg) if not t.startswith("_")) == ["ac", "af", "mv"]
     assert re.search(r'class="node collapsed">\s*<title>ac</title>', svg)  # holds "old"
     assert not re.search(r'class="node collapsed">\s*<title>af</title>', svg)

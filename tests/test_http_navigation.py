@@ -148,7 +148,7 @@ def test_a_big_body_starts_collapsed_to_a_readable_depth_with_readable_text(big,
 def test_a_unit_chosen_by_search_is_opened_up_to_highlighted_and_in_view(big, page, tmp_path):
     unit = unique_deep_unit(big)
     open_page(page, big)
-    assert unit["id"] not in [t for t in page.locator("#chart g.node title").all_text_contents()]
+    assert unit["id"] not in page.locator("#chart g.node title").all_text_contents()
     page.locator("#q").fill(unit["name"])
     page.locator("#q").press("Enter")
     before = page.evaluate("() => location.search")
@@ -242,7 +242,10 @@ def test_ctrl_wheel_zooms_around_the_pointer(big, page):
     page.keyboard.down("Control")
     page.mouse.wheel(0, -200)
     page.keyboard.up("Control")
-    page.wait_for_function(f"w => document.querySelector('#chart svg').getBoundingClientRect().width > w * 1.3", arg=width)
+    page.wait_for_function(
+        "w => document.querySelector('#chart svg').getBoundingClientRect().width > w * 1.3",
+        arg=width,
+    )
     assert page.evaluate(f"p => ({under})(p).textContent", [x, y]) == key
 
 
@@ -292,7 +295,7 @@ def test_the_phone_keeps_the_chart_a_slider_that_fits_and_labels_that_do_not_ove
         }"""
     )
     assert layout["page"] <= layout["width"]
-    assert 0 <= layout["slider"][0] and layout["slider"][1] <= layout["width"]
+    assert layout["slider"][0] >= 0 and layout["slider"][1] <= layout["width"]
     assert layout["labels"] >= 2 and layout["outside"] == 0 and not layout["overlaps"]
     if page.size == "phone":
         assert layout["hidden"] > 0  # thinned

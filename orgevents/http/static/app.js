@@ -231,7 +231,7 @@
       applyZoom();
       markSelected();
       centre(chart, fresh, left, top);
-      window.OrgNav.drawn(chart);
+      window.OrgNav.drawn(chart, fresh);
       setStatus("");
     } catch (err) {
       if (seq !== chartSeq) return;

@@ -56,7 +56,7 @@ window.OrgNav = (() => {
     const charted = state.mode !== "graph";
     $("nav-tools").hidden = !charted;
     $("nav-depth").value = part.depth;
-    $("nav-focus").disabled = !state.id || state.id === part.root || state.id.startsWith("r_");
+    $("nav-focus").disabled = !state.id || state.id === part.root || !nodeOf(state.id);
     $("nav-up").hidden = !part.root;
     $("nav-whole").hidden = !part.root && !part.expand.length;
   }
@@ -138,7 +138,7 @@ window.OrgNav = (() => {
 
   // --- after each chart: units as keyboard stops, the selection in view ----------------------
 
-  function drawn(chart) {
+  function drawn(chart, fresh) {
     const svg = chart.querySelector("svg");
     syncTools();
     if (!svg) return;
@@ -170,6 +170,9 @@ window.OrgNav = (() => {
       if (target) centreOn(target, false);
     } else if (state.id && !current && opened !== state.id && state.mode !== "graph") {
       openTo(state.id); // chosen in the URL, or not drawn on this date
+    } else if (fresh && !current && first && chart.scrollWidth > chart.clientWidth) {
+      centreOn(first, false); // a wide chart opens on its first unit at the top, not on a gap
+      chart.scrollTop = 0;
     }
   }
 

@@ -177,6 +177,32 @@ def test_a_unit_named_in_the_url_is_opened_up_to_and_in_view(big, page):
     assert in_view(page, "#chart g.node.selected")
 
 
+def listed_unit(server: Server) -> tuple[str, str]:
+    """An office listed by name inside its centre's box (no box of its own), and the centre."""
+    for unit in httpx.get(f"{server.url}/api/units", params={"at": AT}).json():
+        if unit["kind"] != "centre":
+            continue
+        children = httpx.get(f"{server.url}/api/show/{unit['id']}", params={"at": AT}).json()
+        if len(children["children"]) < 4:
+            continue
+        params = {"at": AT, "root": unit["id"], "depth": 1}
+        dot = httpx.get(f"{server.url}/api/charts/org.dot", params=params).text
+        child = children["children"][0]
+        if f'"{child}" [' not in dot and f"\t{child} [" not in dot:
+            return child, unit["id"]
+    raise AssertionError("no centre lists its offices")
+
+
+def test_a_unit_listed_inside_its_parents_box_highlights_that_box(big, page):
+    child, centre = listed_unit(big)
+    page.goto(f"{big.url}/?at={AT}&id={child}")
+    page.wait_for_selector("#chart g.node.holds-selected")
+    page.wait_for_function(CHART_READY)
+    page.wait_for_timeout(300)
+    assert page.locator("#chart g.node.holds-selected title").text_content() == centre
+    assert in_view(page, "#chart g.node.holds-selected")
+
+
 def test_a_plus_n_below_box_opens_in_place_when_chosen(big, page):
     open_page(page, big)
     first = boxes(page)

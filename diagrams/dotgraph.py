@@ -37,8 +37,9 @@ GRAPH_ATTRIBUTES = {
     "tooltip",
 }  # fmt: skip
 NODE_ATTRIBUTES = {
-    "color", "fillcolor", "fixedsize", "fontcolor", "fontname", "fontsize", "group", "height",
-    "label", "margin", "penwidth", "peripheries", "shape", "style", "tooltip", "width", "xlabel",
+    "class", "color", "fillcolor", "fixedsize", "fontcolor", "fontname", "fontsize", "group",
+    "height", "label", "margin", "penwidth", "peripheries", "shape", "style", "tooltip", "width",
+    "xlabel",
 }  # fmt: skip
 EDGE_ATTRIBUTES = {
     "arrowhead", "arrowsize", "arrowtail", "color", "constraint", "dir", "fontcolor", "fontname",

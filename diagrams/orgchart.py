@@ -6,8 +6,10 @@ shows the unit's name, abbreviation and the figures known on the date. Units wit
 (external partners) sit apart at the bottom, beside the legend.
 
 Big organisations: ``root`` draws one unit and what lies below it, ``depth`` stops after that many
-levels, ``max_units`` picks the deepest level that keeps the chart at or under that many boxes.
-A unit whose children are not drawn becomes one box with a count of what it holds.
+levels, ``max_units`` picks the deepest level that keeps the chart at or under that many boxes,
+``expand`` opens chosen units below that cut (the page's "+N below" boxes). A unit whose children
+are not drawn becomes one box with a count of what it holds (its SVG group has the class
+``collapsed``).
 """
 
 from __future__ import annotations
@@ -106,10 +108,12 @@ def select(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     on: dt.date | None = None,
 ) -> Selection:
     """The units to draw: below ``root`` (default: everything), at most ``depth`` levels below
-    the top, and no more than ``max_units`` boxes (by cutting whole levels)."""
+    the top, and no more than ``max_units`` boxes (by cutting whole levels); the children of a
+    drawn unit in ``expand`` are drawn whatever the cut (ids not in the chart are ignored)."""
     if root is not None:
         if root not in graph:
             raise NotFoundError(root, f"unit in force on {on}" if on else "unit")
@@ -139,13 +143,22 @@ def select(
             fit = lvl
         if total > budget:
             limit = fit if limit is None else min(limit, fit)
-    shown = [n for n in graph if n in level and (limit is None or level[n] <= limit)]
+    opened = set(expand)
+    visible = {n for n in level if limit is None or level[n] <= limit}
+    opening = deque(n for n in visible if n in opened)
+    while opening:  # the children of an opened unit, and theirs if opened too
+        unit = opening.popleft()
+        for child in graph.successors(unit):
+            if child not in visible:
+                visible.add(child)
+                if child in opened:
+                    opening.append(child)
+    shown = [n for n in graph if n in visible]
     selection = Selection(shown, level, tops, outside, limit=limit)
-    if limit is not None:
-        for node in shown:
-            if level[node] == limit and graph.out_degree(node):
-                below = nx.descendants(graph, node)
-                selection.collapsed[node] = Counter(graph.nodes[n]["kind"] for n in below)
+    for node in shown:
+        if graph.out_degree(node) and not any(c in visible for c in graph.successors(node)):
+            below = nx.descendants(graph, node)
+            selection.collapsed[node] = Counter(graph.nodes[n]["kind"] for n in below)
     selection.shown += outside
     return selection
 
@@ -331,6 +344,7 @@ def draw(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     marks: dict[str, list[str]] | None = None,
     notes: dict[str, list[Markup]] | None = None,
     legend: list[tuple[Markup, Markup]] | None = None,
@@ -341,7 +355,7 @@ def draw(
     ``vocabulary`` says."""
     marks, notes = marks or {}, notes or {}
     subtitle = with_record_date(subtitle, graph)
-    selection = select(graph, root=root, depth=depth, max_units=max_units, on=on)
+    selection = select(graph, root=root, depth=depth, max_units=max_units, expand=expand, on=on)
     if root is not None:  # the title names the part drawn
         title = f"{title} — {graph.nodes[root].get('name') or root} ({root})"
     if selection.hidden:
@@ -392,6 +406,7 @@ def draw(
                 vocabulary=vocabulary,
             ),
             **style,
+            **({"class": "collapsed"} if node in selection.collapsed else {}),
         )
 
     cluster_of = clusters(graph, selection)
@@ -518,6 +533,7 @@ def org_chart_of_graph(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     title: str | None = None,
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> str:
@@ -530,6 +546,7 @@ def org_chart_of_graph(
         root=root,
         depth=depth,
         max_units=max_units,
+        expand=expand,
         vocabulary=vocabulary,
     )
     return dot.source
@@ -542,6 +559,7 @@ def org_chart(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     language: str | None = None,
 ) -> str:
     """DOT source of the org chart as of ``on``; kinds named in ``language`` (default: the
@@ -552,5 +570,6 @@ def org_chart(
         root=root,
         depth=depth,
         max_units=max_units,
+        expand=expand,
         vocabulary=Vocabulary.of(state, language),
     )

@@ -113,6 +113,19 @@ def test_max_units_cuts_whole_levels(story):
     assert "units below level 1 drawn as counts" in all_text(svg)
 
 
+def test_expand_opens_a_collapsed_box_in_place_and_marks_what_stays_collapsed(story):
+    svg = render(org_chart(story, BEFORE, root="af", depth=0), "svg").decode()
+    assert [t for t in node_titles(svg) if not t.startswith("_")] == ["af"]
+    assert re.search(r'<g id="node\d+" class="node collapsed">\s*<title>af</title>', svg)
+    svg = render(
+        org_chart(story, BEFORE, root="af", depth=0, expand=["af", "elsewhere"]), "svg"
+    ).decode()
+    assert sorted(t for t in node_titles(svg) if not t.startswith("_")) == ["ac", "af", "mv"]
+    assert re.search(r'class="node collapsed">\s*<title>ac</title>', svg)  # holds "old"
+    assert not re.search(r'class="node collapsed">\s*<title>af</title>', svg)
+    assert not re.search(r'class="node collapsed">\s*<title>mv</title>', svg)  # nothing below
+
+
 def test_numbers_read_the_danish_way():
     assert number(22500) == "22.500"
     assert number(3.75) == "3,75"

@@ -57,6 +57,14 @@ MaxUnitsOpt = Annotated[
         help="Cut whole levels until at most N boxes are drawn (0: no limit).",
     ),
 ]
+ExpandOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--expand",
+        metavar="ID",
+        help="Draw the units below this unit too, whatever the cut (repeat it for several).",
+    ),
+]
 
 
 def output_format(fmt: str | None, out: Path | None) -> str:
@@ -116,6 +124,7 @@ def chart(
     root: RootOpt = None,
     depth: DepthOpt = None,
     max_units: MaxUnitsOpt = 500,
+    expand: ExpandOpt = None,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
@@ -133,6 +142,7 @@ def chart(
         root=root,
         depth=depth,
         max_units=max_units or None,
+        expand=expand or (),
         language=language(ctx),
     )
     emit(source, fmt, out)

@@ -64,6 +64,14 @@ MaxUnits = Annotated[
         description="Draw at most this many boxes, collapsing whole levels into counts.",
     ),
 ]
+Expand = Annotated[
+    list[str] | None,
+    Query(
+        max_length=200,
+        description="Draw the units below these units too, whatever the cut (repeat it, "
+        '`expand=a&expand=b`, at most 200); the page\'s "+N below" boxes open this way.',
+    ),
+]
 
 router = APIRouter(prefix="/api/charts", tags=["charts"])
 
@@ -84,6 +92,7 @@ def org_chart(
     root: Root = None,
     depth: Depth = None,
     max_units: MaxUnits = 500,
+    expand: Expand = None,
 ) -> Response:
     """Council → committees → administrations → centres → units, with the figures known on
     the date."""
@@ -93,7 +102,9 @@ def org_chart(
     source = svc.read(
         known_at,
         include_planned,
-        lambda state: draw(state, on, root=root, depth=depth, max_units=max_units),
+        lambda state: draw(
+            state, on, root=root, depth=depth, max_units=max_units, expand=expand or ()
+        ),
     )
     return _image(request, svc, source, fmt, f"org-{on.isoformat()}")
 
@@ -146,6 +157,7 @@ def change_diagram(
     root: Root = None,
     depth: Depth = None,
     max_units: MaxUnits = 500,
+    expand: Expand = None,
 ) -> Response:
     """The org chart of ``to`` with everything that changed after ``from`` marked."""
     from orgevents.diagrams.changes import change_chart as draw
@@ -158,7 +170,15 @@ def change_diagram(
     source = svc.read(
         known_at,
         include_planned,
-        lambda state: draw(state, start, end, root=root, depth=depth, max_units=max_units),
+        lambda state: draw(
+            state,
+            start,
+            end,
+            root=root,
+            depth=depth,
+            max_units=max_units,
+            expand=expand or (),
+        ),
     )
     return _image(request, svc, source, fmt, f"changes-{start.isoformat()}-{end.isoformat()}")
 

@@ -80,7 +80,8 @@ class FoundView(_View):
     matched: str = Field(description="The text that matched (a long one cut around the match).")
     field: str = Field(
         "name",
-        description="What matched: name, abbreviation, id, scope, legal_basis, note or quote.",
+        description="What matched: name, abbreviation, official_name, short_name, "
+        "alternative_name (a unit's other names, by form), id, scope, legal_basis, note or quote.",
     )
     when: str | None = Field(
         None,
@@ -119,6 +120,7 @@ class KnownUnit(NamedTuple):
     unit: UnitView
     since: dt.date  # the day it was first established
     in_force: bool
+    names: tuple[tuple[str, str, str | None], ...] = ()  # other names: (name, form, language)
 
 
 class ResponsibilityAt(NamedTuple):

@@ -409,11 +409,11 @@
     const holds = (n) => n.from_date <= at && (!n.until_date || n.until_date > at);
     const ordered = [...names.filter(holds), ...names.filter((n) => !holds(n))];
     add(target, el("h3", { text: "Other names" }),
-      el("ul", { class: "plain names" }, ordered.map((n) =>
+      el("ul", { class: "names" }, ordered.map((n) =>
         el("li", { class: holds(n) ? "current" : "former" },
-          el("span", { class: "label", text: `${n.form}${n.language ? ` (${n.language})` : ""}: ` }),
-          n.name,
-          el("span", { class: "label", text: ` ${n.from} – ${n.until || ""}` })))));
+          el("div", { text: n.name }),
+          el("div", { class: "label",
+            text: `${n.form}${n.language ? ` · ${n.language}` : ""} · ${n.from} – ${n.until || ""}` })))));
   }
 
   function unitDetails(target, u, at) {

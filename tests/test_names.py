@@ -109,6 +109,8 @@ def test_charts_name_units_in_the_asked_language(loaded: str) -> None:
     english = chart(loaded, "--language", "en", "chart", "--at", "2021-01-01")
     assert "Education Directorate" not in english  # ended with the rename
     assert "Bildungsdirektion" in english  # no English name then: the unit's own
+    renamed = chart(loaded, "--language", "en", "diff", "2019-06-01", "2020-01-01")
+    assert "RENAMED" in renamed and "formerly Education Directorate" in renamed
 
 
 def test_exports_carry_the_other_names_with_their_languages(loaded: str) -> None:
@@ -133,6 +135,15 @@ def test_http_show_and_find_answer_the_other_names(loaded: str) -> None:
     [hit] = hits.json()
     assert (hit["id"], hit["field"], hit["when"]) == ("bss", "short_name", "current")
     assert hit["rank"] == 0  # the short name equals the query
+    french = client.get("/api/charts/org.dot", params={"at": "2016-01-01", "language": "fr"})
+    assert french.status_code == 200 and "Conseil municipal" in french.text
+    german = client.get("/api/charts/org.dot", params={"at": "2016-01-01"})
+    assert "Gemeinderat" in german.text and "Conseil municipal" not in german.text
+    changes = client.get(
+        "/api/charts/changes.dot",
+        params={"from": "2019-01-01", "to": "2020-01-01", "language": "fr"},
+    )
+    assert changes.status_code == 200 and "Conseil municipal" in changes.text
 
 
 def test_an_index_of_an_older_version_is_built_again_with_the_names(loaded: str) -> None:

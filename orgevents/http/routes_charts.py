@@ -56,6 +56,16 @@ MaxUnits = Annotated[
     ),
 ]
 
+Language = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[a-z]{2}$",
+        description="Name kinds, and units where they have a name in it (their short name "
+        "first), in this language [default: the language most of the store's documents are in].",
+        examples=["en", "fr"],
+    ),
+]
+
 router = APIRouter(prefix="/api/charts", tags=["charts"])
 
 
@@ -75,6 +85,7 @@ def org_chart(
     root: Root = None,
     depth: Depth = None,
     max_units: MaxUnits = 500,
+    language: Language = None,
 ) -> Response:
     """Council → committees → administrations → centres → units, with the figures known on
     the date."""
@@ -84,7 +95,9 @@ def org_chart(
     source = svc.read(
         known_at,
         include_planned,
-        lambda state: draw(state, on, root=root, depth=depth, max_units=max_units),
+        lambda state: draw(
+            state, on, root=root, depth=depth, max_units=max_units, language=language
+        ),
     )
     return _image(request, svc, source, fmt, f"org-{on.isoformat()}")
 
@@ -132,6 +145,7 @@ def change_diagram(
     root: Root = None,
     depth: Depth = None,
     max_units: MaxUnits = 500,
+    language: Language = None,
 ) -> Response:
     """The org chart of ``to`` with everything that changed after ``from`` marked."""
     from orgevents.diagrams.changes import change_chart as draw
@@ -144,7 +158,9 @@ def change_diagram(
     source = svc.read(
         known_at,
         include_planned,
-        lambda state: draw(state, start, end, root=root, depth=depth, max_units=max_units),
+        lambda state: draw(
+            state, start, end, root=root, depth=depth, max_units=max_units, language=language
+        ),
     )
     return _image(request, svc, source, fmt, f"changes-{start.isoformat()}-{end.isoformat()}")
 

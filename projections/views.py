@@ -110,7 +110,7 @@ class ChangeView(_View):
     sources: list[SourceView]
     details: dict[str, Any]
     # what the change does, from projections.effects: the subject's kind, then starts, ends,
-    # renames, moves, figures, holds, releases (or "amends")
+    # renames, names, moves, figures, holds, releases (or "amends")
     meaning: list[str] = []
 
 

@@ -50,6 +50,7 @@ from orgevents.projections.effects import (
     UNIT,
     is_change,
     is_planned,
+    phased_until,
     related_keys,
     removes_target,
     subject_type,
@@ -124,6 +125,7 @@ class _Writes:
     open_entries: dict[str, tuple[int, int, Entry]] = field(default_factory=dict)
     # (search row id, entry row id, subject, field, text, norm, infix) of the opened entries' texts
     search: list[tuple[int, int, str, str, str, str, str]] = field(default_factory=list)
+    phases: list[tuple[int, int, int]] = field(default_factory=list)  # entry row, end day, planned
 
 
 class SqlIndex:
@@ -159,7 +161,9 @@ class SqlIndex:
         index made before the log tables existed is built again."""
         if self._ensured:
             return
-        complete = self._has("orgindex_entries") and self._has("orgindex_search")
+        complete = all(
+            self._has(t) for t in ("orgindex_entries", "orgindex_search", "orgindex_phases")
+        )
         if self.db.schema_version() < INDEX_SCHEMA_VERSION or not complete:
             outdated = self.exists() and not complete
             with self.db.write() as cur:
@@ -418,6 +422,9 @@ class SqlIndex:
             FOREVER,
         )
         writes.open_entries[payload.key] = (row_id, position, payload)
+        until = phased_until(payload)
+        if until is not None:
+            writes.phases.append((row_id, until.date.toordinal(), int(until.is_planned)))
         for found in entry_texts(payload):
             search_id = self._next_id["orgindex_search"]
             self._next_id["orgindex_search"] += 1
@@ -584,6 +591,11 @@ class SqlIndex:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 list(writes.entries.values()),
+            )
+        if writes.phases:
+            cur.executemany(
+                sql("INSERT INTO orgindex_phases (entry, end_day, end_planned) VALUES (?, ?, ?)"),
+                writes.phases,
             )
         if writes.search:
             rows = []

@@ -138,6 +138,15 @@ def _variant(points: Sequence[Point], include_planned: bool) -> list[Step]:
     return chosen
 
 
+def _planned(p: Point) -> bool:
+    """The point has a step only a view with planned changes counts (its own date, or a
+    phased change's completion)."""
+    from orgevents.projections.effects import phased_until
+
+    until = phased_until(p.payload)
+    return p.planned or (until is not None and until.is_planned)
+
+
 def _both(rows_e: Iterable[tuple[Any, ...]], rows_p: Iterable[tuple[Any, ...]]) -> list[Any]:
     """Rows of the two variants, with ``variants`` set: shared rows once, with both bits."""
     if rows_p is rows_e:  # no planned changes: every row is in both
@@ -175,7 +184,7 @@ def _intervals(points: list[tuple[int, S]]) -> list[tuple[int, int, S]]:
 def unit_rows(points: Sequence[Point]) -> tuple[list[UnitRow], list[FigureRow]]:
     """The rows of one unit, from the points of its entries that count now."""
     units_e, figures_e = _unit_variant(points, include_planned=False)
-    if any(p.planned for p in points):
+    if any(_planned(p) for p in points):
         units_p, figures_p = _unit_variant(points, include_planned=True)
     else:
         units_p, figures_p = units_e, figures_e
@@ -245,7 +254,7 @@ def responsibility_rows(
 ) -> tuple[list[ResponsibilityRow], list[HoldingRow]]:
     """The rows of one responsibility, from the points of its entries that count now."""
     resp_e, hold_e = _responsibility_variant(points, include_planned=False)
-    if any(p.planned for p in points):
+    if any(_planned(p) for p in points):
         resp_p, hold_p = _responsibility_variant(points, include_planned=True)
     else:
         resp_p, hold_p = resp_e, hold_e

@@ -89,10 +89,21 @@ def units(
         print_json([v.model_dump() for v in views])
     else:
         kinds = vocabulary(ctx, state)
+        phased = any(v.phase for v in views)  # a column only where something is phasing
         table(
             f"Units on {on}",
-            ["id", "name", "abbr", "kind", "parent"],
-            [[v.id, v.name, v.abbreviation, kinds.label(v.kind), v.parent] for v in views],
+            ["id", "name", "abbr", "kind", "parent", *(["phase"] if phased else [])],
+            [
+                [
+                    v.id,
+                    v.name,
+                    v.abbreviation,
+                    kinds.label(v.kind),
+                    v.parent,
+                    *([v.phase.text if v.phase else ""] if phased else []),
+                ]
+                for v in views
+            ],
         )
 
 
@@ -121,6 +132,8 @@ def show(
         abbr = data["abbreviation"] or "-"
         kind = vocabulary(ctx, state).label(data["kind"])
         typer.echo(f"{data['name']} [{abbr}] — {kind} ({id}) on {on}{status}")
+        if data.get("phase"):
+            typer.echo(f"  {data['phase']['text']}")
         typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
         if data["former_names"]:
             typer.echo("  also known as: " + "; ".join(data["former_names"]))
@@ -141,12 +154,17 @@ def show(
         if figs:
             table("Figures", ["figure", "as the source writes it", "source"], figs)
     else:
-        typer.echo(f"{data['name']} ({id}) on {on}")
+        status = "" if data["in_force"] else "  (not in force on this date)"
+        typer.echo(f"{data['name']} ({id}) on {on}{status}")
+        if data.get("phase"):
+            typer.echo(f"  {data['phase']['text']}")
         typer.echo(f"  scope: {data['scope']}")
         echo_lives(data["lives"])
         for h in data["holders"]:
             chain = " → ".join(c["name"] for c in h["chain"])
-            typer.echo(f"  {h['role']}: {h['unit']['name']} (since {h['since']}) — {chain}")
+            own = h.get("phase") and h["phase"] != data.get("phase")
+            phase = f", {h['phase']['text']}" if own else ""
+            typer.echo(f"  {h['role']}: {h['unit']['name']} (since {h['since']}{phase}) — {chain}")
 
 
 def echo_lives(lives: list[dict[str, Any]]) -> None:
@@ -183,15 +201,26 @@ def who(
         print_json(answer.model_dump(mode="json"))
         return
     kinds = vocabulary(ctx, state)
+    # a column only where a role is phasing on its own (not with the whole responsibility)
+    phased = any(h.phase and h.phase != answer.phase for h in answer.holders)
+    whole = f": {answer.phase.text}" if answer.phase else ""
     table(
-        f"{answer.responsibility.name} ({id}) on {on}",
-        ["role", "unit", "kind", "since", "chain up to the council"],
+        f"{answer.responsibility.name} ({id}) on {on}{whole}",
+        [
+            "role",
+            "unit",
+            "kind",
+            "since",
+            *(["phase"] if phased else []),
+            "chain up to the council",
+        ],
         [
             [
                 h.role,
                 h.unit.name,
                 kinds.label(h.unit.kind),
                 h.since or "",
+                *([h.phase.text if h.phase and h.phase != answer.phase else ""] if phased else []),
                 " → ".join(c.name for c in h.chain),
             ]
             for h in answer.holders

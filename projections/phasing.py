@@ -8,12 +8,14 @@ views, the same way for both (:func:`.effects.phase_of` says what each change ph
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from orgevents.projections.effects import Phase
 from orgevents.projections.views import PhaseView, UnitView, WhoView
 
-Phases = Mapping[str, list[Phase]]
+if TYPE_CHECKING:  # a read that finds nothing phasing needs no event models
+    from orgevents.projections.effects import Phase
+
+Phases = Mapping[str, list["Phase"]]
 
 
 def phase_of(

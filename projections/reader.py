@@ -631,8 +631,6 @@ class View:
 
     def phases_on(self, on: dt.date, subject: str | None = None) -> dict[str, list[Phase]]:
         """The phased changes under way on ``on`` (of one subject, if given), per subject."""
-        from orgevents.projections.effects import phase_counts, phase_of
-
         planned = "" if self.include_planned else " AND planned = 0"
         only = " AND subject = ?" if subject is not None else ""
         found = self._entries(
@@ -642,6 +640,10 @@ class View:
             order="position",
         )
         out: dict[str, list[Phase]] = {}
+        if not found:
+            return out  # (without loading the event models)
+        from orgevents.projections.effects import phase_counts, phase_of
+
         for rec in found:
             if phase_counts(rec.payload, on, self.include_planned):
                 out.setdefault(rec.payload.subject, []).extend(phase_of(rec.payload))

@@ -40,6 +40,7 @@ from orgevents.diagrams.styles import (
     FONT,
     MARKS,
     MUTED,
+    PHASING,
     TEXT,
     kind_style,
 )
@@ -175,6 +176,8 @@ def unit_label(
     ]
     if abbreviation and abbreviation != name:
         cells.append(text(str(abbreviation), size=9.5, color=MUTED))
+    if attributes.get("phase"):
+        cells.append(text(str(attributes["phase"]), width=NAME_WIDTH + 6, size=8, color=PHASING))
     cells.extend(notes)
     figures = attributes.get("figures") or []
     assert isinstance(figures, list)
@@ -348,6 +351,8 @@ def draw(
                 style["fillcolor"] = mark.fill
             if mark.dashed:
                 style["style"] = "dashed,filled"
+        if attributes.get("phase"):  # being phased out: a dotted border in the phasing colour
+            style.update(color=PHASING, style="dotted,filled", penwidth=2)
         target.node(
             node,
             label=unit_label(
@@ -427,6 +432,13 @@ def draw(
             (
                 swatch("#ffffff", "#5b6b7a", text(" ", size=6)),
                 text("+ N units below: a box standing for what it holds", size=9),
+            )
+        )
+    if any(graph.nodes[n].get("phase") for n in selection.shown):
+        entries.append(
+            (
+                swatch("#ffffff", PHASING, text(" ", size=6), dashed=True),
+                text("being phased out", size=9),
             )
         )
     entries += legend or []

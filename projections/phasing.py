@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from orgevents.projections.views import PhaseView, UnitView, WhoView
 
 if TYPE_CHECKING:  # a read that finds nothing phasing needs no event models
+    import networkx as nx
+
     from orgevents.projections.effects import Phase
 
 Phases = Mapping[str, list["Phase"]]
@@ -76,3 +78,28 @@ def show(answer: dict[str, Any], phases: Phases) -> dict[str, Any]:
 
 def _holder(holder: dict[str, Any], phase: PhaseView | None) -> dict[str, Any]:
     return {**holder, "phase": phase.model_dump() if phase else None}
+
+
+def responsibility_graph(graph: nx.MultiDiGraph, phases: Phases) -> nx.MultiDiGraph:
+    """The responsibility graph with ``phase`` (the text) on each responsibility node being
+    phased out and on each edge whose role is being phased out or in."""
+    for key, found in phases.items():
+        if key not in graph:
+            continue
+        whole = phase_of(found)
+        if whole is not None:
+            graph.nodes[key]["phase"] = whole.text
+        for _, unit, data in graph.out_edges(key, data=True):
+            edge = phase_of(found, str(data["role"]), str(unit))
+            if edge is not None:
+                data["phase"] = edge.text
+    return graph
+
+
+def org_graph(graph: nx.DiGraph, phases: Phases) -> nx.DiGraph:
+    """The organisation graph with ``phase`` on each unit being phased out."""
+    for key, found in phases.items():
+        whole = phase_of(found)
+        if key in graph and whole is not None:
+            graph.nodes[key]["phase"] = whole.text
+    return graph

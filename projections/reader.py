@@ -293,10 +293,14 @@ class View:
         return [u for u in found if u.id in inside]
 
     def org_graph(self, on: dt.date) -> nx.DiGraph:
-        return self.at(on).org_graph()
+        from orgevents.projections import phasing
+
+        return phasing.org_graph(self.at(on).org_graph(), self.phases_on(on))
 
     def responsibility_graph(self, on: dt.date) -> nx.MultiDiGraph:
-        return self.at(on).responsibility_graph()
+        from orgevents.projections import phasing
+
+        return phasing.responsibility_graph(self.at(on).responsibility_graph(), self.phases_on(on))
 
     def who(self, resp: str, on: dt.date) -> WhoView:
         from orgevents.projections import phasing

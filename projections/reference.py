@@ -48,10 +48,11 @@ class FoldView(OrgState):
         return phasing.units(structure.units_at(self, on), self.phases_on(on))
 
     def org_graph(self, on: dt.date) -> nx.DiGraph:
-        return structure.org_graph(self, on)
+        return phasing.org_graph(structure.org_graph(self, on), self.phases_on(on))
 
     def responsibility_graph(self, on: dt.date) -> nx.MultiDiGraph:
-        return holders.responsibility_graph(self, on)
+        graph = holders.responsibility_graph(self, on)
+        return phasing.responsibility_graph(graph, self.phases_on(on))
 
     def who(self, resp: str, on: dt.date) -> WhoView:
         return phasing.who(holders.who(self, resp, on), self.phases_on(on, resp))

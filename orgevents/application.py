@@ -610,7 +610,7 @@ class OrgHistory(Application[UUID]):
         if isinstance(entry, ChangeConfirmed) and until and entry.effective.date >= until.date:
             raise AmendmentError(
                 f"{target!r} is phased until {until}: a confirmation dates its start, which "
-                f"must come before that, not {entry.effective} [rule: phase-after-start]",
+                f"must come before that, not {entry.effective}",
                 subject=subject.key,
             )
         after = amended(subject.current, entry)

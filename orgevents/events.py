@@ -27,6 +27,7 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
 from orgevents.dates import EffectiveDate
 from orgevents.figures import Figure, check_finite
@@ -93,14 +94,17 @@ class _Phased(_Change):
     def _after_start(cls, value: EffectiveDate | None, info: ValidationInfo) -> Any:
         start = info.data.get("effective")
         if value is not None and start is not None and value.date <= start.date:
-            raise ValueError(
-                f"phased_until ({value}) must come after effective ({start}) "
-                "[rule: phase-after-start]"
+            raise PydanticCustomError(
+                "phase-after-start",
+                "phased_until ({until}) must come after effective ({start})",
+                {"until": str(value), "start": str(start)},
             )
         if value is not None and start is not None and start.is_planned and not value.is_planned:
-            raise ValueError(
-                f"phased_until ({value}) is enacted but effective ({start}) is not: a phase "
-                "ends planned when it starts planned [rule: phase-after-start]"
+            raise PydanticCustomError(
+                "phase-after-start",
+                "phased_until ({until}) is enacted but effective ({start}) is not: a phase "
+                "ends planned when it starts planned",
+                {"until": str(value), "start": str(start)},
             )
         return value
 

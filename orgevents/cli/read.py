@@ -137,6 +137,8 @@ def show(
         typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
         if data["former_names"]:
             typer.echo("  also known as: " + "; ".join(data["former_names"]))
+        if data["planned_end"]:
+            typer.echo(f"  planned to end: {data['planned_end']}")
         echo_lives(data["lives"])
         if data["children"]:
             typer.echo("  units: " + ", ".join(data["children"]))

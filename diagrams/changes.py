@@ -346,7 +346,7 @@ def _legend(changes: list[ChangeView], marks: dict[str, list[str]]) -> list[tupl
     if any(PHASES in c.meaning and "holds" not in c.meaning for c in changes):
         entries.append(
             (
-                swatch("#fdf0e4", PHASING, text(" ", size=6), dashed=True),
+                swatch("#fdf0e4", PHASING, text(" ", size=6), dotted=True),
                 text("tasks or units being phased out (from this date, complete later)", size=9),
             )
         )

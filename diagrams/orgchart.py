@@ -437,7 +437,7 @@ def draw(
     if any(graph.nodes[n].get("phase") for n in selection.shown):
         entries.append(
             (
-                swatch("#ffffff", PHASING, text(" ", size=6), dashed=True),
+                swatch("#ffffff", PHASING, text(" ", size=6), dotted=True),
                 text("being phased out", size=9),
             )
         )

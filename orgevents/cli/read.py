@@ -78,7 +78,8 @@ def units(
     root: RootOpt = None,
     depth: DepthOpt = None,
 ) -> None:
-    """List the units in force on a date, parents first (all, or one unit's subtree).
+    """List the units in force on a date, parents first (all, or one unit's subtree); a unit
+    being phased out says so (a phase column).
 
     Example: orgevents units --at 2026-01-01 --root biu --depth 1
     """
@@ -116,7 +117,7 @@ def show(
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
-    """Show one unit or responsibility as of a date.
+    """Show one unit or responsibility as of a date (being phased out: from when, until when).
 
     Example: orgevents show biu --at 2026-01-01
     """
@@ -191,7 +192,8 @@ def who(
     include_planned: PlannedOpt = False,
 ) -> None:
     """Who holds a responsibility on a date: the authority (a committee), the administrative
-    authority where one is recorded and the performers, with the chain up to the council.
+    authority where one is recorded and the performers, with the chain up to the council; a
+    responsibility or role being phased out (or in) says so, from when and complete by when.
 
     Example: orgevents who stu --at 2025-12-31
     """
@@ -344,7 +346,8 @@ def dates(
         ),
     ] = None,
 ) -> None:
-    """The dates on which anything changes (in one unit's subtree, with --root/--depth).
+    """The dates on which anything changes (in one unit's subtree, with --root/--depth); a
+    phased change: its start and its completion.
 
     Example: orgevents dates --root biu --at 2026-01-01
     """

@@ -26,11 +26,12 @@ from orgevents.diagrams.orgchart import draw, long_date
 from orgevents.diagrams.styles import (
     MARKS,
     MUTED,
+    PHASING,
     RESPONSIBILITY_GONE,
     RESPONSIBILITY_NEW,
     TRANSFER,
 )
-from orgevents.projections.effects import AGAIN
+from orgevents.projections.effects import AGAIN, PHASES
 from orgevents.projections.lookup import Questions
 from orgevents.projections.views import ChangeView
 from orgevents.projections.vocabulary import Vocabulary
@@ -185,7 +186,7 @@ def change_chart(
         does = set(change.meaning)
         if "responsibility" not in does:
             continue
-        if "holds" in does and "releases" in does:  # a transfer
+        if "holds" in does and ("releases" in does or PHASES in does):  # a transfer
             head = box(str(d["to_unit"]))
             tails = tuple(
                 dict.fromkeys(t for t in (box(str(u)) for u in d["from_units"]) if t and t != head)
@@ -195,11 +196,16 @@ def change_chart(
                     (
                         state.label(change.subject["id"], end),
                         str(d["role"]),
-                        moved_figure_text(d.get("figures") or []),
+                        moved_figure_text(d.get("figures") or [])
+                        + (
+                            [f"phased in, complete by {d['phase']['until']}"]
+                            if PHASES in does
+                            else []
+                        ),
                         change.effective_qualifier == "expected",
                     )
                 )
-        elif "starts" in does or "ends" in does:
+        elif "starts" in does or "ends" in does or PHASES in does:
             _add_note(state, change, start, end, box, responsibility_notes)
 
     for index, ((tails, head), transfer) in enumerate(sorted(transfers.items())):
@@ -234,9 +240,9 @@ def change_chart(
             dot.edge(tail, node, arrowhead="none", **line)
         dot.edge(node, head, arrowhead="normal", arrowsize=1.1, **line)
     for index, ((unit, status), tasks) in enumerate(sorted(responsibility_notes.items())):
-        colour = RESPONSIBILITY_NEW if status == "new" else RESPONSIBILITY_GONE
+        colour = {"new": RESPONSIBILITY_NEW, "phasing": PHASING}.get(status, RESPONSIBILITY_GONE)
         node = f"_task{index}"
-        word = "NEW TASKS" if status == "new" else "TASKS ENDED"
+        word = {"new": "NEW TASKS", "phasing": "TASKS BEING PHASED OUT"}.get(status, "TASKS ENDED")
         lines = [
             text(
                 name + (" (expected)" if expected else ""),
@@ -250,8 +256,8 @@ def change_chart(
         dot.node(
             node,
             shape="note",
-            style="filled,dashed" if status == "abolished" else "filled",
-            fillcolor="#fbe5e5" if status == "abolished" else "#e3f3e1",
+            style={"abolished": "filled,dashed", "phasing": "filled,dotted"}.get(status, "filled"),
+            fillcolor={"abolished": "#fbe5e5", "phasing": "#fdf0e4"}.get(status, "#e3f3e1"),
             color=colour,
             penwidth=1.6,
             label=label(rows(text(word, size=8, bold=True, color=colour), *lines)),
@@ -271,8 +277,14 @@ def _add_note(
     key = change.subject["id"]
     if state.kind_of(key) != "responsibility":
         return  # a planned responsibility, and the chart leaves planned changes out
-    status = "new" if "starts" in change.meaning else "abolished"
-    on = end if status == "new" else start
+    status = (
+        "new"
+        if "starts" in change.meaning
+        else "phasing"
+        if PHASES in change.meaning
+        else "abolished"
+    )
+    on = end if status != "abolished" else start
     held = state.holdings(key, on)
     performers = [unit for role, unit in held if role == "performer"]
     holders = performers or [unit for _, unit in held]
@@ -282,9 +294,10 @@ def _add_note(
     if unit is None:
         return
     note = notes.setdefault((unit, status), _Note(status))
-    note.names.append(
-        (state.responsibility_name(key, on), change.effective_qualifier == "expected")
-    )
+    name = state.responsibility_name(key, on)
+    if status == "phasing":
+        name += f" (complete by {change.details['phase']['until']})"
+    note.names.append((name, change.effective_qualifier == "expected"))
 
 
 _ROLE_WORDS = {"authority": "authority", "administrative": "administrative authority"}
@@ -349,6 +362,13 @@ def _legend(changes: list[ChangeView], marks: dict[str, list[str]]) -> list[tupl
             (
                 swatch("#fbe5e5", RESPONSIBILITY_GONE, text(" ", size=6), dashed=True),
                 text("tasks ended", size=9),
+            )
+        )
+    if any(PHASES in c.meaning and "holds" not in c.meaning for c in changes):
+        entries.append(
+            (
+                swatch("#fdf0e4", PHASING, text(" ", size=6), dotted=True),
+                text("tasks or units being phased out (from this date, complete later)", size=9),
             )
         )
     return entries

@@ -141,9 +141,11 @@ def swatch_table(entries: list[tuple[Markup, Markup]], title: Markup) -> Markup:
     )
 
 
-def swatch(fill: str, border: str, inner: Markup, *, dashed: bool = False) -> Markup:
-    """A legend sample: a small filled cell with a coloured border."""
-    style = ' STYLE="dashed"' if dashed else ""
+def swatch(
+    fill: str, border: str, inner: Markup, *, dashed: bool = False, dotted: bool = False
+) -> Markup:
+    """A legend sample: a small filled cell with a coloured border (dashed or dotted)."""
+    style = ' STYLE="dashed"' if dashed else ' STYLE="dotted"' if dotted else ""
     return Markup(
         f'<TD BGCOLOR="{_checked_colour(fill)}" COLOR="{_checked_colour(border)}" BORDER="2"'
         f'{style} WIDTH="38">{inner}</TD>'

@@ -45,6 +45,7 @@ from orgevents.diagrams.styles import (
     FONT,
     MARKS,
     MUTED,
+    PHASING,
     TEXT,
     kind_style,
 )
@@ -196,6 +197,8 @@ def unit_label(
     ]
     if abbreviation and abbreviation != name:
         cells.append(text(str(abbreviation), size=9.5, color=MUTED))
+    if attributes.get("phase"):
+        cells.append(text(str(attributes["phase"]), width=NAME_WIDTH + 6, size=8, color=PHASING))
     cells.extend(notes)
     figures = attributes.get("figures") or []
     assert isinstance(figures, list)
@@ -398,6 +401,8 @@ def draw(
                 style["fillcolor"] = mark.fill
             if mark.dashed:
                 style["style"] = "dashed,filled"
+        if attributes.get("phase"):  # being phased out: a dotted border in the phasing colour
+            style.update(color=PHASING, style="dotted,filled", penwidth=2)
         target.node(
             node,
             label=unit_label(
@@ -514,6 +519,13 @@ def draw(
             (
                 swatch("#ffffff", "#5b6b7a", text(" ", size=6)),
                 text("+ N units below: a box standing for what it holds", size=9),
+            )
+        )
+    if any(graph.nodes[n].get("phase") for n in selection.shown):
+        entries.append(
+            (
+                swatch("#ffffff", PHASING, text(" ", size=6), dotted=True),
+                text("being phased out", size=9),
             )
         )
     entries += legend or []

@@ -19,6 +19,7 @@ from orgevents.diagrams.styles import (
     DEFAULT_VOCABULARY,
     FONT,
     MUTED,
+    PHASING,
     RESPONSIBILITY_BORDER,
     RESPONSIBILITY_FILL,
     ROLES,
@@ -174,6 +175,9 @@ def responsibility_chart_of_graph(
                     text(short, size=8.5, bold=True, color=MUTED)
                     if short and short != name
                     else None,
+                    text(str(graph.nodes[key]["phase"]), width=34, size=8, color=PHASING)
+                    if graph.nodes[key].get("phase")
+                    else None,
                 )
             ),
         )
@@ -182,6 +186,8 @@ def responsibility_chart_of_graph(
         role = str(data["role"])
         _, colour, width = ROLES.get(role, ROLES["performer"])
         style = "dashed" if data.get("expected") else "solid"
+        if data.get("phase"):  # being phased out (or in): dotted, whatever else it is
+            style = "dotted"
         node = f"{RESPONSIBILITY}{key}"
         if role == "authority":
             dot.edge(unit, node, color=colour, penwidth=width, style=style)
@@ -198,6 +204,13 @@ def responsibility_chart_of_graph(
     entries.append(
         (Markup(f"<TD>{text('╍╍', size=12, color=MUTED)}</TD>"), text("expected", size=9))
     )
+    if any(d.get("phase") for *_, d in graph.edges(data=True)):
+        entries.append(
+            (
+                Markup(f"<TD>{text('┈┈', size=12, bold=True, color=PHASING)}</TD>"),
+                text("being phased out (or in)", size=9),
+            )
+        )
     entries.append(
         (
             swatch(RESPONSIBILITY_FILL, RESPONSIBILITY_BORDER, text(" ", size=6)),

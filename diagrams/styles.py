@@ -15,6 +15,7 @@ FONT = "Helvetica,Arial,sans-serif"
 TEXT = "#1a1a1a"
 MUTED = "#4a4a4a"
 EDGE = "#8896a5"
+PHASING = "#a34a00"  # what is being phased out (or in): its words, and its dotted line's legend
 
 
 @dataclass(frozen=True)

@@ -610,6 +610,13 @@ class OrgHistory(Application[UUID]):
                 f"{entry.effective.qualifier.value}",
                 subject=subject.key,
             )
+        until = getattr(original, "phased_until", None)
+        if isinstance(entry, ChangeConfirmed) and until and entry.effective.date >= until.date:
+            raise AmendmentError(
+                f"{target!r} is phased until {until}: a confirmation dates its start, which "
+                f"must come before that, not {entry.effective}",
+                subject=subject.key,
+            )
         after = amended(subject.current, entry)
         if subject.origin not in after:
             self._check_unreferenced(batch, subject, entry)

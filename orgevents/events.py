@@ -17,7 +17,17 @@ import hashlib
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+)
+from pydantic_core import PydanticCustomError
 
 from orgevents.dates import EffectiveDate
 from orgevents.figures import Figure, check_finite
@@ -107,6 +117,47 @@ class _Change(_Entry):
     effective: EffectiveDate
     sources: Sources
     decision: Key | None = None
+
+
+class _Phased(_Change):
+    """An ending that can be phased: gradual from ``effective``, complete by ``phased_until``."""
+
+    phased_until: EffectiveDate | None = Field(
+        None,
+        description="A phased change: it starts on `effective` and is complete by this date "
+        "(after `effective`). Until then what it ends stays in force, marked as being phased "
+        "out (a transfer's new holder: being phased in); omitted: the change happens on one day. "
+        "Gradual, not uncertain: a date only known to lie in a period is an effective date's "
+        "own business.",
+    )
+
+    @field_validator("phased_until")
+    @classmethod
+    def _after_start(cls, value: EffectiveDate | None, info: ValidationInfo) -> Any:
+        start = info.data.get("effective")
+        if value is not None and start is not None and value.date <= start.date:
+            raise PydanticCustomError(
+                "phase-after-start",
+                "phased_until ({until}) must come after effective ({start})",
+                {"until": str(value), "start": str(start)},
+            )
+        if value is not None and start is not None and start.is_planned and not value.is_planned:
+            raise PydanticCustomError(
+                "phase-after-start",
+                "phased_until ({until}) is enacted but effective ({start}) is not: a phase "
+                "ends planned when it starts planned",
+                {"until": str(value), "start": str(start)},
+            )
+        return value
+
+    @model_serializer(mode="wrap")
+    def _unphased_as_before(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """An entry that is not phased dumps as it did before phasing existed (same content
+        hash, same export)."""
+        out: dict[str, Any] = handler(self)
+        if out.get("phased_until", 0) is None:
+            del out["phased_until"]
+        return out
 
 
 # --- documents ------------------------------------------------------------------------------
@@ -230,7 +281,7 @@ class UnitMoved(_Change):
         return self.unit
 
 
-class UnitAbolished(_Change):
+class UnitAbolished(_Phased):
     type: Literal["UnitAbolished"] = "UnitAbolished"
     unit: Key
 
@@ -239,7 +290,7 @@ class UnitAbolished(_Change):
         return self.unit
 
 
-class UnitMerged(_Change):
+class UnitMerged(_Phased):
     """The unit ends, merged with others into ``into`` (usually a unit established that day)."""
 
     type: Literal["UnitMerged"] = "UnitMerged"
@@ -251,7 +302,7 @@ class UnitMerged(_Change):
         return self.unit
 
 
-class UnitAbsorbed(_Change):
+class UnitAbsorbed(_Phased):
     """The unit ends, absorbed into the existing unit ``into``."""
 
     type: Literal["UnitAbsorbed"] = "UnitAbsorbed"
@@ -320,7 +371,7 @@ class ResponsibilityAssigned(_Change):
         return self.responsibility
 
 
-class ResponsibilityTransferred(_Change):
+class ResponsibilityTransferred(_Phased):
     """``role`` passes from every unit in ``from_units`` to ``to_unit``, with what moves along."""
 
     type: Literal["ResponsibilityTransferred"] = "ResponsibilityTransferred"
@@ -335,7 +386,7 @@ class ResponsibilityTransferred(_Change):
         return self.responsibility
 
 
-class ResponsibilityEnded(_Change):
+class ResponsibilityEnded(_Phased):
     """``unit`` no longer holds ``role`` for the responsibility."""
 
     type: Literal["ResponsibilityEnded"] = "ResponsibilityEnded"
@@ -348,7 +399,7 @@ class ResponsibilityEnded(_Change):
         return self.responsibility
 
 
-class ResponsibilityAbolished(_Change):
+class ResponsibilityAbolished(_Phased):
     """The task itself ceases (e.g. abolished by a reform); every holder's role ends."""
 
     type: Literal["ResponsibilityAbolished"] = "ResponsibilityAbolished"

@@ -36,8 +36,8 @@ from orgevents.events import (
     UnitSplit,
 )
 from orgevents.figures import Figure
-from orgevents.projections.effects import meaning
-from orgevents.projections.fold import OrgState, Record
+from orgevents.projections.effects import meaning, phased_until
+from orgevents.projections.fold import OrgState, Record, with_completions
 from orgevents.projections.lookup import Lookup
 from orgevents.projections.structure import figure_view, source_view
 from orgevents.projections.views import ChangeView
@@ -84,7 +84,8 @@ def effective_order(records: list[Record], state: Lookup) -> list[Record]:
                 return (target.effective_date or dt.date.min, target.position, r.position)
         return (r.effective_date or dt.date.min, r.position, 0)
 
-    return sorted(records, key=key)
+    # a phased change is listed on its start and again on its completion
+    return sorted(with_completions(records), key=key)
 
 
 def change_view(state: Lookup, rec: Record) -> ChangeView:
@@ -107,11 +108,18 @@ def change_view(state: Lookup, rec: Record) -> ChangeView:
     if rec.amended_by is not None:
         details["amended_by"] = [rec.amended_by.payload.key]
         details["amended_at"] = rec.amended_by.recorded_at.isoformat()
-    if state.is_planned(rec):
+    until = phased_until(p)
+    if state.is_planned(rec) or (rec.completes and until is not None and until.is_planned):
         details["planned"] = True
+    if until is not None:
+        details["phase"] = {
+            "from": str(getattr(p, "effective", "")),
+            "until": str(until),
+            "step": "complete" if rec.completes else "start",
+        }
     sources = [source_view(state, s) for s in getattr(p, "sources", [])]
     decision = p.decision if isinstance(p, Change) else None
-    effective = getattr(p, "effective", None)
+    effective = rec.effective if isinstance(p, Change) else None
     if effective is not None:
         eff = {
             "effective": str(effective),
@@ -136,7 +144,7 @@ def change_view(state: Lookup, rec: Record) -> ChangeView:
     if again:
         details["reestablished"] = True
     return ChangeView(
-        meaning=meaning(p, again),
+        meaning=meaning(p, again, 1 if rec.completes else 0),
         event_id=p.key,
         type=p.type,
         subject={"id": p.subject, "name": state.subject_name(p.subject, on)},
@@ -159,7 +167,21 @@ def starts_again(state: Lookup, rec: Record) -> bool:
 
 
 def summary(state: Lookup, rec: Record) -> str:
-    """One line a person can read: what happened, with names as they were on the day."""
+    """One line a person can read: what happened, with names as they were on the day (a phased
+    change: on its start, what is being phased out and by when; on its completion, that it is
+    complete)."""
+    text = _summary(state, rec)
+    until = phased_until(rec.payload)
+    if until is None:
+        return text
+    start = str(getattr(rec.payload, "effective", ""))
+    how = "phased in" if isinstance(rec.payload, ResponsibilityTransferred) else "phased out"
+    if rec.completes:
+        return f"{text} ({how} from {start}: complete)"
+    return f"{text}: being {how} (from {start}, complete by {until})"
+
+
+def _summary(state: Lookup, rec: Record) -> str:
     p = rec.payload
     on = rec.effective_date or dt.date.max
     name = state.subject_name(p.subject, on)

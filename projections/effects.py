@@ -25,6 +25,10 @@ ResponsibilityAssigned     Holds: the unit takes the role
 ResponsibilityTransferred  Releases the role from each ``from_units``, Holds it for ``to_unit``
 ResponsibilityEnded        Releases the role from the unit
 ResponsibilityAbolished    Ends the responsibility
+(phased: an abolition, merger, absorption, transfer or ending with ``phased_until``) Ends and
+                           Releases on ``phased_until``, the rest (a transfer's Holds) on
+                           ``effective``; in between the subject, or the role, is being phased
+                           out (the new holder of a transfer phased in): see ``phase_of``
 DecisionMade, ClaimRecorded, ClaimPreferred, DocumentRegistered, KindDeclared: no effect on the
                            structure (a kind declaration: on the vocabulary of kinds)
 EventRetracted, EventCorrected, ChangeConfirmed, ChangeCancelled: amend another entry
@@ -38,6 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from orgevents.dates import EffectiveDate
 from orgevents.events import (
     Amendment,
     Change,
@@ -191,6 +196,73 @@ def effects(p: Entry, again: bool = False) -> list[Effect]:
     return []
 
 
+def phased_until(p: Entry) -> EffectiveDate | None:
+    """The date by which a phased change is complete (None: a change on one day)."""
+    until = getattr(p, "phased_until", None)
+    return until if isinstance(until, EffectiveDate) else None
+
+
+def timed_effects(p: Entry, again: bool = False) -> list[tuple[EffectiveDate, list[Effect]]]:
+    """When each of the entry's effects happens: all on ``effective``, except that a phased
+    change Ends and Releases on ``phased_until`` (the completion; it counts as planned when that
+    date is expected or planned). Each step in date order; entries without a date: none."""
+    if not isinstance(p, Change):
+        return []
+    done = effects(p, again)
+    until = phased_until(p)
+    if until is None:
+        return [(p.effective, done)]
+    later: list[Effect] = [e for e in done if isinstance(e, Ends | Releases)]
+    return [(p.effective, [e for e in done if e not in later]), (until, later)]
+
+
+def step_counts(on: EffectiveDate, include_planned: bool) -> bool:
+    """A step of a change counts in a view: enacted, or the view includes planned changes."""
+    return include_planned or not on.is_planned
+
+
+def phase_counts(p: Entry, on: dt.date, include_planned: bool) -> bool:
+    """A phased change is under way on ``on``: started, and not complete in this view (a
+    completion only expected or planned never comes in the enacted-only view)."""
+    until = phased_until(p)
+    if until is None or not isinstance(p, Change) or p.effective.date > on:
+        return False
+    return on < until.date or not step_counts(until, include_planned)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """What a phased change under way does to one subject or role: ``direction`` "out" (the
+    subject, or the role of ``unit``, is being phased out) or "in" (a transfer's new holder)."""
+
+    event_id: str
+    direction: str
+    start: str  # as people read it
+    until: str
+    role: str | None = None  # None: the subject itself
+    unit: str | None = None
+
+    def describe(self) -> str:
+        return f"being phased {self.direction} (from {self.start}, complete by {self.until})"
+
+
+def phase_of(p: Entry) -> list[Phase]:
+    """The phases a phased change sets going (none for a change on one day)."""
+    until = phased_until(p)
+    if until is None or not isinstance(p, Change):
+        return []
+    start, end = str(p.effective), str(until)
+    out: list[Phase] = []
+    for e in effects(p):
+        if isinstance(e, Ends):
+            out.append(Phase(p.key, "out", start, end))
+        elif isinstance(e, Releases):
+            out.append(Phase(p.key, "out", start, end, e.role, e.unit))
+        elif isinstance(e, Holds):
+            out.append(Phase(p.key, "in", start, end, e.role, e.unit))
+    return out
+
+
 def subject_type(p: Entry) -> str | None:
     """The kind of subject an entry is about (None for amendments: that of the entry amended)."""
     if isinstance(p, _UNIT_ENTRIES):
@@ -278,15 +350,25 @@ LIFE_ENTRIES = (
 AGAIN = "restarts"  # the meaning word of a re-establishment (beside "starts")
 
 
-def meaning(p: Entry, again: bool = False) -> list[str]:
+PHASES, COMPLETES = "phases", "completes"  # the meaning words of a phased change's two dates
+
+
+def meaning(p: Entry, again: bool = False, step: int | None = None) -> list[str]:
     """The entry's meaning in words, for views and charts: the kind of subject it is about,
     then what it does to it (``["unit", "ends"]``, ``["responsibility", "releases", "holds"]``;
-    a re-establishment ``["unit", "starts", "restarts", ...]``); amendments: ``["amends"]``."""
+    a re-establishment ``["unit", "starts", "restarts", ...]``); amendments: ``["amends"]``.
+    A phased change: on its start (``step`` 0 or None) ``phases`` and what it does then, on its
+    completion (``step`` 1) ``completes`` and what it does then."""
     if isinstance(p, Amendment):
         return ["amends"]
     kind = subject_type(p)
     done: list[str] = []
-    for e in effects(p, again):
+    timed = timed_effects(p, again)
+    chosen = effects(p, again)
+    if len(timed) == 2:
+        done.append(COMPLETES if step == 1 else PHASES)
+        chosen = timed[1 if step == 1 else 0][1]
+    for e in chosen:
         done.append(EFFECT_NAMES[type(e)])
         if isinstance(e, Starts) and e.again:
             done.append(AGAIN)
@@ -306,24 +388,28 @@ class Life:
     end_position: int | None = None
 
 
-def lives(entries: Iterable[tuple[int, Entry]]) -> list[Life]:
+def lives(entries: Iterable[tuple[int, Entry]], include_planned: bool = True) -> list[Life]:
     """The lives in a subject's entries that count (``(position, payload)``, any order): a
-    Starts begins one, an Ends closes it — the same as the aggregates' lives, by effect."""
+    Starts begins one, an Ends closes it — the same as the aggregates' lives, by effect (a
+    phased ending closes it on its completion, when that counts: ``include_planned``)."""
     ordered = sorted(
-        ((p.effective.date, pos, p) for pos, p in entries if isinstance(p, Change)),
+        (
+            (when.date, pos, when, done)
+            for pos, p in entries
+            for step, (when, done) in enumerate(timed_effects(p))
+            if step == 0 or step_counts(when, include_planned)
+        ),
         key=lambda x: (x[0], x[1]),
     )
     out: list[Life] = []
-    for on, pos, p in ordered:
-        for e in effects(p):
+    for on, pos, when, done in ordered:
+        for e in done:
             if isinstance(e, Starts):
                 if out and out[-1].end is None:
-                    out[-1] = replace(
-                        out[-1], end=on, end_effective=str(p.effective), end_position=pos
-                    )
-                out.append(Life(on, str(p.effective), pos))
+                    out[-1] = replace(out[-1], end=on, end_effective=str(when), end_position=pos)
+                out.append(Life(on, str(when), pos))
             elif isinstance(e, Ends) and out and out[-1].end is None:
-                out[-1] = replace(out[-1], end=on, end_effective=str(p.effective), end_position=pos)
+                out[-1] = replace(out[-1], end=on, end_effective=str(when), end_position=pos)
     return out
 
 

@@ -9,10 +9,12 @@ without replaying the log.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from orgevents.aggregate import amended
+from orgevents.dates import EffectiveDate
 from orgevents.events import (
     Amendment,
     ChangeCancelled,
@@ -40,15 +42,20 @@ from orgevents.projections.effects import (
     Moves,
     Names,
     OtherName,
+    Phase,
     Releases,
     Renames,
     Starts,
-    effects,
     is_change,
     is_planned,
     lives,
     names_after,
+    phase_counts,
+    phase_of,
+    phased_until,
+    step_counts,
     subject_type,
+    timed_effects,
 )
 from orgevents.projections.effects import related_keys as effects_related_keys
 from orgevents.projections.timeline import Timeline
@@ -67,10 +74,30 @@ class Record:
     recorded_at: dt.datetime
     recorded_by: str
     amended_by: Record | None = None
+    completes: bool = False  # a phased change as listed on its completion (``phased_until``)
+
+    @property
+    def effective(self) -> EffectiveDate | None:
+        """When the change happens as this record lists it (a completion: its phased_until)."""
+        if not isinstance(self.payload, ChangePayload):
+            return None
+        until = phased_until(self.payload) if self.completes else None
+        return until or self.payload.effective
 
     @property
     def effective_date(self) -> dt.date | None:
-        return self.payload.effective.date if isinstance(self.payload, ChangePayload) else None
+        return self.effective.date if self.effective is not None else None
+
+
+def with_completions(records: Iterable[Record]) -> list[Record]:
+    """``records`` and, after each phased change, the same change as listed on its completion
+    (a completion only expected or planned is marked so, as a planned change is)."""
+    out = []
+    for rec in records:
+        out.append(rec)
+        if phased_until(rec.payload) is not None and not rec.completes:
+            out.append(replace(rec, completes=True))
+    return out
 
 
 @dataclass
@@ -189,7 +216,9 @@ class OrgState:
         assert isinstance(p, ChangePayload)
         on = p.effective.date
         if is_change(p):
-            self.change_dates.add(on)
+            for step, (when, _) in enumerate(timed_effects(p)):
+                if step == 0 or step_counts(when, self.include_planned):
+                    self.change_dates.add(when.date)
         if isinstance(p, DecisionMade):
             self.decisions[p.id] = p
             self._name(p.id, p.title, None)
@@ -213,7 +242,7 @@ class OrgState:
         if first is not None and (on, position) < first and not isinstance(p, UnitEstablished):
             return  # before the first establishment that counts here (an earlier life's is
             # only expected or planned): left out, as the index leaves it out
-        for e in effects(p):
+        for on, e in self._steps(p):
             if isinstance(e, Starts):
                 assert e.kind is not None
                 u = self.units.setdefault(key, UnitFacts(key, e.kind))
@@ -255,7 +284,7 @@ class OrgState:
             and not isinstance(p, ResponsibilityDefined)
         ):
             return  # before the first definition that counts here (as for units, above)
-        for e in effects(p):
+        for on, e in self._steps(p):
             if isinstance(e, Starts):
                 assert isinstance(p, ResponsibilityDefined)
                 r = self.responsibilities.setdefault(key, ResponsibilityFacts(key))
@@ -272,6 +301,29 @@ class OrgState:
                 self._holding(key, Role(e.role), e.unit).add(on, position, rec)
             elif isinstance(e, Releases):
                 self._holding(key, Role(e.role), e.unit).add(on, position, None)
+
+    def _steps(self, p: ChangePayload) -> list[tuple[dt.date, Effect]]:
+        """The entry's effects with the date each happens on, those that count in this view (a
+        phased change: its completion only where that counts, see ``effects.timed_effects``)."""
+        return [
+            (when.date, e)
+            for step, (when, done) in enumerate(timed_effects(p))
+            if step == 0 or step_counts(when, self.include_planned)
+            for e in done
+        ]
+
+    def phases_on(self, on: dt.date, subject: str | None = None) -> dict[str, list[Phase]]:
+        """The phased changes under way on ``on`` (of one subject, if given), per subject."""
+        out: dict[str, list[Phase]] = {}
+        for rec in self.records:
+            p = rec.payload
+            if subject is not None and p.subject != subject:
+                continue
+            if self.is_planned(rec) and not self.include_planned:
+                continue
+            if phase_counts(p, on, self.include_planned):
+                out.setdefault(p.subject, []).extend(phase_of(p))
+        return out
 
     def _holding(self, resp: str, role: Role, unit: str) -> Timeline[Record | None]:
         return self.responsibilities[resp].holding.setdefault((role, unit), Timeline())
@@ -328,7 +380,7 @@ class OrgState:
         order (date, then recorded order)."""
         chosen = [
             r
-            for r in self.records
+            for r in with_completions(self.records)
             if is_change(r.payload) and after < (r.effective_date or dt.date.min) <= until
         ]
         return sorted(chosen, key=lambda r: (r.effective_date or dt.date.min, r.position))
@@ -366,7 +418,7 @@ class OrgState:
             seen[current.payload.key] = current
         if subject_type_of(seen) not in (UNIT, RESPONSIBILITY):
             return []
-        return lives((r.position, r.payload) for r in seen.values())
+        return lives(((r.position, r.payload) for r in seen.values()), self.include_planned)
 
     def unit_name(self, key: str, on: dt.date) -> str:
         """The unit's name on a date; before it exists, its first name; else the key itself."""

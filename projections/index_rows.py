@@ -112,11 +112,41 @@ def day(on: dt.date) -> int:
     return on.toordinal()
 
 
-def _variant(points: Sequence[Point], include_planned: bool) -> list[Point]:
-    """The points that count in a variant, in as-of order (date, then recorded order)."""
-    chosen = [p for p in points if include_planned or not p.planned]
+class Step(NamedTuple):
+    """What one entry does on one date (a phased change has two: its start and completion)."""
+
+    day: int
+    position: int
+    effective: str  # the step's date as people read it
+    expected: bool  # the entry's effective date is expected
+    effects: list[Any]
+
+
+def _variant(points: Sequence[Point], include_planned: bool) -> list[Step]:
+    """The steps that count in a variant, in as-of order (date, then recorded order): each
+    entry's effects on the date they happen (``effects.timed_effects``)."""
+    from orgevents.projections.effects import step_counts, timed_effects
+
+    chosen = []
+    for p in points:
+        if p.planned and not include_planned:
+            continue
+        for i, (when, done) in enumerate(timed_effects(p.payload)):
+            if i == 0:
+                chosen.append(Step(p.day, p.position, p.effective, p.expected, done))
+            elif step_counts(when, include_planned):
+                chosen.append(Step(when.date.toordinal(), p.position, str(when), False, done))
     chosen.sort(key=lambda p: (p.day, p.position))
     return chosen
+
+
+def _planned(p: Point) -> bool:
+    """The point has a step only a view with planned changes counts (its own date, or a
+    phased change's completion)."""
+    from orgevents.projections.effects import phased_until
+
+    until = phased_until(p.payload)
+    return p.planned or (until is not None and until.is_planned)
 
 
 def _both(rows_e: Iterable[tuple[Any, ...]], rows_p: Iterable[tuple[Any, ...]]) -> list[Any]:
@@ -156,7 +186,7 @@ def _intervals(points: list[tuple[int, S]]) -> list[tuple[int, int, S]]:
 def unit_rows(points: Sequence[Point]) -> tuple[list[UnitRow], list[FigureRow]]:
     """The rows of one unit, from the points of its entries that count now."""
     units_e, figures_e = _unit_variant(points, include_planned=False)
-    if any(p.planned for p in points):
+    if any(_planned(p) for p in points):
         units_p, figures_p = _unit_variant(points, include_planned=True)
     else:
         units_p, figures_p = units_e, figures_e
@@ -174,7 +204,6 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
         OtherName,
         Renames,
         Starts,
-        effects,
         names_after,
     )
 
@@ -182,7 +211,7 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
     established = [
         (c.position, e.kind)
         for c in chosen
-        for e in effects(c.payload)
+        for e in c.effects
         if isinstance(e, Starts) and e.kind is not None
     ]
     if not established:
@@ -194,8 +223,8 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
     states: list[tuple[int, tuple[int, str | None, str | None, str | None, str, str]]] = []
     figures: list[tuple[int, int, int, str, str]] = []  # (day, position, seq, effective, json)
     started = False  # entries before the first establishment that counts here are left out
-    for on, pos, _, text, _, p in chosen:  # (of an earlier life only expected or planned)
-        for e in effects(p):
+    for on, pos, text, _, done in chosen:  # (of an earlier life only expected or planned)
+        for e in done:
             if isinstance(e, Starts):
                 alive, name, abbreviation, parent = 1, e.name, e.abbreviation, e.parent
                 kind = e.kind or kind
@@ -223,7 +252,7 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
     rows = [(a, b, *state[:5], established_at, state[5]) for a, b, state in versions]
     in_force = [(a, b) for a, b, state in versions if state[0]]
     # a figure counts in the life it was recorded in: not after a later establishment
-    starts = sorted({c.day for c in chosen for e in effects(c.payload) if isinstance(e, Starts)})
+    starts = sorted({c.day for c in chosen for e in c.effects if isinstance(e, Starts)})
     figure_rows = []
     for on, pos, seq, text, fig_json in figures:
         until = next((s for s in starts if s > on), FOREVER)
@@ -255,7 +284,7 @@ def responsibility_rows(
 ) -> tuple[list[ResponsibilityRow], list[HoldingRow]]:
     """The rows of one responsibility, from the points of its entries that count now."""
     resp_e, hold_e = _responsibility_variant(points, include_planned=False)
-    if any(p.planned for p in points):
+    if any(_planned(p) for p in points):
         resp_p, hold_p = _responsibility_variant(points, include_planned=True)
     else:
         resp_p, hold_p = resp_e, hold_e
@@ -271,10 +300,10 @@ Holding = tuple[int, str, int]  # position, since, expected
 def _responsibility_variant(
     points: Sequence[Point], include_planned: bool
 ) -> tuple[list[Any], list[Any]]:
-    from orgevents.projections.effects import Ends, Holds, Releases, Starts, effects
+    from orgevents.projections.effects import Ends, Holds, Releases, Starts
 
     chosen = _variant(points, include_planned)
-    defined = [c.position for c in chosen if any(isinstance(e, Starts) for e in effects(c.payload))]
+    defined = [c.position for c in chosen if any(isinstance(e, Starts) for e in c.effects)]
     if not defined:
         return [], []
     defined_at = min(defined)
@@ -282,9 +311,9 @@ def _responsibility_variant(
     states: list[tuple[int, tuple[int, str | None, str | None]]] = []
     holding: dict[tuple[str, str], list[tuple[int, Holding | None]]] = {}
     started = False  # as for units: nothing before the first definition that counts here
-    for on, pos, _, text, expected, p in chosen:
+    for on, pos, text, expected, done in chosen:
         state_changed = False
-        for e in effects(p):
+        for e in done:
             if isinstance(e, Starts):
                 alive, name, abbreviation = 1, e.name, e.abbreviation
                 state_changed = started = True

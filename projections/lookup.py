@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from orgevents.events import DecisionMade, DocumentRegistered
     from orgevents.kinds import KindSpec
-    from orgevents.projections.effects import Life
+    from orgevents.projections.effects import Life, Phase
     from orgevents.projections.fold import Record
     from orgevents.projections.views import (
         ChangeView,
@@ -71,6 +71,7 @@ class Questions(Lookup, Protocol):
     def dates(self) -> list[dt.date]: ...
     def find(self, text: str, on: dt.date) -> list[FoundView]: ...
     def changes(self, after: dt.date, until: dt.date) -> list[Record]: ...
+    def phases_on(self, on: dt.date, subject: str | None = None) -> dict[str, list[Phase]]: ...
     def record_at(self, position: int) -> Record | None: ...
 
     # --- what the exports ask: the whole history, streamed; every subject on a date --------

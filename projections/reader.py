@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from orgevents.application import OrgHistory
     from orgevents.events import DecisionMade, DocumentRegistered
     from orgevents.kinds import KindSpec
-    from orgevents.projections.effects import Life
+    from orgevents.projections.effects import Life, Phase
     from orgevents.projections.fold import Record
     from orgevents.projections.lookup import Holding
     from orgevents.projections.sqlindex import SqlIndex
@@ -288,20 +288,28 @@ class View:
         return state
 
     def units_at(self, on: dt.date) -> list[UnitView]:
-        found = self.at(on).units()
+        from orgevents.projections import phasing
+
+        found = phasing.units(self.at(on).units(), self.phases_on(on))
         if self.scope is None:
             return found
         inside = self.scope.units()
         return [u for u in found if u.id in inside]
 
     def org_graph(self, on: dt.date) -> nx.DiGraph:
-        return self.at(on).org_graph()
+        from orgevents.projections import phasing
+
+        return phasing.org_graph(self.at(on).org_graph(), self.phases_on(on))
 
     def responsibility_graph(self, on: dt.date) -> nx.MultiDiGraph:
-        return self.at(on).responsibility_graph()
+        from orgevents.projections import phasing
+
+        return phasing.responsibility_graph(self.at(on).responsibility_graph(), self.phases_on(on))
 
     def who(self, resp: str, on: dt.date) -> WhoView:
-        return self.at(on).who(resp)
+        from orgevents.projections import phasing
+
+        return phasing.who(self.at(on).who(resp), self.phases_on(on, resp))
 
     def chain(self, key: str, on: dt.date) -> list[UnitRef]:
         return self.at(on).chain(key)
@@ -598,7 +606,10 @@ class View:
         if found is None:
             marks = ", ".join("?" for _ in LIFE_ENTRIES)
             entries = self._entries(f"subject = ? AND type IN ({marks})", (key, *LIFE_ENTRIES))
-            found = lives((r.position, r.payload) for r in entries if self._counting(r))
+            found = lives(
+                ((r.position, r.payload) for r in entries if self._counting(r)),
+                self.include_planned,
+            )
             if len(self._lives) >= KEPT_TIMELINES:
                 self._lives.pop(next(iter(self._lives)))
             self._lives[key] = found
@@ -611,11 +622,40 @@ class View:
         order (date, then recorded order)."""
         if until <= after:
             return []
+        from dataclasses import replace
+
         scoped, params = self._scope_positions()
-        return self._entries(
+        starting = self._entries(
             f"counts = 1 AND e_day > ? AND e_day <= ? AND {scoped}",
             (day(after), day(until), *params),
         )
+        completing = self._entries(
+            "counts = 1 AND id IN (SELECT entry FROM orgindex_phases WHERE end_day > ? "
+            f"AND end_day <= ?) AND {scoped}",
+            (day(after), day(until), *params),
+        )
+        found = starting + [replace(r, completes=True) for r in completing]
+        return sorted(found, key=lambda r: (r.effective_date or dt.date.min, r.position))
+
+    def phases_on(self, on: dt.date, subject: str | None = None) -> dict[str, list[Phase]]:
+        """The phased changes under way on ``on`` (of one subject, if given), per subject."""
+        planned = "" if self.include_planned else " AND planned = 0"
+        only = " AND subject = ?" if subject is not None else ""
+        found = self._entries(
+            f"e_day <= ?{planned}{only} AND id IN (SELECT entry FROM orgindex_phases "
+            "WHERE end_day > ? OR end_planned = 1)",
+            (day(on), *([subject] if subject is not None else []), day(on)),
+            order="position",
+        )
+        out: dict[str, list[Phase]] = {}
+        if not found:
+            return out  # (without loading the event models)
+        from orgevents.projections.effects import phase_counts, phase_of
+
+        for rec in found:
+            if phase_counts(rec.payload, on, self.include_planned):
+                out.setdefault(rec.payload.subject, []).extend(phase_of(rec.payload))
+        return out
 
     def record_at(self, position: int) -> Record | None:
         """The event stored at ``position`` as recorded — None beyond this view's position (as
@@ -659,14 +699,20 @@ class View:
     def dates(self) -> list[dt.date]:
         """The dates on which anything changes."""
         planned = "" if self.include_planned else " AND planned = 0"
+        ended = "" if self.include_planned else " AND ph.end_planned = 0"
         scoped, params = self._scope_positions()
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
                     "SELECT DISTINCT e_day FROM orgindex_entries WHERE counts = 1 "
-                    f"AND p_from <= ? AND p_to > ?{planned} AND {scoped} ORDER BY e_day"
+                    f"AND p_from <= ? AND p_to > ?{planned} AND {scoped} "
+                    # a phased change's completion, where it counts in this view
+                    "UNION SELECT ph.end_day FROM orgindex_phases ph JOIN orgindex_entries e "
+                    "ON e.id = ph.entry WHERE e.counts = 1 AND e.p_from <= ? AND e.p_to > ?"
+                    f"{planned.replace('planned', 'e.planned')}"
+                    f"{ended} AND {scoped.replace('position', 'e.position', 1)} ORDER BY 1"
                 ),
-                (self.position, self.position, *params),
+                (self.position, self.position, *params, self.position, self.position, *params),
             )
             return [dt.date.fromordinal(int(r[0])) for r in cur.fetchall()]
 
@@ -680,11 +726,13 @@ class View:
         return self._entries("1 = 1", (), order="position")
 
     def show(self, key: str, on: dt.date) -> dict[str, Any]:
+        from orgevents.projections import phasing
+
         kind = self.kind_of(key)
         if kind == "unit":
-            return self._show_unit(key, on)
+            return phasing.show(self._show_unit(key, on), self.phases_on(on, key))
         if kind == "responsibility":
-            return self._show_responsibility(key, on)
+            return phasing.show(self._show_responsibility(key, on), self.phases_on(on, key))
         raise NotFoundError(key)
 
     def _show_unit(self, key: str, on: dt.date) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orgevents.errors import NotFoundError
-from orgevents.projections import changes, details, holders, search, structure
+from orgevents.projections import changes, details, holders, phasing, search, structure
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.views import KnownUnit, ResponsibilityAt
 
@@ -45,16 +45,17 @@ class FoldView(OrgState):
         return view
 
     def units_at(self, on: dt.date) -> list[UnitView]:
-        return structure.units_at(self, on)
+        return phasing.units(structure.units_at(self, on), self.phases_on(on))
 
     def org_graph(self, on: dt.date) -> nx.DiGraph:
-        return structure.org_graph(self, on)
+        return phasing.org_graph(structure.org_graph(self, on), self.phases_on(on))
 
     def responsibility_graph(self, on: dt.date) -> nx.MultiDiGraph:
-        return holders.responsibility_graph(self, on)
+        graph = holders.responsibility_graph(self, on)
+        return phasing.responsibility_graph(graph, self.phases_on(on))
 
     def who(self, resp: str, on: dt.date) -> WhoView:
-        return holders.who(self, resp, on)
+        return phasing.who(holders.who(self, resp, on), self.phases_on(on, resp))
 
     def chain(self, key: str, on: dt.date) -> list[UnitRef]:
         return structure.chain(self, key, on)
@@ -63,7 +64,7 @@ class FoldView(OrgState):
         return self.kind_at(key, on) if key in self.units else "unknown"
 
     def show(self, key: str, on: dt.date) -> dict[str, Any]:
-        return details.show(self, key, on)
+        return phasing.show(details.show(self, key, on), self.phases_on(on, key))
 
     def diff(self, start: dt.date, end: dt.date) -> list[ChangeView]:
         return changes.diff(self, start, end)

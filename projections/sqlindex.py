@@ -50,6 +50,7 @@ from orgevents.projections.effects import (
     UNIT,
     is_change,
     is_planned,
+    phased_until,
     related_keys,
     removes_target,
     subject_type,
@@ -124,6 +125,7 @@ class _Writes:
     open_entries: dict[str, tuple[int, int, Entry]] = field(default_factory=dict)
     # (search row id, entry row id, subject, field, text, norm, infix) of the opened entries' texts
     search: list[tuple[int, int, str, str, str, str, str]] = field(default_factory=list)
+    phases: list[tuple[int, int, int]] = field(default_factory=list)  # entry row, end day, planned
 
 
 class SqlIndex:
@@ -159,11 +161,13 @@ class SqlIndex:
         index made by an older version, or before the log tables existed, is built again."""
         if self._ensured:
             return
-        complete = self._has("orgindex_entries") and self._has("orgindex_search")
+        complete = all(
+            self._has(t) for t in ("orgindex_entries", "orgindex_search", "orgindex_phases")
+        )
         version = self.db.schema_version()
         if version < INDEX_SCHEMA_VERSION or not complete:
-            # an index of an older version holds other rows (5: units' other names): built
-            # again from the log
+            # an index of an older version holds other rows (5: units' other names, 6: phased
+            # changes): built again from the log
             outdated = self.exists() and (not complete or version < INDEX_SCHEMA_VERSION)
             with self.db.write() as cur:
                 self.db.lock_schema(cur)
@@ -424,6 +428,9 @@ class SqlIndex:
             FOREVER,
         )
         writes.open_entries[payload.key] = (row_id, position, payload)
+        until = phased_until(payload)
+        if until is not None:
+            writes.phases.append((row_id, until.date.toordinal(), int(until.is_planned)))
         for found in entry_texts(payload):
             search_id = self._next_id["orgindex_search"]
             self._next_id["orgindex_search"] += 1
@@ -590,6 +597,11 @@ class SqlIndex:
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 list(writes.entries.values()),
+            )
+        if writes.phases:
+            cur.executemany(
+                sql("INSERT INTO orgindex_phases (entry, end_day, end_planned) VALUES (?, ?, ?)"),
+                writes.phases,
             )
         if writes.search:
             rows = []

@@ -68,8 +68,9 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
-INDEX_SCHEMA_VERSION = 5  # the index's row in orgevents_schema (2: log tables, 3: search
-# tables, 4: declared kinds, 5: units' other names — an older index is built again)
+INDEX_SCHEMA_VERSION = 6  # the index's row in orgevents_schema (2: log tables, 3: search
+# tables, 4: declared kinds, 5: units' other names, 6: phased changes — an older index is built
+# again)
 SCHEMA_TABLE = "orgevents_schema"
 
 
@@ -213,6 +214,7 @@ _OTHER_TABLES = [
     "orgindex_amendments",
     "orgindex_search",
     "orgindex_kinds",
+    "orgindex_phases",
 ]
 
 
@@ -255,6 +257,14 @@ def _common_ddl(bigint: str) -> list[str]:
         "CREATE INDEX IF NOT EXISTS orgindex_entries_day ON orgindex_entries (counts, e_day)",
         "CREATE INDEX IF NOT EXISTS orgindex_entries_subject ON orgindex_entries (subject, type)",
         "CREATE INDEX IF NOT EXISTS orgindex_entries_type ON orgindex_entries (type, p_to)",
+        # a phased change's completion (``phased_until``) beside its entry row: the change is
+        # listed on that day too, and is under way from the entry's e_day until it
+        (
+            f"CREATE TABLE IF NOT EXISTS orgindex_phases (entry {bigint} NOT NULL, "
+            "end_day INTEGER NOT NULL, end_planned INTEGER NOT NULL)"
+        ),
+        "CREATE INDEX IF NOT EXISTS orgindex_phases_entry ON orgindex_phases (entry)",
+        "CREATE INDEX IF NOT EXISTS orgindex_phases_end ON orgindex_phases (end_day)",
         # the log positions of the events that involve a subject; amendments per entry
         (
             "CREATE TABLE IF NOT EXISTS orgindex_related (key TEXT NOT NULL, "

@@ -19,12 +19,24 @@ class UnitRef(_View):
     kind: str
 
 
+class PhaseView(_View):
+    """A phased change under way on the date asked: what it does is gradual, from ``start``,
+    complete by ``until`` (until then the subject or role stays in force)."""
+
+    direction: str = Field(description="out (being phased out) or in (a transfer's new holder)")
+    start: str = Field(description="When the phase began (the change's effective date).")
+    until: str = Field(description="When the change is complete (its phased_until).")
+    event_id: str = Field(description="The phased change's key.")
+    text: str = Field(description='"being phased out (from 2026-02-01, complete by 2030)"')
+
+
 class UnitView(_View):
     id: str
     name: str
     abbreviation: str | None
     kind: str
     parent: str | None
+    phase: PhaseView | None = None
 
 
 class SourceView(_View):
@@ -58,6 +70,9 @@ class HolderView(_View):
     chain: list[UnitRef]
     since: str | None = None
     expected: bool = False
+    phase: PhaseView | None = Field(
+        None, description="This unit's role is being phased out (or, a new holder, in)."
+    )
 
 
 class ResponsibilityRef(_View):
@@ -69,6 +84,7 @@ class WhoView(_View):
     responsibility: ResponsibilityRef
     at: dt.date
     holders: list[HolderView]
+    phase: PhaseView | None = Field(None, description="The responsibility is being phased out.")
 
 
 class FoundView(_View):

@@ -3,7 +3,8 @@
 ``HistoryMaker`` proposes random entries — units established (some with figures, some only
 planned, some with other names), renamed, moved and ended, given other names (official, short,
 abbreviation, alternative, per language); responsibilities defined, assigned, transferred (some with
-figures), ended and abolished; figures; documents, decisions and claims, preferred claims;
+figures), ended and abolished — some endings, abolitions and transfers phased (``phased_until`` a
+later day, now and then only expected); figures; documents, decisions and claims, preferred claims;
 corrections, retractions, confirmations and cancellations of any of them — on coarse effective
 dates (so changes share days), often backdated, some expected or planned, written at every
 precision. It records those the rules accept, one ``record`` call each (now and then two entries in
@@ -63,6 +64,14 @@ CLAIM_VALUES: list[Any] = [
     {"date": "2030", "qualifier": "expected"},
 ]
 STARTS = ("UnitEstablished", "ResponsibilityDefined")
+PHASED = (  # the changes that may be phased
+    "UnitAbolished",
+    "UnitMerged",
+    "UnitAbsorbed",
+    "ResponsibilityTransferred",
+    "ResponsibilityEnded",
+    "ResponsibilityAbolished",
+)
 AMENDS = {  # amendment → the field naming the entry it amends
     "EventCorrected": "corrects",
     "EventRetracted": "retracts",
@@ -290,6 +299,23 @@ class HistoryMaker:
     def _day(self, rnd: random.Random) -> dt.date:
         return rnd.choice(DAYS)
 
+    def _phased(self, rnd: random.Random, entry: dict[str, Any]) -> dict[str, Any]:
+        """Now and then the change phased: complete by a later day (some only expected; one
+        that starts expected or planned ends so too)."""
+        start = entry_adapter.validate_python({**entry, "phased_until": None}).effective
+        later = [d for d in DAYS if d > start.date]
+        if not later or rnd.random() < 0.4:
+            entry.pop("phased_until", None)
+            return entry
+        until: Any = effective(rnd, rnd.choice(later), planned_ok=True)
+        if start.is_planned and not (
+            isinstance(until, dict) and until["qualifier"] in ("expected", "planned")
+        ):
+            written = until["date"] if isinstance(until, dict) else str(until).lstrip("~")
+            until = {"date": written, "qualifier": "expected"}
+        entry["phased_until"] = until
+        return entry
+
     # --- units --------------------------------------------------------------------------------
 
     def _unit_entry(
@@ -376,7 +402,8 @@ class HistoryMaker:
         elif kind == "UnitSplit":
             entry["into"] = rnd.sample(self.units, k=min(2, len(self.units)))
             entry["continues"] = rnd.random() < 0.3
-        return entry
+            return entry
+        return self._phased(rnd, entry)
 
     def _figures(self, rnd: random.Random) -> dict[str, Any]:
         figures = [self._figure(rnd) for _ in range(rnd.randint(1, 2))]
@@ -543,21 +570,23 @@ class HistoryMaker:
         )
         if rnd.random() < 0.3:
             entry["figures"] = [self._figure(rnd)]
-        return entry
+        return self._phased(rnd, entry)
 
     def _end_holding(self, rnd: random.Random) -> dict[str, Any] | None:
         found = self._holding(rnd)
         if found is None:
             return None
         resp, role, on, holders = found
-        return self._change(
+        entry = self._change(
             rnd, "ResponsibilityEnded", on, responsibility=resp, unit=rnd.choice(holders), role=role
         )
+        return self._phased(rnd, entry)
 
     def _abolish(self, rnd: random.Random) -> dict[str, Any] | None:
         if not self.resps:
             return None
-        return self._change(rnd, "ResponsibilityAbolished", responsibility=rnd.choice(self.resps))
+        entry = self._change(rnd, "ResponsibilityAbolished", responsibility=rnd.choice(self.resps))
+        return self._phased(rnd, entry)
 
     # --- documents, decisions, claims ---------------------------------------------------------
 
@@ -669,6 +698,8 @@ class HistoryMaker:
         replacement.pop("planned_end", None)
         if "effective" in replacement:
             replacement["effective"] = effective(rnd, self._day(rnd))
+        if target["type"] in PHASED:  # a phase that still ends after the new date, or none
+            replacement = self._phased(rnd, replacement)
         if "name" in replacement:
             replacement["name"] = rnd.choice(NAMES) + " (rettet)"
         if rnd.random() < 0.3:

@@ -152,18 +152,31 @@ def test_taskforce_is_temporary_and_starts_in_may_2025(kk):
 
 
 def test_reform_stages_abolish_tasks_on_their_dates(kk):
-    # Ressourceforløb is performed in CBA until the first reform stage on 1 February 2026.
+    # Ressourceforløb is phased out from the first reform stage on 1 February 2026 (slide 15,
+    # the CBA slide: "udfases"): CBA still performs it, until the reform is fully phased in,
+    # expected 2030 — so only a view with planned changes sees it gone.
     assert holders(kk, "ressourceforloeb", D(2026, 1, 31), "performer") == ["cba"]
-    assert who(kk, "ressourceforloeb", D(2026, 2, 1)).holders == []
+    assert holders(kk, "ressourceforloeb", D(2026, 2, 1), "performer") == ["cba"]
+    assert kk.phases_on(D(2026, 3, 1), "ressourceforloeb")["ressourceforloeb"][0].until == (
+        "expected 2030"
+    )
+    assert holders(kk, "ressourceforloeb", D(2031, 1, 1), "performer") == ["cba"]
+    planned = refold(kk, include_planned=True)
+    assert who(planned, "ressourceforloeb", D(2030, 1, 1)).holders == []
     # The rehabilitation team is abolished by stage 2 on 1 July 2026.
     assert kk.unit_exists("rehabiliteringsteam", D(2026, 6, 30))
     assert not kk.unit_exists("rehabiliteringsteam", D(2026, 7, 1))
-    # Jobafklaringsforløb goes with the new main act, only expected on 1 January 2027:
-    # it is still there unless expected changes are included.
+    # Jobafklaringsforløb is phased out from the new main act, only expected on 1 January 2027,
+    # until the reform is fully phased in (expected 2030): with expected changes it is being
+    # phased out in 2027 and gone in 2030.
     assert holders(kk, "jobafklaringsforloeb", D(2027, 1, 1), "performer") == ["cbe"]
-    assert (
-        who(refold(kk, include_planned=True), "jobafklaringsforloeb", D(2027, 1, 1)).holders == []
-    )
+    assert not kk.phases_on(D(2027, 1, 1), "jobafklaringsforloeb")  # not enacted
+    assert [h.unit.id for h in who(planned, "jobafklaringsforloeb", D(2027, 1, 1)).holders] == [
+        "biu",
+        "cbe",
+    ]
+    assert planned.phases_on(D(2027, 1, 1), "jobafklaringsforloeb")
+    assert who(planned, "jobafklaringsforloeb", D(2030, 1, 1)).holders == []
     dates = change_dates(kk)
     for d in (D(2025, 5, 1), NEW_YEAR, D(2026, 2, 1), D(2026, 7, 1)):
         assert d in dates

@@ -94,6 +94,7 @@ def test_units_on_a_date_are_the_cli_json(copenhagen):
         "abbreviation": "BIU",
         "kind": "committee",
         "parent": "br",
+        "phase": None,
     }
     assert units[0]["id"] == "br"  # parents first
 

@@ -80,7 +80,8 @@ def units(
     root: RootOpt = None,
     depth: DepthOpt = None,
 ) -> None:
-    """List the units in force on a date, parents first (all, or one unit's subtree).
+    """List the units in force on a date, parents first (all, or one unit's subtree); a unit
+    being phased out says so (a phase column).
 
     Example: orgevents units --at 2026-01-01 --root biu --depth 1
     """
@@ -91,10 +92,21 @@ def units(
         print_json([v.model_dump() for v in views])
     else:
         kinds = vocabulary(ctx, state)
+        phased = any(v.phase for v in views)  # a column only where something is phasing
         table(
             f"Units on {on}",
-            ["id", "name", "abbr", "kind", "parent"],
-            [[v.id, v.name, v.abbreviation, kinds.label(v.kind), v.parent] for v in views],
+            ["id", "name", "abbr", "kind", "parent", *(["phase"] if phased else [])],
+            [
+                [
+                    v.id,
+                    v.name,
+                    v.abbreviation,
+                    kinds.label(v.kind),
+                    v.parent,
+                    *([v.phase.text if v.phase else ""] if phased else []),
+                ]
+                for v in views
+            ],
         )
 
 
@@ -108,7 +120,8 @@ def show(
     include_planned: PlannedOpt = False,
 ) -> None:
     """Show one unit or responsibility as of a date — a unit with its other names (official,
-    short, abbreviation, alternative; per language), each with its validity.
+    short, abbreviation, alternative; per language), each with its validity; what is being phased
+    out, from when until when.
 
     Example: orgevents show biu --at 2026-01-01
     """
@@ -124,9 +137,13 @@ def show(
         abbr = data["abbreviation"] or "-"
         kind = vocabulary(ctx, state).label(data["kind"])
         typer.echo(f"{data['name']} [{abbr}] — {kind} ({id}) on {on}{status}")
+        if data.get("phase"):
+            typer.echo(f"  {data['phase']['text']}")
         typer.echo("  under: " + (" → ".join(c["name"] for c in data["chain"]) or "(top)"))
         if data["former_names"]:
             typer.echo("  also known as: " + "; ".join(data["former_names"]))
+        if data["planned_end"]:
+            typer.echo(f"  planned to end: {data['planned_end']}")
         echo_lives(data["lives"])
         if data["names"]:
             from orgevents.projections.vocabulary import store_language
@@ -162,12 +179,17 @@ def show(
         if figs:
             table("Figures", ["figure", "as the source writes it", "source"], figs)
     else:
-        typer.echo(f"{data['name']} ({id}) on {on}")
+        status = "" if data["in_force"] else "  (not in force on this date)"
+        typer.echo(f"{data['name']} ({id}) on {on}{status}")
+        if data.get("phase"):
+            typer.echo(f"  {data['phase']['text']}")
         typer.echo(f"  scope: {data['scope']}")
         echo_lives(data["lives"])
         for h in data["holders"]:
             chain = " → ".join(c["name"] for c in h["chain"])
-            typer.echo(f"  {h['role']}: {h['unit']['name']} (since {h['since']}) — {chain}")
+            own = h.get("phase") and h["phase"] != data.get("phase")
+            phase = f", {h['phase']['text']}" if own else ""
+            typer.echo(f"  {h['role']}: {h['unit']['name']} (since {h['since']}{phase}) — {chain}")
 
 
 def echo_lives(lives: list[dict[str, Any]]) -> None:
@@ -192,7 +214,8 @@ def who(
     include_planned: PlannedOpt = False,
 ) -> None:
     """Who holds a responsibility on a date: the authority (a committee), the administrative
-    authority where one is recorded and the performers, with the chain up to the council.
+    authority where one is recorded and the performers, with the chain up to the council; a
+    responsibility or role being phased out (or in) says so, from when and complete by when.
 
     Example: orgevents who stu --at 2025-12-31
     """
@@ -204,15 +227,26 @@ def who(
         print_json(answer.model_dump(mode="json"))
         return
     kinds = vocabulary(ctx, state)
+    # a column only where a role is phasing on its own (not with the whole responsibility)
+    phased = any(h.phase and h.phase != answer.phase for h in answer.holders)
+    whole = f": {answer.phase.text}" if answer.phase else ""
     table(
-        f"{answer.responsibility.name} ({id}) on {on}",
-        ["role", "unit", "kind", "since", "chain up to the council"],
+        f"{answer.responsibility.name} ({id}) on {on}{whole}",
+        [
+            "role",
+            "unit",
+            "kind",
+            "since",
+            *(["phase"] if phased else []),
+            "chain up to the council",
+        ],
         [
             [
                 h.role,
                 h.unit.name,
                 kinds.label(h.unit.kind),
                 h.since or "",
+                *([h.phase.text if h.phase and h.phase != answer.phase else ""] if phased else []),
                 " → ".join(c.name for c in h.chain),
             ]
             for h in answer.holders
@@ -334,7 +368,8 @@ def dates(
         ),
     ] = None,
 ) -> None:
-    """The dates on which anything changes (in one unit's subtree, with --root/--depth).
+    """The dates on which anything changes (in one unit's subtree, with --root/--depth); a
+    phased change: its start and its completion.
 
     Example: orgevents dates --root biu --at 2026-01-01
     """

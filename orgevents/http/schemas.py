@@ -12,6 +12,7 @@ from orgevents.projections.views import (
     ChangeView,
     FigureView,
     HolderView,
+    PhaseView,
     UnitRef,
 )
 
@@ -50,6 +51,7 @@ class UnitDetail(_Open):
     responsibilities: list[HeldResponsibility]
     figures: list[FigureView]
     planned_end: str | None = None
+    phase: PhaseView | None = Field(None, description="The unit is being phased out.")
     former_names: list[str] = []
     lives: list[Life] = Field(
         default=[], description="Its lives in date order (more than one: re-established)."
@@ -66,6 +68,7 @@ class ResponsibilityDetail(_Open):
     scope: str
     legal_basis: str | None
     holders: list[HolderView]
+    phase: PhaseView | None = Field(None, description="The responsibility is being phased out.")
     lives: list[Life] = Field(
         default=[], description="Its lives in date order (more than one: defined again)."
     )

@@ -40,7 +40,7 @@ from orgevents.projections.index_rows import (
     UnitRow,
     day,
 )
-from orgevents.projections.sqlindex_db import TABLES
+from orgevents.projections.sqlindex_db import REBUILT_BELOW, TABLES
 from orgevents.projections.views import (
     ChangeView,
     FigureView,
@@ -161,6 +161,8 @@ class Reader:
                 for table in ("orgindex_entries", "orgindex_search"):  # the newest tables
                     cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
                     cur.fetchall()
+                if db.version_in(cur) < REBUILT_BELOW:
+                    return False  # rows this code reads otherwise: rebuilt on catching up
                 cur.execute(f"SELECT max({db.position_column}) FROM {db.events_table}")
                 last = int(cur.fetchone()[0] or 0)
         except Exception:  # a table is missing: the drivers raise their own kinds
@@ -681,7 +683,11 @@ class View:
             return self._show_unit(key, on)
         if kind == "responsibility":
             return self._show_responsibility(key, on)
-        raise NotFoundError(key)
+        if kind in ("decision", "document"):
+            from orgevents.projections import provenance
+
+            return provenance.show(self, key, on)
+        raise NotFoundError(key, "unit, responsibility, decision or document")
 
     def _show_unit(self, key: str, on: dt.date) -> dict[str, Any]:
         from orgevents.projections.claims import claims_about

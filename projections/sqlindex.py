@@ -71,7 +71,13 @@ from orgevents.projections.index_rows import (
     responsibility_rows,
     unit_rows,
 )
-from orgevents.projections.sqlindex_db import INDEX_SCHEMA_VERSION, TABLES, Backend, Cursor
+from orgevents.projections.sqlindex_db import (
+    INDEX_SCHEMA_VERSION,
+    REBUILT_BELOW,
+    TABLES,
+    Backend,
+    Cursor,
+)
 from orgevents.projections.textsearch import entry_texts
 from orgevents.projections.views import FigureView
 
@@ -160,8 +166,9 @@ class SqlIndex:
         if self._ensured:
             return
         complete = self._has("orgindex_entries") and self._has("orgindex_search")
-        if self.db.schema_version() < INDEX_SCHEMA_VERSION or not complete:
-            outdated = self.exists() and not complete
+        version = self.db.schema_version()
+        if version < INDEX_SCHEMA_VERSION or not complete:
+            outdated = self.exists() and (not complete or version < REBUILT_BELOW)
             with self.db.write() as cur:
                 self.db.lock_schema(cur)
                 if self.db.version_in(cur) < INDEX_SCHEMA_VERSION or outdated:

@@ -68,8 +68,9 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
-INDEX_SCHEMA_VERSION = 4  # the index's row in orgevents_schema (2: log tables, 3: search
-# tables, 4: declared kinds)
+INDEX_SCHEMA_VERSION = 5  # the index's row in orgevents_schema (2: log tables, 3: search
+# tables, 4: declared kinds, 5: the documents an entry cites are among its related keys)
+REBUILT_BELOW = 5  # an index of an older version holds rows this code reads otherwise: rebuilt
 SCHEMA_TABLE = "orgevents_schema"
 
 

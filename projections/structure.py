@@ -10,6 +10,7 @@ from orgevents.events import Change
 from orgevents.figures import Figure
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.lookup import Lookup
+from orgevents.projections.provenance import safe_url
 from orgevents.projections.views import FigureView, SourceView, UnitRef, UnitView
 from orgevents.sources import SourceRef
 
@@ -103,6 +104,8 @@ def source_view(state: Lookup, source: SourceRef) -> SourceView:
         locator=source.locator,
         quote=source.quote,
         title=doc.title if doc else None,
+        location=doc.location if doc else None,
+        url=safe_url(doc.location) if doc else None,
     )
 
 

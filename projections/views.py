@@ -31,6 +31,14 @@ class SourceView(_View):
     locator: str
     quote: str | None = None
     title: str | None = None
+    location: str | None = Field(
+        None, description="Where the document is, as registered: a file name or an address."
+    )
+    url: str | None = Field(
+        None,
+        description="The location when it is a web address (http or https) safe to link to; "
+        "else null (a file name, or an address that could run script, is never a link).",
+    )
 
 
 class FigureView(_View):

@@ -3,7 +3,8 @@
 
 Stored text is written as text: in Markdown every character that could make a tag, a link or
 emphasis is escaped — the one link is a document's web address, where it is an http or https
-address with nothing in it that could end the link (:func:`.provenance.safe_url`) — and in CSV a cell that a spreadsheet would run as a formula starts with ``'``.
+address with nothing in it that could end the link (:func:`.provenance.safe_url`) — and in CSV
+a cell that a spreadsheet would run as a formula starts with ``'``.
 """
 
 from __future__ import annotations

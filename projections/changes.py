@@ -342,10 +342,9 @@ def facets(changes: list[ChangeView]) -> tuple[dict[str, int], list[dict[str, An
 __all__ = [
     "ChangeFilter",
     "change_dates",
-    "change_types",
-    "facets",
     "change_view",
     "diff",
+    "facets",
     "figure_view",
     "history",
     "labelled_summaries",

@@ -18,6 +18,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import TypeAdapter
 
+from orgevents.errors import NotFoundError
 from orgevents.http.params import (
     At,
     From,
@@ -29,7 +30,6 @@ from orgevents.http.params import (
     To,
     day_or_today,
 )
-from orgevents.errors import NotFoundError
 from orgevents.http.schemas import (
     DecisionDetail,
     DiffView,

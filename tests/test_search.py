@@ -118,7 +118,9 @@ def test_postgres_indexes_the_lexemes_python_computes_for_every_search_row(postg
     load_paths(app, example_files("copenhagen"), "tests")
     reader = Reader(app)
     with reader.db.read() as cur:
-        cur.execute("SELECT field, text, norm, infix, tsvector_to_array(tsv) FROM orgindex_search")
+        cur.execute(
+            "SELECT field, text, norm, infix, tsvector_to_array(tsv) FROM orgindex_search"
+        )
         rows = cur.fetchall()
     reader.close()
     assert len(rows) > 400
@@ -341,7 +343,9 @@ def _english(app: Any, clock: StepClock) -> list[dt.datetime]:
                 name="Finance and Housing Committee",
                 abbreviation="FHC",
                 effective="2022-01-01",
-                sources=[{"document": "doc", "locator": "p. 2", "quote": "Housing joins finance"}],
+                sources=[
+                    {"document": "doc", "locator": "p. 2", "quote": "Housing joins finance"}
+                ],
             )
         ],
         [

@@ -64,7 +64,12 @@ def show_decision(state: Questions, key: str, on: dt.date) -> dict[str, Any]:
     others = [c for c in history if c.decision != key and c.event_id not in own]
     body = None
     if d.body:
-        body = {"id": d.body, "name": state.subject_name(d.body, d.effective.date)}
+        on_day = d.effective.date
+        body = {
+            "id": d.body,
+            "name": state.subject_name(d.body, on_day),
+            "kind": state.unit_kind(d.body, on_day),
+        }
     return {
         "id": key,
         "type": "decision",

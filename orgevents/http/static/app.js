@@ -340,7 +340,7 @@
         el("span", { class: "what", text: change.summary })),
       el("div", { class: "change-meta" },
         el("span", { class: "type", text: change.type }),
-        change.decision ? el("span", { class: "decision" }, "implements ",
+        change.decision && change.decision !== (options && options.inDecision) ? el("span", { class: "decision" }, "implements ",
           el("button", { type: "button", class: "link", text: change.details.decision_title || change.decision,
             title: `The decision ${change.decision}: what it decided and every change that implements it`,
             onclick: () => select(change.decision, true) })) : null,

@@ -37,10 +37,11 @@ window.OrgProvenance = (() => {
         s.quote ? ui.el("q", { text: s.quote }) : null)));
   }
 
-  function changes(title, list, ui) {
+  function changes(title, list, ui, decision) {
     if (!list || !list.length) return [];
     return [ui.el("h3", { text: `${title} (${list.length})` }),
-      ui.el("ol", { class: "change-list history" }, list.map((c) => ui.changeItem(c, { subjectLink: true })))];
+      ui.el("ol", { class: "change-list history" },
+        list.map((c) => ui.changeItem(c, { subjectLink: true, inDecision: decision })))];
   }
 
   function details(target, item, ui) {
@@ -54,7 +55,7 @@ window.OrgProvenance = (() => {
           by ? [ui.el("span", { class: "label", text: " by " }), by] : null),
         item.note ? ui.el("p", { class: "note", text: item.note }) : null,
         ui.el("h3", { text: "Sources" }), sourceList(item.sources, ui) || ui.el("p", { class: "hint", text: "None recorded." }),
-        changes("Changes that implement it", item.implemented_by, ui),
+        changes("Changes that implement it", item.implemented_by, ui, item.id),
         changes("Also named by", item.named_by, ui));
       if (!item.implemented_by.length) ui.add(target, ui.el("p", { class: "hint", text: "No change names it as its decision." }));
       return;

@@ -297,7 +297,8 @@ class IndexedState:
             out[key] = shown
         return out
 
-    def _document_titles(self, documents: set[str]) -> dict[str, str]:
+    def _document_titles(self, documents: set[str]) -> dict[str, tuple[str, str | None]]:
+        """The title and location of each of these documents."""
         if not documents:
             return {}
         names = sorted(documents)
@@ -305,12 +306,12 @@ class IndexedState:
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
-                    f"SELECT document, title FROM orgindex_documents WHERE document IN ({marks}) "
-                    "AND p_from <= ? AND p_to > ?"
+                    f"SELECT document, title, location FROM orgindex_documents "
+                    f"WHERE document IN ({marks}) AND p_from <= ? AND p_to > ?"
                 ),
                 (*names, self.position, self.position),
             )
-            return dict(cur.fetchall())
+            return {doc: (title, location) for doc, title, location in cur.fetchall()}
 
     def org_graph(self) -> nx.DiGraph:
         """As :func:`.structure.org_graph`."""
@@ -410,7 +411,22 @@ def _figure_model(text: str) -> Any:
     return Figure.model_validate_json(text)
 
 
-def _figure_view(fig: Any, effective: str, titles: dict[str, str]) -> FigureView:
+def _figure_view(
+    fig: Any, effective: str, titles: dict[str, tuple[str, str | None]]
+) -> FigureView:
+    from orgevents.projections.provenance import safe_url
+
+    def source(s: Any) -> SourceView:
+        title, location = titles.get(s.document, (None, None))
+        return SourceView(
+            document=s.document,
+            locator=s.locator,
+            quote=s.quote,
+            title=title,
+            location=location,
+            url=safe_url(location),
+        )
+
     return FigureView(
         summary=fig.describe(),
         metric=fig.metric.value,
@@ -423,13 +439,5 @@ def _figure_view(fig: Any, effective: str, titles: dict[str, str]) -> FigureView
         text=fig.text,
         note=fig.note,
         effective=effective,
-        sources=[
-            SourceView(
-                document=s.document,
-                locator=s.locator,
-                quote=s.quote,
-                title=titles.get(s.document),
-            )
-            for s in fig.sources
-        ],
+        sources=[source(s) for s in fig.sources],
     )

@@ -324,7 +324,7 @@ class SqlIndex:
         self._last_recorded = max(self._last_recorded, stamp)
         self._entry(cur, q, payload, writes)
         if isinstance(payload, DocumentRegistered):
-            writes.documents.append((payload.document, payload.title, q, FOREVER))
+            writes.documents.append((payload.document, payload.title, payload.location, q, FOREVER))
             return
         if isinstance(payload, KindDeclared):
             from orgevents.kinds import declaration_json
@@ -556,8 +556,8 @@ class SqlIndex:
         if writes.documents:
             cur.executemany(
                 sql(
-                    "INSERT INTO orgindex_documents (document, title, p_from, p_to) "
-                    "VALUES (?, ?, ?, ?)"
+                    "INSERT INTO orgindex_documents (document, title, location, p_from, p_to) "
+                    "VALUES (?, ?, ?, ?, ?)"
                 ),
                 writes.documents,
             )

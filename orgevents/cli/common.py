@@ -197,9 +197,8 @@ def known_id(state: View, key: str, *wanted: str) -> str:
     if kind is None:
         raise NotFoundError(key, what, like=state.ids_like(lower))
     if wanted and kind not in wanted:
-        ask = "show" if kind in ("unit", "responsibility") else "history"
         raise WrongKindError(
-            f"{key!r} is a {kind}, not a {what}: `orgevents {ask} {key}` shows it"
+            f"{key!r} is a {kind}, not a {what}: `orgevents show {key}` shows it"
             + (" and what it holds" if kind == "unit" else "")
         )
     return key

@@ -252,9 +252,9 @@ def test_the_url_carries_the_state(server, page):
         "Latest changes before this date: 1 Feb 2026"
     )
     # Planned and expected changes add their dates to the slider.
-    ticks = page.locator(".tick").count()
+    marks = page.locator("#ticks .mark").count()  # one per change date
     page.locator("#planned").check()
-    page.wait_for_function("n => document.querySelectorAll('.tick').length > n", arg=ticks)
+    page.wait_for_function("n => document.querySelectorAll('#ticks .mark').length > n", arg=marks)
     assert "planned=1" in page.url
     assert page.get_by_role("button", name="1 Jan 2030").count() == 1
 

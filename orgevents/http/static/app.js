@@ -385,7 +385,9 @@
       }
       if (item.type === "unit") unitDetails(target, item, at);
       else responsibilityDetails(target, item, at);
-      add(target, OrgDates.lifespan(item.lives, dates, at, el, dateLink));
+      const span = OrgDates.lifespan(item.lives, dates, at, el, dateLink);
+      const heading = target.querySelector("h2.name");
+      if (span && heading) (heading.nextElementSibling || heading).after(span); // under the name
       add(target, el("h3", { text: "History" }),
         el("ol", { class: "change-list history" }, changes.map((c) => changeItem(c, { recorded: true }))));
     } catch (err) {
@@ -712,8 +714,8 @@
 
   function fillDefaults() {
     if (!state.at) {
-      const today = isoToday();
-      state.at = today;
+      // changes between dates asked without a date: the second is the chosen one
+      state.at = state.mode === "diff" && state.to ? state.to : isoToday();
     }
     if (state.mode === "diff") defaultDiff();
   }

@@ -110,8 +110,16 @@ window.OrgDates = (() => {
       return hi > lo ? ((days(date) - lo) / (hi - lo)) * 100 : 0;
     }
 
+    let shown = { date: "", label: String };
+    let resized = 0;
+    window.addEventListener("resize", () => { // labels fit the new width
+      clearTimeout(resized);
+      resized = setTimeout(() => { build(dates, shown.label); show(shown.date, shown.label); }, 150);
+    });
+
     function build(found, label) {
       dates = found;
+      shown.label = label;
       while (ticks.firstChild) ticks.removeChild(ticks.firstChild);
       slider.disabled = dates.length < 2;
       if (!dates.length) return;
@@ -143,6 +151,7 @@ window.OrgDates = (() => {
     // Stand at the last change date on or before `date` (the chart shows that state).
     function show(date, label) {
       if (!dates.length || !valid(date)) return;
+      shown = { date, label };
       let i = -1;
       dates.forEach((d, j) => { if (d <= date) i = j; });
       const at = dates[Math.max(0, i)];

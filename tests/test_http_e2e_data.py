@@ -18,7 +18,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.test_http_e2e import AUTH, browser, server, wait_for_chart  # noqa: F401
+from orgevents.store import open_store
+from tests.test_http_e2e import AUTH, Server, browser, server, wait_for_chart  # noqa: F401
 
 SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
@@ -293,4 +294,58 @@ def test_the_change_list_is_grouped_filtered_searched_and_paged(server, page):  
     )
     page.locator("#changes").scroll_into_view_if_needed()
     shot(page, "change-list")
+    assert page.errors == []
+
+
+# --- a body of several hundred units over fifty years -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """About 4,000 synthetic events: one municipality of ~300 units, 1976–2025."""
+    from orgevents.bulk import bulk_load
+    from tests.test_scale_bulk import generator
+
+    folder = tmp_path_factory.mktemp("big")
+    history = folder / "history.jsonl"
+    _, alive = generator().write(history, 1, 50, 300, 40, seed=3, start=1975)
+    assert alive >= 250
+    url = f"sqlite:///{folder / 'big.db'}"
+    bulk_load(open_store(url), [history], "tests")
+    running = Server(url, folder / "server.log")
+    yield running
+    running.stop()
+
+
+def test_a_big_body_pages_its_fifty_years_of_changes_and_keeps_its_slider_readable(big, page):
+    page.goto(f"{big.url}/?mode=diff&from=1975-12-31&to=2025-12-31")
+    count = page.locator("#changes-count")
+    page.wait_for_function(
+        "() => /^1–50 of [\\d,]+$/.test(document.getElementById('changes-count').textContent)",
+        timeout=60_000,
+    )
+    total = int((count.text_content() or "").split(" of ")[1].replace(",", ""))
+    assert total > 3000
+    assert page.locator("#changes-list li.change").count() == 50
+    heads = page.locator("#changes-list .day-head").count()
+    assert 1 <= heads <= 50
+    page.locator("#changes-type").select_option("UnitMerged")
+    page.wait_for_function(
+        "n => !document.getElementById('changes-count').textContent.endsWith(n)",
+        arg=f" of {total:,}",
+    )
+    kinds = page.evaluate(
+        "() => [...document.querySelectorAll('#changes-list li.change .type')].map(t => t.textContent)"
+    )
+    assert kinds and set(kinds) == {"UnitMerged"}
+    page.locator("#changes").scroll_into_view_if_needed()
+    shot(page, "big-change-list")
+    # fifty years of change dates on the slider: a mark for each, labels that never overlap
+    page.locator("#mode-chart").click()
+    page.wait_for_function("() => document.querySelectorAll('#ticks .mark').length > 100")
+    boxes = page.evaluate(
+        "() => [...document.querySelectorAll('#ticks .tick')].map(t => t.getBoundingClientRect())"
+        ".map(b => [b.left, b.right])"
+    )
+    assert len(boxes) >= 2 and all(a[1] <= b[0] for a, b in pairwise(boxes))
     assert page.errors == []

@@ -104,7 +104,7 @@ class IndexHandle(Protocol):
 
     db: Backend
     parsed_figures: dict[str, Any]
-    figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView]
+    figure_views: dict[tuple[str, str, tuple[Any, ...]], FigureView]
 
 
 class IndexedState:

@@ -103,7 +103,7 @@ class Reader:
         self._writer: SqlIndex | None = None
         # shared by every question (IndexedState's caches): figure JSON → Figure, and views
         self.parsed_figures: dict[str, Any] = {}
-        self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
+        self.figure_views: dict[tuple[str, str, tuple[Any, ...]], FigureView] = {}
         if store is not None:
             from orgevents.projections.sqlindex import SqlIndex
 

@@ -119,7 +119,8 @@ class _Writes:
     closes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     stab_closes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     events: list[tuple[int, int]] = field(default_factory=list)
-    documents: list[tuple[str, str, int, int]] = field(default_factory=list)
+    # document, title, location, p_from, p_to
+    documents: list[tuple[str, str, str, int, int]] = field(default_factory=list)
     kinds: list[tuple[str, int, str]] = field(default_factory=list)
     document_closes: list[tuple[int, str, int]] = field(default_factory=list)
     related: list[tuple[str, int]] = field(default_factory=list)

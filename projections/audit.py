@@ -2,7 +2,9 @@
 (document, locator, quote), who recorded it and when, and every correction of it.
 
 Stored text is written as text: in Markdown every character that could make a tag, a link or
-emphasis is escaped, and in CSV a cell that a spreadsheet would run as a formula starts with ``'``.
+emphasis is escaped — the one link is a document's web address, where it is an http or https
+address with nothing in it that could end the link (:func:`.provenance.safe_url`) — and in CSV
+a cell that a spreadsheet would run as a formula starts with ``'``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from orgevents.projections.changes import summary
 from orgevents.projections.exports import safe_cell
 from orgevents.projections.fold import Record
 from orgevents.projections.lookup import Questions
+from orgevents.projections.provenance import safe_url
 
 _MARKDOWN = str.maketrans({**{c: "\\" + c for c in "\\`*_[]~"}, "<": "&lt;"})
 
@@ -85,6 +88,7 @@ def _source(state: Questions, source: Any) -> dict[str, Any]:
         "document": source.document,
         "title": doc.title if doc else None,
         "location": doc.location if doc else None,
+        "url": safe_url(doc.location) if doc else None,
         "locator": source.locator,
         "quote": source.quote,
     }
@@ -103,7 +107,10 @@ def to_markdown(items: list[dict[str, Any]], start: dt.date, end: dt.date) -> st
             lines.append(f"- decision: {md(d['title'])} ({d['kind']}, {d['date']}) `{d['id']}`")
         lines.append(f"- recorded {item['recorded_at']} by {md(item['recorded_by'])}")
         for s in item["sources"]:
-            title = f" — {md(s['title'])}" if s["title"] else ""
+            title = md(s["title"]) if s["title"] else ""
+            if s["url"]:  # a web address safe to follow (safe_url): a link, kept in <...>
+                title = f"[{title or 'document'}](<{s['url']}>)"
+            title = f" — {title}" if title else ""
             lines.append(f"- source: `{s['document']}`{title}, {md(s['locator'])}")
             if s["quote"]:
                 lines.append(f"  > {md(s['quote'])}")

@@ -4,6 +4,7 @@ which anything changes — each change with its sources, decision and recorded t
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from orgevents.errors import NotFoundError
@@ -36,7 +37,7 @@ from orgevents.events import (
     UnitSplit,
 )
 from orgevents.figures import Figure
-from orgevents.projections.effects import meaning, phased_until
+from orgevents.projections.effects import change_types, meaning, phased_until
 from orgevents.projections.fold import OrgState, Record, with_completions
 from orgevents.projections.lookup import Lookup
 from orgevents.projections.structure import figure_view, source_view
@@ -311,10 +312,74 @@ class _Labelled:
         return self._tag(key, on, self._state.label(key, on))
 
 
+@dataclass(frozen=True)
+class ChangeFilter:
+    """Which changes of a list to keep: of these types (none: all), implementing this decision,
+    holding every word of ``text`` (case ignored) in what a person reads of it — its summary,
+    subject, event id, type, decision and sources (document, title, locator, quote)."""
+
+    types: tuple[str, ...] = ()
+    decision: str | None = None
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        import difflib
+
+        known = change_types()
+        for t in self.types:
+            if t not in known:
+                like = difflib.get_close_matches(t, known, n=1, cutoff=0.5)
+                hint = f"did you mean {like[0]!r}? " if like else ""
+                raise ValueError(
+                    f"{t!r} is not a type of change; {hint}the types: {', '.join(known)}"
+                )
+
+    def __bool__(self) -> bool:
+        return bool(self.types or self.decision or (self.text and self.text.strip()))
+
+    def keeps(self, c: ChangeView) -> bool:
+        if self.types and c.type not in self.types:
+            return False
+        if self.decision and c.decision != self.decision:
+            return False
+        words = (self.text or "").casefold().split()
+        return not words or all(w in searchable(c) for w in words)
+
+    def apply(self, changes: list[ChangeView]) -> list[ChangeView]:
+        return [c for c in changes if self.keeps(c)] if self else changes
+
+
+def searchable(c: ChangeView) -> str:
+    """What a person reads of a change, in one folded text (for ``ChangeFilter.text``)."""
+    parts = [c.summary, c.event_id, c.type, *c.subject.values(), c.decision or ""]
+    parts.append(str(c.details.get("decision_title", "")))
+    for s in c.sources:
+        parts += [s.document, s.title or "", s.locator, s.quote or ""]
+    return " ".join(parts).casefold()
+
+
+def facets(changes: list[ChangeView]) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """How many of ``changes`` are of each type, and implement each decision (with its title):
+    the choices a filter of the list offers."""
+    types: dict[str, int] = {}
+    decisions: dict[str, dict[str, Any]] = {}
+    for c in changes:
+        types[c.type] = types.get(c.type, 0) + 1
+        if c.decision:
+            d = decisions.setdefault(
+                c.decision,
+                {"id": c.decision, "title": c.details.get("decision_title"), "count": 0},
+            )
+            d["count"] += 1
+    return dict(sorted(types.items())), sorted(decisions.values(), key=lambda d: -d["count"])
+
+
 __all__ = [
+    "ChangeFilter",
     "change_dates",
     "change_view",
     "diff",
+    "facets",
     "figure_view",
     "history",
     "labelled_summaries",

@@ -18,7 +18,7 @@ def show(state: OrgState, key: str, on: dt.date) -> dict[str, Any]:
         return show_unit(state, key, on)
     if key in state.responsibilities:
         return show_responsibility(state, key, on)
-    raise NotFoundError(key)
+    raise NotFoundError(key, "unit, responsibility, decision or document")
 
 
 def show_unit(state: OrgState, key: str, on: dt.date) -> dict[str, Any]:

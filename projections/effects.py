@@ -287,8 +287,19 @@ def starts_subject(p: Entry) -> bool:
 def is_change(p: Entry) -> bool:
     """A change of the organisation: listed by ``diff``, counted by ``dates`` and ``audit``
     (decisions, claims, documents and amendments are not)."""
-    not_changes = DecisionMade | ClaimRecorded | ClaimPreferred
-    return isinstance(p, Change) and not isinstance(p, not_changes)
+    return isinstance(p, Change) and not isinstance(p, NOT_CHANGES)
+
+
+NOT_CHANGES = (DecisionMade, ClaimRecorded, ClaimPreferred)
+
+
+def change_types() -> list[str]:
+    """The types of entry that are changes (``is_change``): what a list of changes holds."""
+    from orgevents.events import ENTRY_TYPES
+
+    return [
+        t.__name__ for t in ENTRY_TYPES if issubclass(t, Change) and not issubclass(t, NOT_CHANGES)
+    ]
 
 
 def is_planned(p: Entry) -> bool:
@@ -306,7 +317,8 @@ def removes_target(p: Entry) -> bool:
 
 
 def related_keys(p: Entry) -> list[str]:
-    """The subject of an entry first, then every other subject it involves."""
+    """The subject of an entry first, then every other subject it involves — the documents it
+    cites among them (a document's history is everything that cites it)."""
     keys = [p.subject]
     for e in effects(p):
         if isinstance(e, Moves):
@@ -321,7 +333,16 @@ def related_keys(p: Entry) -> list[str]:
         keys.append(p.about)
     if isinstance(p, Change) and p.decision:
         keys.append(p.decision)
+    keys.extend(cited_documents(p))
     return list(dict.fromkeys(keys))
+
+
+def cited_documents(p: Entry) -> list[str]:
+    """The documents an entry cites: its sources, and the sources of its figures."""
+    found = [s.document for s in getattr(p, "sources", ())]
+    for figure in getattr(p, "figures", ()):
+        found.extend(s.document for s in figure.sources)
+    return found
 
 
 EFFECT_NAMES = {

@@ -27,6 +27,7 @@ from orgevents.projections.views import (
     FigureView,
     HolderView,
     ResponsibilityRef,
+    SourceView,
     UnitRef,
     UnitView,
     WhoView,
@@ -105,7 +106,7 @@ class IndexHandle(Protocol):
 
     db: Backend
     parsed_figures: dict[str, Any]
-    figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView]
+    figure_views: dict[tuple[str, str, tuple[Any, ...]], FigureView]
 
 
 class IndexedState:
@@ -292,13 +293,14 @@ class IndexedState:
                 view = views.get((f.figure, f.effective, cited))
                 if view is None:
                     view = views[(f.figure, f.effective, cited)] = figure_view_titled(
-                        model, f.effective, titles.get
+                        model, f.effective, _source_view(titles)
                     )
                 shown.append(view)
             out[key] = shown
         return out
 
-    def _document_titles(self, documents: set[str]) -> dict[str, str]:
+    def _document_titles(self, documents: set[str]) -> dict[str, tuple[str, str | None]]:
+        """The title and location of each of these documents."""
         if not documents:
             return {}
         names = sorted(documents)
@@ -306,12 +308,12 @@ class IndexedState:
         with self.db.read() as cur:
             cur.execute(
                 self.db.sql(
-                    f"SELECT document, title FROM orgindex_documents WHERE document IN ({marks}) "
-                    "AND p_from <= ? AND p_to > ?"
+                    f"SELECT document, title, location FROM orgindex_documents "
+                    f"WHERE document IN ({marks}) AND p_from <= ? AND p_to > ?"
                 ),
                 (*names, self.position, self.position),
             )
-            return dict(cur.fetchall())
+            return {doc: (title, location) for doc, title, location in cur.fetchall()}
 
     def org_graph(self) -> nx.DiGraph:
         """As :func:`.structure.org_graph`."""
@@ -410,3 +412,21 @@ def _figure_model(text: str) -> Any:
     from orgevents.figures import Figure
 
     return Figure.model_validate_json(text)
+
+
+def _source_view(titles: dict[str, tuple[str, str | None]]) -> Any:
+    """A figure's source as the index names it: title and location of its document."""
+    from orgevents.projections.provenance import safe_url
+
+    def source(s: Any) -> SourceView:
+        title, location = titles.get(s.document, (None, None))
+        return SourceView(
+            document=s.document,
+            locator=s.locator,
+            quote=s.quote,
+            title=title,
+            location=location,
+            url=safe_url(location),
+        )
+
+    return source

@@ -41,7 +41,7 @@ from orgevents.projections.index_rows import (
     day,
     names_of,
 )
-from orgevents.projections.sqlindex_db import INDEX_SCHEMA_VERSION, TABLES
+from orgevents.projections.sqlindex_db import INDEX_SCHEMA_VERSION, REBUILT_BELOW, TABLES
 from orgevents.projections.views import (
     ChangeView,
     FigureView,
@@ -104,7 +104,7 @@ class Reader:
         self._writer: SqlIndex | None = None
         # shared by every question (IndexedState's caches): figure JSON → Figure, and views
         self.parsed_figures: dict[str, Any] = {}
-        self.figure_views: dict[tuple[str, str, tuple[str | None, ...]], FigureView] = {}
+        self.figure_views: dict[tuple[str, str, tuple[Any, ...]], FigureView] = {}
         if store is not None:
             from orgevents.projections.sqlindex import SqlIndex
 
@@ -165,6 +165,8 @@ class Reader:
                 for table in ("orgindex_entries", "orgindex_search"):  # the newest tables
                     cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
                     cur.fetchall()
+                if db.version_in(cur) < REBUILT_BELOW:
+                    return False  # rows this code reads otherwise: rebuilt on catching up
                 cur.execute(f"SELECT max({db.position_column}) FROM {db.events_table}")
                 last = int(cur.fetchone()[0] or 0)
         except Exception:  # a table is missing: the drivers raise their own kinds
@@ -733,7 +735,11 @@ class View:
             return phasing.show(self._show_unit(key, on), self.phases_on(on, key))
         if kind == "responsibility":
             return phasing.show(self._show_responsibility(key, on), self.phases_on(on, key))
-        raise NotFoundError(key)
+        if kind in ("decision", "document"):
+            from orgevents.projections import provenance
+
+            return provenance.show(self, key, on)
+        raise NotFoundError(key, "unit, responsibility, decision or document")
 
     def _show_unit(self, key: str, on: dt.date) -> dict[str, Any]:
         from orgevents.projections.claims import claims_about

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from orgevents.errors import NotFoundError
-from orgevents.projections import changes, details, holders, phasing, search, structure
+from orgevents.projections import changes, details, holders, phasing, provenance, search, structure
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.views import KnownUnit, ResponsibilityAt
 
@@ -64,6 +64,8 @@ class FoldView(OrgState):
         return self.kind_at(key, on) if key in self.units else "unknown"
 
     def show(self, key: str, on: dt.date) -> dict[str, Any]:
+        if self.kind_of(key) in ("decision", "document"):
+            return provenance.show(self, key, on)
         return phasing.show(details.show(self, key, on), self.phases_on(on, key))
 
     def diff(self, start: dt.date, end: dt.date) -> list[ChangeView]:

@@ -72,7 +72,13 @@ from orgevents.projections.index_rows import (
     responsibility_rows,
     unit_rows,
 )
-from orgevents.projections.sqlindex_db import INDEX_SCHEMA_VERSION, TABLES, Backend, Cursor
+from orgevents.projections.sqlindex_db import (
+    INDEX_SCHEMA_VERSION,
+    REBUILT_BELOW,
+    TABLES,
+    Backend,
+    Cursor,
+)
 from orgevents.projections.textsearch import entry_texts
 from orgevents.projections.views import FigureView
 
@@ -114,7 +120,8 @@ class _Writes:
     closes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     stab_closes: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     events: list[tuple[int, int]] = field(default_factory=list)
-    documents: list[tuple[str, str, int, int]] = field(default_factory=list)
+    # document, title, location, p_from, p_to
+    documents: list[tuple[str, str, str, int, int]] = field(default_factory=list)
     kinds: list[tuple[str, int, str]] = field(default_factory=list)
     document_closes: list[tuple[int, str, int]] = field(default_factory=list)
     related: list[tuple[str, int]] = field(default_factory=list)
@@ -167,8 +174,8 @@ class SqlIndex:
         version = self.db.schema_version()
         if version < INDEX_SCHEMA_VERSION or not complete:
             # an index of an older version holds other rows (5: units' other names, 6: phased
-            # changes): built again from the log
-            outdated = self.exists() and (not complete or version < INDEX_SCHEMA_VERSION)
+            # changes, 7: documents cited): built again from the log
+            outdated = self.exists() and (not complete or version < REBUILT_BELOW)
             with self.db.write() as cur:
                 self.db.lock_schema(cur)
                 if self.db.version_in(cur) < INDEX_SCHEMA_VERSION or outdated:
@@ -324,7 +331,7 @@ class SqlIndex:
         self._last_recorded = max(self._last_recorded, stamp)
         self._entry(cur, q, payload, writes)
         if isinstance(payload, DocumentRegistered):
-            writes.documents.append((payload.document, payload.title, q, FOREVER))
+            writes.documents.append((payload.document, payload.title, payload.location, q, FOREVER))
             return
         if isinstance(payload, KindDeclared):
             from orgevents.kinds import declaration_json
@@ -562,8 +569,8 @@ class SqlIndex:
         if writes.documents:
             cur.executemany(
                 sql(
-                    "INSERT INTO orgindex_documents (document, title, p_from, p_to) "
-                    "VALUES (?, ?, ?, ?)"
+                    "INSERT INTO orgindex_documents (document, title, location, p_from, p_to) "
+                    "VALUES (?, ?, ?, ?, ?)"
                 ),
                 writes.documents,
             )

@@ -68,9 +68,10 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
-INDEX_SCHEMA_VERSION = 6  # the index's row in orgevents_schema (2: log tables, 3: search
-# tables, 4: declared kinds, 5: units' other names, 6: phased changes — an older index is built
-# again)
+INDEX_SCHEMA_VERSION = 7  # the index's row in orgevents_schema (2: log tables, 3: search
+# tables, 4: declared kinds, 5: units' other names, 6: phased changes, 7: the documents an entry
+# cites are among its related keys, and documents keep their location)
+REBUILT_BELOW = 7  # an index of an older version holds rows this code reads otherwise: rebuilt
 SCHEMA_TABLE = "orgevents_schema"
 
 
@@ -236,7 +237,7 @@ def _common_ddl(bigint: str) -> list[str]:
         "CREATE INDEX IF NOT EXISTS orgindex_events_recorded ON orgindex_events (recorded)",
         (
             "CREATE TABLE IF NOT EXISTS orgindex_documents (document TEXT NOT NULL, title TEXT, "
-            f"p_from {bigint} NOT NULL, p_to {bigint} NOT NULL)"
+            f"location TEXT, p_from {bigint} NOT NULL, p_to {bigint} NOT NULL)"
         ),
         "CREATE INDEX IF NOT EXISTS orgindex_documents_key ON orgindex_documents (document)",
         # every kind declaration, at its log position (declarations are never amended)

@@ -10,6 +10,7 @@ from orgevents.events import Change
 from orgevents.figures import Figure
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.lookup import Lookup
+from orgevents.projections.provenance import safe_url
 from orgevents.projections.views import (
     FigureView,
     SourceView,
@@ -86,12 +87,7 @@ def effective_text(rec: Record) -> str:
 
 
 def figure_view(state: Lookup, fig: Figure, effective: str) -> FigureView:
-    return figure_view_titled(fig, effective, lambda key: _title(state, key))
-
-
-def _title(state: Lookup, key: str) -> str | None:
-    doc = state.document(key)
-    return doc.title if doc else None
+    return figure_view_titled(fig, effective, lambda source: source_view(state, source))
 
 
 def source_view(state: Lookup, source: SourceRef) -> SourceView:
@@ -101,6 +97,8 @@ def source_view(state: Lookup, source: SourceRef) -> SourceView:
         locator=source.locator,
         quote=source.quote,
         title=doc.title if doc else None,
+        location=doc.location if doc else None,
+        url=safe_url(doc.location) if doc else None,
     )
 
 

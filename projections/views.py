@@ -44,6 +44,14 @@ class SourceView(_View):
     locator: str
     quote: str | None = None
     title: str | None = None
+    location: str | None = Field(
+        None, description="Where the document is, as registered: a file name or an address."
+    )
+    url: str | None = Field(
+        None,
+        description="The location when it is a web address (http or https) safe to link to; "
+        "else null (a file name, or an address that could run script, is never a link).",
+    )
 
 
 class FigureView(_View):
@@ -164,9 +172,9 @@ class KindView(_View):
 
 
 def figure_view_titled(
-    fig: Any, effective: str, title_of: Callable[[str], str | None]
+    fig: Any, effective: str, source_of: Callable[[Any], SourceView]
 ) -> FigureView:
-    """A figure as people read it, its sources named by ``title_of`` (document → title)."""
+    """A figure as people read it, each source as ``source_of`` names it (title, location)."""
     return FigureView(
         summary=fig.describe(),
         metric=fig.metric.value,
@@ -179,10 +187,5 @@ def figure_view_titled(
         text=fig.text,
         note=fig.note,
         effective=effective,
-        sources=[
-            SourceView(
-                document=s.document, locator=s.locator, quote=s.quote, title=title_of(s.document)
-            )
-            for s in fig.sources
-        ],
+        sources=[source_of(s) for s in fig.sources],
     )

@@ -116,9 +116,9 @@ def test_one_output_format_at_a_time(store, flags):
         (["who", "parliament"], "'parliament' is a unit, not a responsibility: `orgevents show"),
         (["show", "parliment"], "did you mean 'parliament'?"),
         (["history", "calk"], "did you mean 'calc'?"),
-        (["show", "rules"], "'rules' is a document, not a unit or responsibility"),
+        (["who", "rules"], "'rules' is a document, not a responsibility: `orgevents show rules`"),
     ],
-    ids=["unit-as-responsibility", "misspelt-show", "misspelt-history", "document-as-unit"],
+    ids=["unit-as-responsibility", "misspelt-show", "misspelt-history", "document-as-responsibility"],
 )
 def test_a_wrong_or_misspelt_id_says_what_it_is_or_what_was_meant(store, args, message):
     proc = run("--store", store, *args, check=False)

@@ -12,12 +12,12 @@ Then, with and without planned changes, known now, before anything, at several r
 between calls and at the end of a day, ``Reader.view`` and ``FoldView.of`` must give the same
 answer — or fail the same way — to every question: on every change date, the day before and
 after it and a date before and after everything, the units, both graphs (with their data), who
-holds each responsibility, ``show`` for every unit and responsibility, children, holdings,
-chain, labels and names; for pairs of dates (also reversed and equal) the diff and the changes;
-the history of every unit, responsibility, decision, document and claim; the dates; ``find`` for
-parts of names, abbreviations, ids, upper case, Danish letters and strings that match nothing;
-conflicts, the claims about each subject and the audit over a few ranges; and the lookups the
-change lists are built from.
+holds each responsibility, ``show`` for every unit, responsibility, decision and document,
+children, holdings, chain, labels and names; for pairs of dates (also reversed and equal) the
+diff and the changes; the history of every unit, responsibility, decision, document and claim;
+the dates; ``find`` for parts of names, abbreviations, ids, upper case, Danish letters and
+strings that match nothing; conflicts, the claims about each subject and the audit over a few
+ranges; and the lookups the change lists are built from.
 """
 
 from __future__ import annotations
@@ -196,8 +196,8 @@ def assert_same_answers(
             for question in ("who", "holdings", "show", "label", "responsibility_name"):
                 ask.method(question, resp, on)
             ask.method("subject_name", resp, on)
-        for key in others:
-            for question in ("label", "subject_name", "unit_name", "responsibility_name"):
+        for key in others:  # show: a decision or document in detail (else not found)
+            for question in ("label", "subject_name", "unit_name", "responsibility_name", "show"):
                 ask.method(question, key, on)
     for start, end in date_pairs(days):
         ask.method("diff", start, end)

@@ -198,9 +198,8 @@ def known_id(state: View, key: str, *wanted: str) -> str:
     if kind is None:
         raise NotFoundError(key, what, like=state.ids_like(lower))
     if wanted and kind not in wanted:
-        ask = "show" if kind in ("unit", "responsibility") else "history"
         raise WrongKindError(
-            f"{key!r} is a {kind}, not a {what}: `orgevents {ask} {key}` shows it"
+            f"{key!r} is a {kind}, not a {what}: `orgevents show {key}` shows it"
             + (" and what it holds" if kind == "unit" else "")
         )
     return key
@@ -328,11 +327,23 @@ def date_range(from_date: str, to_date: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+def cited(source: Any, links: bool = False) -> str:
+    """A source in one line: document (locator) — with ``links``, its document's web address
+    after it, where the document has one that is safe to follow."""
+    text = f"{source.document} ({source.locator})"
+    return f"{text} <{source.url}>" if links and source.url else text
+
+
 def print_changes(
-    title: str, changes: list[Any], recorded: bool = False, empty: str = "(nothing)"
+    title: str,
+    changes: list[Any],
+    recorded: bool = False,
+    empty: str = "(nothing)",
+    links: bool = False,
 ) -> None:
     """Changes as short blocks: the date and what happened, then type, decision and sources
-    (with --csv or --tsv: one row per change)."""
+    — with ``links``, each source with its document's web address (with --csv or --tsv: one
+    row per change)."""
     fmt = delimited()
     if fmt:
         columns = ["effective", "date", "event", "type", "subject", "summary", "decision"]
@@ -366,11 +377,15 @@ def print_changes(
         lines = textwrap.wrap(c.summary, 100, initial_indent=when, subsequent_indent=pad)
         typer.echo("\n".join(lines))
         typer.echo(pad + c.type + (f", implements decision {c.decision}" if c.decision else ""))
-        cited = "; ".join(f"{s.document} ({s.locator})" for s in c.sources)
         label = "sources" if len(c.sources) > 1 else "source"
         typer.echo(
             textwrap.fill(
-                f"{label}: {cited}", 100, initial_indent=pad, subsequent_indent=pad + "  "
+                f"{label}: " + "; ".join(cited(s, links) for s in c.sources),
+                100,
+                initial_indent=pad,
+                subsequent_indent=pad + "  ",
+                break_long_words=not links,  # an address stays whole, to be clicked
+                break_on_hyphens=not links,
             )
         )
         if recorded:

@@ -6,6 +6,7 @@ prints the answer: tables for people, ``--json`` for programs.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,7 @@ from orgevents.cli.common import (
     RootOpt,
     TsvOpt,
     app,
+    cited,
     date_range,
     day,
     known_id,
@@ -121,18 +123,22 @@ def show(
 ) -> None:
     """Show one unit or responsibility as of a date — a unit with its other names (official,
     short, abbreviation, alternative; per language), each with its validity; what is being phased
-    out, from when until when.
+    out, from when until when — or a decision (what it decided, the changes that implement it,
+    its sources) or a document (where it is, everything that cites it); sources with a web
+    address show it.
 
     Example: orgevents show biu --at 2026-01-01
     """
     on = day(at)
     state = view(ctx, known_at, include_planned)
-    id = known_id(state, id, "unit", "responsibility")
+    id = known_id(state, id)
     data = state.show(id, on)
     if as_json:
         print_json(data)
         return
-    if data["type"] == "unit":
+    if data["type"] in ("decision", "document"):
+        show_provenance(data)
+    elif data["type"] == "unit":
         status = "" if data["in_force"] else "  (not in force on this date)"
         abbr = data["abbreviation"] or "-"
         kind = vocabulary(ctx, state).label(data["kind"])
@@ -172,7 +178,10 @@ def show(
             [
                 f["summary"],
                 f["text"],
-                f["sources"][0]["document"] + ": " + f["sources"][0]["locator"],
+                f["sources"][0]["document"]
+                + ": "
+                + f["sources"][0]["locator"]
+                + (f" <{f['sources'][0]['url']}>" if f["sources"][0].get("url") else ""),
             ]
             for f in data["figures"]
         ]
@@ -190,6 +199,45 @@ def show(
             own = h.get("phase") and h["phase"] != data.get("phase")
             phase = f", {h['phase']['text']}" if own else ""
             typer.echo(f"  {h['role']}: {h['unit']['name']} (since {h['since']}{phase}) — {chain}")
+
+
+def show_provenance(data: dict[str, Any]) -> None:
+    """A decision or a document for people: what it is, its sources or where it is, then the
+    changes that implement or cite it."""
+    from orgevents.projections.views import ChangeView, SourceView
+
+    def changes(key: str) -> list[ChangeView]:
+        return [ChangeView.model_validate(c) for c in data[key]]
+
+    if data["type"] == "decision":
+        by = (data["body"] or {}).get("name") or data["body_name"]
+        typer.echo(f"{data['title']} ({data['id']}) — {data['kind']} of {data['effective']}")
+        if by:
+            typer.echo(f"  by: {by}")
+        if data["note"]:
+            typer.echo(textwrap.fill(f"note: {data['note']}", 100, initial_indent="  ",
+                                     subsequent_indent="    "))  # fmt: skip
+        for s in data["sources"]:
+            typer.echo(f"  source: {cited(SourceView.model_validate(s), links=True)}")
+        implementing = changes("implemented_by")
+        print_changes(
+            f"Implemented by {len(implementing)} change{'s' if len(implementing) != 1 else ''}",
+            implementing,
+            links=True,
+        )
+        if data["named_by"]:
+            print_changes("Also named by", changes("named_by"), links=True)
+        return
+    typer.echo(f"{data['title']} ({data['id']}) — document in {data['language']}")
+    if data["url"]:
+        typer.echo(f"  location: <{data['url']}>")
+    else:
+        typer.echo(f"  location: {data['location']} (not a web address)")
+    if data["published"]:
+        typer.echo(f"  published: {data['published']}")
+    citing = changes("cited_by")
+    title = f"Cited by {len(citing)} entr{'ies' if len(citing) != 1 else 'y'}"
+    print_changes(title, citing, links=True)
 
 
 def echo_lives(lives: list[dict[str, Any]]) -> None:
@@ -280,11 +328,34 @@ def diff(
     include_planned: PlannedOpt = False,
     root: RootOpt = None,
     depth: DepthOpt = None,
+    types: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            metavar="TYPE",
+            help="Only changes of this type (UnitRenamed, ResponsibilityTransferred, ...); "
+            "repeat it or separate types with commas for several.",
+        ),
+    ] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option("--decision", metavar="ID", help="Only changes that implement this decision."),
+    ] = None,
+    grep: Annotated[
+        str | None,
+        typer.Option(
+            "--grep",
+            metavar="TEXT",
+            help="Only changes whose summary, subject, type, decision or sources (document, "
+            "locator, quote) hold every word of TEXT, case ignored.",
+        ),
+    ] = None,
 ) -> None:
     """Everything effective after D1 up to and including D2; with --format or -o, the change
     diagram: the org chart on D2 with what changed marked. Dates the wrong way round are
     swapped (with a note). --root/--depth: only the changes that involve a unit in that
-    subtree on D1 or on D2 (or a responsibility one of them holds then).
+    subtree on D1 or on D2 (or a responsibility one of them holds then). --type, --decision
+    and --grep narrow the list further.
 
     The text names each changed unit or responsibility with its id, and units whose names
     repeat in the list with their ids and parents: "Subcommittee on Merchant Marine (mm-2,
@@ -292,14 +363,32 @@ def diff(
 
     Example: orgevents diff 2025-12-31 2026-01-01 --root biu --format svg -o changes.svg
     """
+    from orgevents.projections.changes import ChangeFilter
+
+    try:
+        only = ChangeFilter(
+            tuple(t.strip() for given in types or () for t in given.split(",") if t.strip()),
+            decision,
+            grep,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--type") from None
     if fmt is not None or out is not None:
+        if only:
+            raise typer.BadParameter(
+                "--type, --decision and --grep narrow the list, not the diagram: "
+                "leave out --format and -o, or the filters",
+                param_hint="--format",
+            )
         from orgevents.cli.charts import diff_chart
 
         diff_chart(ctx, from_date, to_date, fmt, out, known_at, include_planned, root, depth)
         return
     start, end = date_range(from_date, to_date)
-    scoped = view(ctx, known_at, include_planned).within(root, depth, start, end)
-    changes = scoped.diff(start, end, labelled=not as_json)
+    state = view(ctx, known_at, include_planned)
+    if decision is not None:
+        known_id(state, decision, "decision")
+    changes = only.apply(state.within(root, depth, start, end).diff(start, end, not as_json))
     if as_json:
         print_json(
             {
@@ -311,11 +400,15 @@ def diff(
         return
     part = f" in {root}'s part of the organisation" if root else ""
     part += f" ({depth} level{'s' if depth != 1 else ''} down)" if depth is not None else ""
+    part += f", of type {' or '.join(only.types)}" if only.types else ""
+    part += f", implementing {decision}" if decision else ""
+    part += f", matching {grep!r}" if grep and grep.strip() else ""
     print_changes(
         f"Changes effective after {start} up to {end}{part}",
         changes,
         empty=f"no changes between {start} and {end}"
-        + (" (the same day: give an earlier D1)" if start == end else ""),
+        + (" (the same day: give an earlier D1)" if start == end else "")
+        + (" match" if only else ""),
     )
 
 
@@ -346,7 +439,7 @@ def history(
     title = f"History of {id}"
     if len(lives) > 1:
         title += f" ({len(lives)} lives: {describe_lives(lives)})"
-    print_changes(title, items, recorded=True)
+    print_changes(title, items, recorded=True, links=True)
 
 
 @app.command()

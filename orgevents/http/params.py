@@ -101,7 +101,8 @@ ScopeDepth = Annotated[
 Key = Annotated[
     str,
     Path(
-        description="The id of a unit or responsibility (look ids up with /api/find).",
+        description="The id of a unit, responsibility, decision or document (look units and "
+        "responsibilities up with /api/find).",
         examples=["stu"],
         max_length=200,
     ),

@@ -15,9 +15,10 @@ from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import TypeAdapter
 
+from orgevents.errors import NotFoundError
 from orgevents.http.params import (
     At,
     From,
@@ -30,7 +31,9 @@ from orgevents.http.params import (
     day_or_today,
 )
 from orgevents.http.schemas import (
+    DecisionDetail,
     DiffView,
+    DocumentDetail,
     ErrorView,
     Health,
     ResponsibilityDetail,
@@ -48,10 +51,11 @@ async def service(request: Request) -> Service:
 
 ServiceDep = Annotated[Service, Depends(service)]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"model": ErrorView, "description": "No unit or responsibility has that id."}
+    404: {"model": ErrorView, "description": "Nothing has that id."}
 }
 UNITS = TypeAdapter(list[UnitView])
-DETAIL = TypeAdapter(UnitDetail | ResponsibilityDetail)
+Detail = UnitDetail | ResponsibilityDetail | DecisionDetail | DocumentDetail
+DETAIL: TypeAdapter[Detail] = TypeAdapter(Detail)
 WHO = TypeAdapter(WhoView)
 DIFF = TypeAdapter(DiffView)
 CHANGES = TypeAdapter(list[ChangeView])
@@ -123,9 +127,9 @@ async def list_units(
 
 @router.get(
     "/show/{key}",
-    response_model=UnitDetail | ResponsibilityDetail,
+    response_model=Detail,
     responses=NOT_FOUND,
-    summary="One unit or responsibility on a date",
+    summary="One unit, responsibility, decision or document",
 )
 async def show_one(
     key: Key,
@@ -134,8 +138,10 @@ async def show_one(
     known_at: KnownAt = None,
     include_planned: Planned = False,
 ) -> Response:
-    """A unit with its chain, children, responsibilities and figures; or a responsibility with
-    its holders (as `orgevents show ID --json`)."""
+    """A unit with its chain, children, responsibilities and figures; a responsibility with
+    its holders; a decision with what it decided, the changes that implement it and its
+    sources; or a document with where it is and everything that cites it (as `orgevents show
+    ID --json`)."""
     on = day_or_today(at)
     return await answer(
         svc, known_at, include_planned, ("show", key, on), lambda s: s.show(key, on), DETAIL
@@ -172,15 +178,68 @@ async def changes_between(
     include_planned: Planned = False,
     root: ScopeRoot = None,
     depth: ScopeDepth = None,
+    types: Annotated[
+        list[str] | None,
+        Query(
+            alias="type",
+            max_length=30,
+            description="Only changes of this type (repeat it for several) (as --type).",
+            examples=["UnitRenamed"],
+        ),
+    ] = None,
+    decision: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Only changes that implement this decision (as --decision).",
+            examples=["br-godkendelse"],
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="Only changes whose summary, subject, type, decision or sources hold "
+            "every word, case ignored (as --grep).",
+        ),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000, description="Skip this many.")] = 0,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="At most this many [default: all].")
+    ] = None,
 ) -> Response:
     """Everything effective after ``from`` up to and including ``to`` — with ``root``/``depth``,
-    what involves a unit of that subtree on either date (as `orgevents diff D1 D2 --json`)."""
+    what involves a unit of that subtree on either date (as `orgevents diff D1 D2 --json`).
+    ``type``, ``decision`` and ``q`` narrow the list; ``offset`` and ``limit`` page it. With any
+    of these the answer also says how many match (``total``) and offers the choices of the
+    filters over the whole range (``types``, ``decisions``)."""
+    from orgevents.projections.changes import ChangeFilter, facets
+
+    try:
+        only = ChangeFilter(tuple(types or ()), decision, q)
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from None
 
     def query(state: View) -> DiffView:
-        scoped = state.within(root, depth, start, end)
-        return DiffView(from_=start, to=end, changes=scoped.diff(start, end))
+        if decision and state.kind_of(decision) != "decision":
+            raise NotFoundError(decision, "decision")
+        changes = state.within(root, depth, start, end).diff(start, end)
+        if not only and not offset and limit is None:
+            return DiffView(from_=start, to=end, changes=changes)
+        kinds, decisions = facets(changes)
+        kept = only.apply(changes)
+        page = kept[offset : None if limit is None else offset + limit]
+        return DiffView(
+            from_=start,
+            to=end,
+            changes=page,
+            total=len(kept),
+            offset=offset,
+            types=kinds,
+            decisions=decisions,
+        )
 
-    question = ("diff", start, end, root, depth)
+    question = ("diff", start, end, root, depth, only, offset, limit)
     return await answer(svc, known_at, include_planned, question, query, DIFF)
 
 

@@ -13,6 +13,7 @@ from orgevents.projections.views import (
     FigureView,
     HolderView,
     PhaseView,
+    SourceView,
     UnitRef,
 )
 
@@ -74,12 +75,73 @@ class ResponsibilityDetail(_Open):
     )
 
 
+class DecisionDetail(_Open):
+    """A decision: what it decided, the changes that implement it, its sources."""
+
+    id: str
+    type: Literal["decision"]
+    at: dt.date
+    title: str
+    kind: str = Field(description="agreement, decision, approval, hearing, legislation, ...")
+    effective: str = Field(description="The date of the decision, as precisely as known.")
+    effective_date: dt.date
+    body: UnitRef | None = Field(description="The unit that decided, where it is recorded.")
+    body_name: str | None = Field(description="A deciding body outside the dataset.")
+    note: str | None
+    sources: list[SourceView]
+    implemented_by: list[ChangeView] = Field(
+        description="The changes that name it as their decision, in effective order."
+    )
+    named_by: list[ChangeView] = Field(
+        description="Other entries that name it (claims about it, corrections)."
+    )
+
+
+class DocumentDetail(_Open):
+    """A source document: where it is and everything that cites it."""
+
+    id: str
+    type: Literal["document"]
+    at: dt.date
+    title: str
+    location: str = Field(description="Where it is, as registered: a file name or an address.")
+    url: str | None = Field(description="The location when it is a web address safe to link.")
+    language: str
+    published: str | None
+    note: str | None
+    cited_by: list[ChangeView] = Field(
+        description="Every entry that cites it (changes, decisions, claims), in effective order."
+    )
+
+
+class DecisionCount(BaseModel):
+    id: str
+    title: str | None
+    count: int
+
+
 class DiffView(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     from_: dt.date = Field(alias="from")
     to: dt.date
     changes: list[ChangeView]
+    total: int | None = Field(
+        None,
+        description="How many changes match the filters (the list holds those from ``offset``, "
+        "at most ``limit``); null when no filter or page was asked.",
+    )
+    offset: int = 0
+    types: dict[str, int] | None = Field(
+        None,
+        description="With a filter or page: how many changes in the range (and part of the "
+        "organisation) are of each type — the choices of the type filter.",
+    )
+    decisions: list[DecisionCount] | None = Field(
+        None,
+        description="With a filter or page: the decisions the changes in the range implement, "
+        "each with how many — the choices of the decision filter.",
+    )
 
 
 class RecordedView(BaseModel):

@@ -27,6 +27,10 @@
   let panelSeq = 0;
   let changesSeq = 0;
   let redrawTimer = 0;
+  // dates.js, provenance.js, changelist.js: typed dates, the slider, sources, the change list
+  const typed = {};
+  let timeline = null;
+  let changeList = null;
 
   // --- small DOM helpers -------------------------------------------------------------------
 
@@ -73,8 +77,7 @@
   }
 
   function validDate(text) {
-    return typeof text === "string" && /^\d{4}-\d{2}-\d{2}$/.test(text) &&
-      !Number.isNaN(Date.parse(text + "T00:00:00Z"));
+    return OrgDates.valid(text);
   }
 
   function shiftDate(text, days) {
@@ -115,9 +118,8 @@
     if (state.mode === "diff") {
       p.set("from", state.from);
       p.set("to", state.to);
-    } else {
-      p.set("at", state.at);
     }
+    if (state.at) p.set("at", state.at); // the chosen date survives a visit to the changes
     if (state.id) p.set("id", state.id);
     if (state.q) p.set("q", state.q);
     if (state.planned) p.set("planned", "1");
@@ -305,7 +307,7 @@
       const i = dateIndex(state.at);
       if (i < 0) {
         $("changes-title").textContent = "Nothing is recorded as taking effect by this date";
-        clear($("changes-list"));
+        changeList.clear();
         return;
       }
       end = dates[i];
@@ -314,45 +316,39 @@
         : `Latest changes before this date: ${longDate(end)}`;
     }
     $("changes-title").textContent = title;
-    const list = clear($("changes-list"));
-    if (!(start < end)) return;
-    try {
-      const body = await api("/api/diff", { from: start, to: end });
-      if (seq !== changesSeq) return;
-      const main = body.changes.filter((c) => c.type !== "FiguresRecorded");
-      const figures = body.changes.filter((c) => c.type === "FiguresRecorded");
-      for (const change of main) list.append(changeItem(change, { subjectLink: true }));
-      if (figures.length) {
-        const more = el("details", { class: "figures-more" },
-          el("summary", { text: `… and ${figures.length} sets of figures (budgets, staff, savings)` }),
-          el("ol", { class: "change-list" }, figures.map((c) => changeItem(c, { subjectLink: true }))));
-        list.append(el("li", { class: "more" }, more));
-      }
-      if (!body.changes.length) list.append(el("li", { class: "empty", text: "No changes." }));
-    } catch (err) {
-      if (seq === changesSeq) list.append(el("li", { class: "error", text: err.message }));
-    }
+    if (seq === changesSeq) await changeList.show(start, end);
   }
 
   function sourceList(sources) {
-    if (!sources || !sources.length) return null;
-    return el("ul", { class: "sources" }, sources.map((s) =>
-      el("li", {},
-        el("span", { class: "doc", text: s.title || s.document, title: s.document }),
-        s.locator ? el("span", { class: "loc", text: ` — ${s.locator}` }) : null,
-        s.quote ? el("q", { text: s.quote }) : null)));
+    return OrgProvenance.sourceList(sources, ui);
+  }
+
+  // A date as a link: the organisation on that date.
+  function dateLink(date, text) {
+    if (!validDate(date)) return el("span", { text: text || date || "" });
+    return el("button", { type: "button", class: "link date", text: text || date,
+      title: `The organisation on ${longDate(date)}`, onclick: () => goTo(date) });
+  }
+
+  function goTo(date) {
+    const leaving = state.mode === "diff";
+    if (leaving) state.mode = "chart";
+    setAt(date, true);
+    if (leaving) renderAll();
   }
 
   function changeItem(change, options) {
     const when = change.effective || "";
     const item = el("li", { class: `change${change.details && change.details.planned ? " planned" : ""}` },
       el("div", { class: "change-head" },
-        el("span", { class: "when", text: when }),
+        el("span", { class: "when" }, dateLink(change.effective_date, when)),
         el("span", { class: "what", text: change.summary })),
       el("div", { class: "change-meta" },
         el("span", { class: "type", text: change.type }),
-        change.decision ? el("span", { class: "decision",
-          text: `implements ${change.details.decision_title || change.decision}` }) : null,
+        change.decision && change.decision !== (options && options.inDecision) ? el("span", { class: "decision" }, "implements ",
+          el("button", { type: "button", class: "link", text: change.details.decision_title || change.decision,
+            title: `The decision ${change.decision}: what it decided and every change that implements it`,
+            onclick: () => select(change.decision, true) })) : null,
         options && options.recorded ? el("span", { class: "recorded",
           text: `recorded ${String(change.recorded_at).replace("T", " ").slice(0, 16)} UTC by ${change.recorded_by}` }) : null,
         options && options.subjectLink && change.subject && change.subject.id
@@ -389,8 +385,15 @@
       add(target, el("button", { type: "button", class: "close", title: "Close",
         "aria-label": "Close the details", text: "×",
         onclick: () => { state.id = ""; writeUrl(true); markSelected(); showHint(); } }));
+      if (item.type === "decision" || item.type === "document") {
+        OrgProvenance.details(target, item, ui);
+        return;
+      }
       if (item.type === "unit") unitDetails(target, item, at);
       else responsibilityDetails(target, item, at);
+      const span = OrgDates.lifespan(item.lives, dates, at, el, dateLink);
+      const heading = target.querySelector("h2.name");
+      if (span && heading) (heading.nextElementSibling || heading).after(span); // under the name
       add(target, el("h3", { text: "History" }),
         el("ol", { class: "change-list history" }, changes.map((c) => changeItem(c, { recorded: true }))));
     } catch (err) {
@@ -566,17 +569,16 @@
     }
     $("at-controls").hidden = state.mode === "diff";
     $("diff-controls").hidden = state.mode !== "diff";
-    $("date").value = state.at;
-    $("from").value = state.from;
-    $("to").value = state.to;
-    $("slider").value = String(Math.max(0, dateIndex(state.at)));
+    typed.at.set(state.at);
+    typed.from.set(state.from);
+    typed.to.set(state.to);
+    typed.knownAt.set(validDate(state.knownAt) ? state.knownAt : "");
+    $("known-at-clear").hidden = !state.knownAt;
+    timeline.show(state.at, longDate);
     $("planned").checked = state.planned;
     $("q").value = state.q;
     $("known-at").hidden = !state.knownAt;
     $("known-at").textContent = state.knownAt ? `as recorded up to ${state.knownAt}` : "";
-    for (const tick of $("ticks").children) {
-      tick.classList.toggle("current", tick.dataset.date === dates[dateIndex(state.at)]);
-    }
   }
 
   function renderAll() {
@@ -594,23 +596,11 @@
   }
 
   function buildTicks() {
-    const ticks = clear($("ticks"));
-    const slider = $("slider");
-    slider.max = String(Math.max(0, dates.length - 1));
-    slider.disabled = dates.length < 2;
-    const every = Math.max(1, Math.ceil(dates.length / 10));
-    dates.forEach((d, i) => {
-      if (i % every && i !== dates.length - 1) return;
-      const position = dates.length > 1 ? (i / (dates.length - 1)) * 100 : 0;
-      const tick = el("button", { type: "button", class: "tick", text: longDate(d),
-        title: `Go to ${d}`, onclick: () => setAt(d, true) });
-      tick.dataset.date = d;
-      tick.style.left = `${position}%`;
-      ticks.append(tick);
-    });
+    timeline.build(dates, longDate);
   }
 
   function setAt(date, push) {
+    clearProblem();
     state.at = date;
     writeUrl(push);
     syncControls();
@@ -618,27 +608,44 @@
   }
 
   function defaultDiff() {
-    const i = dateIndex(state.at || isoToday());
-    state.to = state.to || (i >= 0 ? dates[i] : state.at);
-    state.from = state.from || shiftDate(state.to, -1);
+    const around = OrgDates.around(state.at || isoToday(), dates);
+    state.to = state.to || around.to;
+    state.from = state.from || around.from;
+  }
+
+  // Dates in the address that are not dates: said, and nothing drawn for a date put in their
+  // place, until a date is chosen.
+  function reportProblem(bad) {
+    const text = `The address asks for ${bad.map(([name, why]) => `${name}=${why}`).join("; ")}. Choose a date.`;
+    $("date-problem").textContent = text;
+    $("date-problem").hidden = false;
+    clear($("chart")).append(el("p", { class: "empty error", text: `No chart: ${text}` }));
+  }
+
+  function clearProblem() {
+    $("date-problem").hidden = true;
   }
 
   function wire() {
-    $("slider").addEventListener("input", (e) => {
-      const date = dates[Number(e.target.value)];
-      if (date) setAt(date, false);
-    });
-    $("date").addEventListener("change", (e) => {
-      if (validDate(e.target.value)) setAt(e.target.value, true);
-    });
+    timeline = OrgDates.timeSlider($("slider"), $("ticks"), el, (date, push) => setAt(date, push));
+    typed.at = OrgDates.applyOnCommit($("date"), (value) => { if (value) setAt(value, true); });
     for (const name of ["from", "to"]) {
-      $(name).addEventListener("change", (e) => {
-        if (!validDate(e.target.value)) return;
-        state[name] = e.target.value;
+      typed[name] = OrgDates.applyOnCommit($(name), (value) => {
+        if (!value) return;
+        clearProblem();
+        state[name] = value;
         writeUrl(true);
         scheduleRedraw();
       });
     }
+    const knownAt = (value) => {
+      state.knownAt = value;
+      writeUrl(true);
+      syncControls();
+      loadDates().then(renderAll);
+    };
+    typed.knownAt = OrgDates.applyOnCommit($("known-at-date"), knownAt);
+    $("known-at-clear").addEventListener("click", () => knownAt(""));
     $("planned").addEventListener("change", (e) => {
       state.planned = e.target.checked;
       writeUrl(true);
@@ -654,7 +661,7 @@
           state.to = "";
           defaultDiff();
         } else if (leaving === "diff") {
-          state.at = state.to || state.at || isoToday();
+          state.at = state.at || state.to || isoToday();
         }
         zoom = null;
         writeUrl(true);
@@ -729,8 +736,8 @@
 
   function fillDefaults() {
     if (!state.at) {
-      const today = isoToday();
-      state.at = today;
+      // changes between dates asked without a date: the second is the chosen one
+      state.at = state.mode === "diff" && state.to ? state.to : isoToday();
     }
     if (state.mode === "diff") defaultDiff();
   }
@@ -751,15 +758,26 @@
     return kindLabels.get(kind) || kind;
   }
 
+  // What the modules (dates.js, provenance.js, changelist.js) use of this page.
+  const ui = { el, add, api, select, changeItem, dateLink, longDate };
+
   async function start() {
     window.OrgNav.init({
       state: () => state, api, select: (id) => select(id, true), writeUrl, redraw: drawChart, nodeKey,
       day: () => (state.mode === "diff" ? state.to : state.at), setZoom,
       scale: () => (zoom === null ? autoZoom() : zoom), relayout: () => { if (zoom === null) applyZoom(); },
     });
+    const bad = OrgDates.badInAddress(new URLSearchParams(location.search), ["at", "from", "to", "known_at"]);
     readUrl();
+    if (bad.some(([name]) => name === "known_at")) state.knownAt = "";
     wire();
+    changeList = OrgChangeList.create(ui);
     await Promise.all([loadDates(), loadKinds()]);
+    if (bad.length) {
+      syncControls();
+      reportProblem(bad);
+      return;
+    }
     fillDefaults();
     writeUrl(false);
     renderAll();

@@ -231,7 +231,8 @@ def copenhagen() -> TestClient:
 def test_the_api_shows_a_decision_and_a_document(copenhagen):
     decision = copenhagen.get("/api/show/lov-1750-vedtagelse").json()
     assert decision["type"] == "decision" and decision["body_name"] == "Folketinget"
-    assert len(decision["implemented_by"]) == 23
+    # 23 entries name the law; a phased one is listed on its start and on its completion
+    assert len({c["event_id"] for c in decision["implemented_by"]}) == 23
     assert all(c["decision"] == "lov-1750-vedtagelse" for c in decision["implemented_by"])
     document = copenhagen.get("/api/show/ou-2025-06-03").json()
     assert document["type"] == "document"

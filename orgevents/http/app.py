@@ -79,7 +79,14 @@ def create_app(
 
 
 def app_from_env() -> FastAPI:
-    """The uvicorn factory: each worker builds its own app from the environment."""
+    """The uvicorn factory: each worker builds its own app from the environment.
+
+    The worker hands the interpreter lock between threads every 0.5 ms rather than every 5: the
+    event loop, which answers kept questions, then waits less behind a thread building an
+    expensive answer."""
+    import sys
+
+    sys.setswitchinterval(0.0005)
     return build_app(Settings.from_env())
 
 

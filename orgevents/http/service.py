@@ -117,10 +117,11 @@ class Service:
 
     def heavy_read(self, known_at: KnownAt, planned: bool, query: Callable[[View], T]) -> T:
         """As :meth:`read`, on the heavy lane's own reader (call it inside :meth:`heavy`)."""
-        with self._lock:  # a moment: the main reader takes in new events first (it indexes)
-            self.reader.catch_up()
         if self._heavy_reader is None:
             self._heavy_reader = Reader(self.store, indexes=False)
+        if not self._heavy_reader.up_to_date():  # new events: the main reader indexes them
+            with self._lock:
+                self.reader.catch_up()
         return query(self._heavy_reader.view(known_at, planned))
 
     def verify(self, anchor: str | None) -> VerifyReport:
@@ -182,18 +183,14 @@ class Service:
 
     def kept_answer(self, planned: bool, question: Hashable) -> bytes | None:
         """The kept answer to ``question`` if the store has nothing new since it was built;
-        None when that takes more than one cheap look at the store (busy, new events, never
-        asked), so the caller can build it off the event loop."""
-        if not self._lock.acquire(blocking=False):
+        None when that takes more than one cheap look at the store (new events, never asked),
+        so the caller can build it off the event loop. It waits for no lock but the kept
+        answers' own, so it is not held up by a question being built."""
+        position = self._position  # no lock: the store's own connection answers this look
+        if position < 0 or self.store.last_position() != position:
             return None
-        try:
-            position = self._position
-            if position < 0 or self.store.last_position() != position:
-                return None
-            with self._answers_lock:
-                return self._answers.hit((question, planned, position))
-        finally:
-            self._lock.release()
+        with self._answers_lock:
+            return self._answers.hit((question, planned, position))
 
     def cached_chart(self, key: Hashable, draw: Callable[[], bytes]) -> bytes:
         """A drawn chart from the cache (keyed by its DOT source and format), or drawn now —

@@ -160,11 +160,17 @@ class SqlIndex:
         if self._ensured:
             return
         complete = self._has("orgindex_entries") and self._has("orgindex_search")
-        if self.db.schema_version() < INDEX_SCHEMA_VERSION or not complete:
+        before = self.db.schema_version()
+        if before < INDEX_SCHEMA_VERSION or not complete:
             outdated = self.exists() and not complete
             with self.db.write() as cur:
                 self.db.lock_schema(cur)
-                if self.db.version_in(cur) < INDEX_SCHEMA_VERSION or outdated:
+                now = self.db.version_in(cur)
+                # made by another process since ``before`` was read: its tables may have looked
+                # incomplete a moment ago, but rebuilding (dropping them) under its readers would
+                # deadlock them — only an index current before the lock and still incomplete is
+                # built again
+                if now < INDEX_SCHEMA_VERSION or (outdated and before >= INDEX_SCHEMA_VERSION):
                     for statement in [*self.db.ddl(), *self.db.set_version_ddl()]:
                         cur.execute(statement)
                 else:

@@ -32,7 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from orgevents.errors import OrgEventsError
+from orgevents.errors import OrgEventsError, StoreError
 
 HEADS_TABLE = "orgevents_heads"
 CHECKPOINT_FORMAT = "orgevents-checkpoint/1"
@@ -43,8 +43,9 @@ class SigningKeyError(OrgEventsError):
     """A key file could not be read, or a signed head does not fit the log."""
 
 
-class UnsignedHeadError(OrgEventsError):
-    """A writer with the key found the log's last event not signed by it: nothing was written."""
+class UnsignedHeadError(StoreError):
+    """A writer with the key found the log's last event not signed by it: nothing was written
+    (over HTTP: 503, the store cannot be written safely until someone looks)."""
 
 
 def head_message(seq: int, hash_: str) -> bytes:

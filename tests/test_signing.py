@@ -248,12 +248,14 @@ def test_the_service_signs_its_writes_and_hands_out_checkpoints(tmp_path, key):
     kept = api.get("/api/checkpoint")
     assert kept.status_code == 200 and kept.json()["seq"] == 9
     Intruder(url).forge_append()
-    api.post(  # a new head: the kept chain check is not reused
+    refused = api.post(
         "/api/entries",
         content=load_file(1, "more"),
         headers={"Authorization": "Bearer s3cret", "Content-Type": "application/yaml"},
     )
-    broken = api.get("/api/verify")
+    assert refused.status_code == 503
+    assert "is not the head key" in refused.json()["detail"]
+    broken = api.get("/api/verify")  # the head moved: the kept check is not reused
     assert broken.status_code == 409 and broken.json()["broken"]["kind"] == "unsigned"
     unkeyed = TestClient(create_app(url))
     assert unkeyed.get("/api/checkpoint").status_code == 404

@@ -18,9 +18,11 @@ the chain from the notification log and reports the first broken link.
 The hash covers the *meaning* of the JSON state (parsed, then written canonically), so an edit
 that only changes spacing, key order or escaping is not a change. What the chain cannot show on
 its own: events removed from the *end* of the log (nothing links forward to them), and a log
-rewritten with every hash re-computed after the change (there is no secret). Keep the head the
-verifier prints (``SEQ:HASH``) somewhere else and pass it back as an anchor: both are then caught
-for every event up to that head.
+rewritten with every hash re-computed after the change (the chain has no secret). Keep the head
+the verifier prints (``SEQ:HASH``) somewhere else and pass it back as an anchor: both are then
+caught for every event up to that head. With a signing key kept outside the store
+(:mod:`orgevents.signing`), every write's head is signed, and ``verify(public_key=...)`` also
+catches events appended without the key and signed heads the log no longer reaches.
 """
 
 from __future__ import annotations

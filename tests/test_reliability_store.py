@@ -79,7 +79,11 @@ def test_processes_opening_a_fresh_and_then_an_existing_store_at_once_all_succee
     ]
     _wait_for(tmp_path, "fresh")
     while len(list(tmp_path.glob("existing-*"))) < OPENERS:  # all have opened the fresh store
-        assert all(p.poll() is None for p in processes), "an opener failed"
+        failed = [p for p in processes if p.poll() is not None]
+        if failed:
+            for p in processes:  # the others would wait for ever, holding the schema
+                p.kill()
+            pytest.fail(f"an opener failed:\n{failed[0].communicate()[1]}")
         time.sleep(0.02)
     store = open_store(shared_store_url)
     store.record(base_entries, "tester")

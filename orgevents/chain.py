@@ -18,9 +18,11 @@ the chain from the notification log and reports the first broken link.
 The hash covers the *meaning* of the JSON state (parsed, then written canonically), so an edit
 that only changes spacing, key order or escaping is not a change. What the chain cannot show on
 its own: events removed from the *end* of the log (nothing links forward to them), and a log
-rewritten with every hash re-computed after the change (there is no secret). Keep the head the
-verifier prints (``SEQ:HASH``) somewhere else and pass it back as an anchor: both are then caught
-for every event up to that head.
+rewritten with every hash re-computed after the change (the chain has no secret). Keep the head
+the verifier prints (``SEQ:HASH``) somewhere else and pass it back as an anchor: both are then
+caught for every event up to that head. With a signing key kept outside the store
+(:mod:`orgevents.signing`), every write's head is signed, and ``verify(public_key=...)`` also
+catches events appended without the key and signed heads the log no longer reaches.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -41,6 +43,9 @@ from eventsourcing.persistence import (
     ProgrammingError,
     StoredEvent,
 )
+
+if TYPE_CHECKING:
+    from orgevents.signing import PublicKey, SignedHead
 
 CHAIN_KEY = "_chain"
 GENESIS = "0" * 64
@@ -101,6 +106,16 @@ def _take_link(data: dict[str, Any]) -> Link | None:
     if not (isinstance(seq, int) and isinstance(prev, str) and isinstance(hash_, str)):
         return None
     return Link(seq, prev, hash_)
+
+
+def head_of(state: bytes | None) -> tuple[int, str] | None:
+    """The (seq, hash) of the event whose state is ``state`` (None: no event); an event whose link
+    cannot be read gives (0, "") — a head no key has signed."""
+    if state is None:
+        return None
+    data = _decode_state(state)
+    link = _take_link(data) if data is not None else None
+    return (link.seq, link.hash) if link is not None else (0, "")
 
 
 def link_events(
@@ -183,6 +198,7 @@ class VerifyReport:
     head: Head | None = None
     broken: Break | None = None
     gaps: list[tuple[int, int]] = field(default_factory=list)  # absent positions, chain intact
+    signed_by: str | None = None  # the key whose signed head is the log's last event
 
     @property
     def ok(self) -> bool:
@@ -204,6 +220,8 @@ class VerifyReport:
         if self.gaps:
             absent = ", ".join(_span(a, b) for a, b in self.gaps)
             line += f" (positions {absent} unused: rolled-back writes, no event is missing)"
+        if self.signed_by:
+            line += f"; head signed by key {self.signed_by}"
         return line
 
     def to_dict(self) -> dict[str, Any]:
@@ -227,6 +245,7 @@ class VerifyReport:
                 "message": self.broken.message,
             },
             "gaps": [{"first": a, "last": b} for a, b in self.gaps],
+            "signed_by": self.signed_by,
             "message": self.summary(),
         }
 
@@ -272,14 +291,26 @@ def _notifications(recorder: ApplicationRecorder, batch_size: int) -> Iterator[N
 
 
 def verify(
-    app: Application[Any], anchor: str | None = None, batch_size: int = 1000
+    app: Application[Any],
+    anchor: str | None = None,
+    batch_size: int = 1000,
+    public_key: PublicKey | None = None,
 ) -> VerifyReport:
     """Re-compute the chain over the whole log and report the first broken link.
 
     ``anchor`` (``SEQ:HASH``, a head printed earlier and kept elsewhere) also checks that the log
     still reaches that event unchanged — the only way to notice events removed from the end.
+    With ``public_key``, the log's last event must also be a head signed by that key, and every
+    head it signed must still be in the log (:mod:`orgevents.signing`).
     """
     wanted = parse_anchor(anchor) if anchor else None
+    heads: dict[int, SignedHead] = {}
+    if public_key is not None:
+        select = app.recorder.select_signed_heads  # type: ignore[attr-defined]
+        heads = {h.seq: h for h in select(public_key.key_id)}
+    last_signed = max(heads, default=0)
+    at_heads: dict[int, tuple[int, str]] = {}  # seq → position and hash, for the signed seqs
+    first_unsigned = 0  # the position of the event after the last signed head
     report = VerifyReport()
     at_anchor: tuple[int, str] | None = None  # position and hash of the anchor's event
     expected_seq, expected_prev, last_position = 1, GENESIS, 0
@@ -313,10 +344,70 @@ def verify(
         report.head = Head(link.seq, n.id, link.hash)
         if wanted is not None and link.seq == wanted[0]:
             at_anchor = (n.id, link.hash)
+        if link.seq in heads:
+            at_heads[link.seq] = (n.id, link.hash)
+        elif link.seq == last_signed + 1:
+            first_unsigned = n.id
         expected_seq, expected_prev, last_position = link.seq + 1, link.hash, n.id
     if wanted is not None:
         _check_anchor(report, wanted, at_anchor)
+    if public_key is not None and report.ok:
+        report.broken = _check_signed(report, public_key, heads, at_heads, first_unsigned)
+        if report.ok and report.head is not None:
+            report.signed_by = public_key.key_id
     return report
+
+
+def _check_signed(
+    report: VerifyReport,
+    public: PublicKey,
+    heads: dict[int, SignedHead],
+    at_heads: dict[int, tuple[int, str]],
+    first_unsigned: int,
+) -> Break | None:
+    """The first problem with the heads signed by ``public``'s key over an intact chain."""
+    key, end = public.key_id, report.head
+    for seq, head in sorted(heads.items()):
+        position, hash_ = at_heads.get(seq, (0, ""))
+        if not public.verifies(seq, head.hash, head.signature):
+            return Break(
+                position,
+                "signature-invalid",
+                f"the signature of head #{seq} does not verify with key {key}: the table of "
+                "signed heads was edited",
+            )
+        if end is None or seq > end.seq:
+            return Break(
+                (end.position if end else 0) + 1,
+                "truncated",
+                f"truncated: key {key} signed head #{seq} but the log "
+                + (f"ends at #{end.seq}" if end else "is empty")
+                + f"; {_events(seq - (end.seq if end else 0))} removed from the end",
+            )
+        if hash_ != head.hash:
+            return Break(
+                position,
+                "signed-head-mismatch",
+                f"event #{seq} is not the event key {key} signed: the log was rewritten up to "
+                "here and re-hashed",
+            )
+    if end is None:
+        return None
+    last = max(heads, default=0)
+    if last == end.seq:
+        return None
+    unsigned = end.seq - last
+    return Break(
+        first_unsigned,
+        "unsigned",
+        (
+            f"{_events(unsigned)} after the last head signed by key {key} (#{last})"
+            if heads
+            else f"no head is signed by key {key}: {_events(unsigned)}"
+        )
+        + f" (#{last + 1}–#{end.seq}) written without the key — appended outside orgevents, or "
+        "by a writer without --signing-key",
+    )
 
 
 def _diagnose(

@@ -9,7 +9,9 @@ IMMEDIATE``; PostgreSQL ``LOCK TABLE ... IN EXCLUSIVE MODE``; a lock in memory):
    of them, the insert refuses with :class:`StaleReadError` and writes nothing — so two writers
    that each read what the other changes (each moving one of two units under the other) cannot
    both commit: the checks and the append are, in effect, one serialised section.
-2. **The hash chain**: each event gets its link (:mod:`orgevents.chain`).
+2. **The hash chain**: each event gets its link (:mod:`orgevents.chain`); with a signing key
+   (``signer``), the head the write ends at is signed into the table of signed heads, and the
+   write is refused if the head before it is not one this key signed (:mod:`orgevents.signing`).
 3. **The references** (``references``: a key, a subject whose entries name it, and the field —
    :func:`orgevents.references.references`) go into a table of their own, so that the rules that
    look backwards ("a unit may not end while a unit sits under it", "a retraction may not leave
@@ -41,11 +43,13 @@ from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTransaction
 from eventsourcing.utils import get_topic, resolve_topic
 
-from orgevents.chain import ChainedMapper, link_events
+from orgevents.chain import ChainedMapper, head_of, link_events
+from orgevents.errors import ConflictError
+from orgevents.signing import HEADS_TABLE, SignedHead, Signer, sign_after
 
 SCHEMA_TABLE = "orgevents_schema"
 REFERENCES_TABLE = "orgevents_references"
-STORE_SCHEMA_VERSION = 1  # 1: the references table and this version table
+STORE_SCHEMA_VERSION = 2  # 1: the references table and this version table; 2: signed heads
 # The references of the events after a position (key, subject, field), and the last position read.
 Backfill = Callable[[int], tuple[list[tuple[str, str, str]], int]]
 Naming = Mapping[str, Mapping[str, str]]  # key → subject → field
@@ -81,6 +85,28 @@ UPSERT_REFERENCE = (
 )
 
 
+SELECT_SIGNED = (
+    f"SELECT key, seq, hash, signature FROM {HEADS_TABLE} WHERE key = ? ORDER BY seq"
+)
+SELECT_LAST_SIGNED = (
+    f"SELECT key, seq, hash, signature FROM {HEADS_TABLE} WHERE key = ? ORDER BY seq DESC LIMIT 1"
+)
+INSERT_SIGNED = (
+    f"INSERT INTO {HEADS_TABLE} (key, seq, hash, signature) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (key, seq) DO NOTHING"
+)
+
+
+def _head(row: Any) -> SignedHead:
+    return SignedHead(row[0], int(row[1]), row[2], row[3])
+
+
+class SignedHeads:
+    """What every recorder offers for signed heads: the key writes sign with (None: unsigned)."""
+
+    signer: Signer | None = None
+
+
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -106,7 +132,7 @@ class _ImmediateTransaction(SQLiteTransaction):
         return cursor
 
 
-class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+class ChainedSQLiteApplicationRecorder(SignedHeads, SQLiteApplicationRecorder):
     @contextmanager
     def _locked(self) -> Iterator[SQLiteCursor]:
         with (
@@ -149,6 +175,10 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {REFERENCES_TABLE} (target TEXT NOT NULL, "
             "referrer TEXT NOT NULL, field TEXT NOT NULL, PRIMARY KEY (target, referrer)) "
             "WITHOUT ROWID"
+        )
+        c.execute(
+            f"CREATE TABLE IF NOT EXISTS {HEADS_TABLE} (key TEXT NOT NULL, seq INTEGER NOT NULL, "
+            "hash TEXT NOT NULL, signature TEXT NOT NULL, PRIMARY KEY (key, seq))"
         )
         c.execute(
             f"CREATE TABLE IF NOT EXISTS {SCHEMA_TABLE} (component TEXT PRIMARY KEY, "
@@ -203,10 +233,35 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         self._check_reads(c, read_versions or {}, read_naming or {})
         c.execute(f"SELECT state FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1")
         row = c.fetchone()
-        linked = link_events(row["state"] if row else None, stored_events)
+        last = row["state"] if row else None
+        linked = link_events(last, stored_events)
         ids = super()._insert_events(c, linked, **kwargs)
         c.executemany(UPSERT_REFERENCE, list(references))
+        if self.signer is not None and linked:
+            self._sign(c, self.signer, head_of(last), head_of(linked[-1].state))
         return ids
+
+    def _sign(
+        self, c: SQLiteCursor, signer: Signer, last: tuple[int, str] | None, new: Any
+    ) -> None:
+        c.execute(SELECT_LAST_SIGNED, (signer.key_id,))
+        row = c.fetchone()
+        head = sign_after(signer, last, _head(row) if row else None, new)
+        c.execute(INSERT_SIGNED, (head.key_id, head.seq, head.hash, head.signature))
+
+    def select_signed_heads(self, key_id: str) -> list[SignedHead]:
+        """Every head signed by the key ``key_id``, in chain order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(SELECT_SIGNED, (key_id,))
+            return [_head(row) for row in c.fetchall()]
+
+    def sign_head(self, signer: Signer, head: tuple[int, str]) -> None:
+        """Sign ``head`` (checked by the caller) if it is still the log's last event."""
+        with self._locked() as c:
+            c.execute(f"SELECT state FROM {self.events_table_name} ORDER BY rowid DESC LIMIT 1")
+            row = c.fetchone()
+            _still_last(head, head_of(row["state"] if row else None))
+            c.execute(INSERT_SIGNED, (signer.key_id, *head, signer.sign(*head)))
 
     def _check_reads(
         self,
@@ -229,13 +284,32 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             raise error
 
 
+def _still_last(head: tuple[int, str], last: tuple[int, str] | None) -> None:
+    if last != head:
+        raise ConflictError(
+            f"the log changed while it was checked (its last event is now "
+            f"#{last[0] if last else 0}); nothing was signed: run the command again"
+        )
+
+
 # --- in memory ----------------------------------------------------------------------------------
 
 
-class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
+class ChainedPOPOApplicationRecorder(SignedHeads, POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self._naming: dict[str, dict[str, str]] = {}
+        self._heads: list[SignedHead] = []
+
+    def select_signed_heads(self, key_id: str) -> list[SignedHead]:
+        with self._database_lock:
+            return [h for h in self._heads if h.key_id == key_id]
+
+    def sign_head(self, signer: Signer, head: tuple[int, str]) -> None:
+        with self._database_lock:
+            last = self._stored_events[-1].state if self._stored_events else None
+            _still_last(head, head_of(last))
+            self._heads.append(SignedHead(signer.key_id, *head, signer.sign(*head)))
 
     def ensure_schema(self, backfill: Backfill) -> None:
         """Nothing to create: an in-memory store starts empty with every structure it needs."""
@@ -270,7 +344,15 @@ class ChainedPOPOApplicationRecorder(POPOApplicationRecorder):
             if error is not None:
                 raise error
             last = self._stored_events[-1].state if self._stored_events else None
-            ids = super()._insert_events(link_events(last, stored_events), **kwargs)
+            linked = link_events(last, stored_events)
+            if self.signer is not None and linked:
+                mine = [h for h in self._heads if h.key_id == self.signer.key_id]
+                new = head_of(linked[-1].state)
+                assert new is not None
+                signed = sign_after(self.signer, head_of(last), mine[-1] if mine else None, new)
+            ids = super()._insert_events(linked, **kwargs)
+            if self.signer is not None and linked:
+                self._heads.append(signed)
             for target, referrer, field in references:
                 naming = self._naming.setdefault(target, {})
                 if field.endswith("parent"):

@@ -27,20 +27,23 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from orgevents.chain import link_events
+from orgevents.chain import head_of, link_events
 from orgevents.recorders import (
     REFERENCES_TABLE,
     SCHEMA_TABLE,
     STORE_SCHEMA_VERSION,
     Backfill,
     Naming,
+    SignedHeads,
+    _still_last,
     stale_reads,
 )
+from orgevents.signing import HEADS_TABLE, SignedHead, Signer, sign_after
 
 INSERT_CHUNK = 2000  # events per INSERT statement
 
 
-class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
+class ChainedPostgresApplicationRecorder(SignedHeads, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         if datastore.enable_db_functions:
             raise ProgrammingError(
@@ -53,6 +56,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "table": Identifier(self.events_table_name),
             "refs": Identifier(REFERENCES_TABLE),
             "versions": Identifier(SCHEMA_TABLE),
+            "heads": Identifier(HEADS_TABLE),
         }
         self.select_last_state_statement = SQL(
             "SELECT state FROM {schema}.{table} ORDER BY notification_id DESC LIMIT 1"
@@ -73,7 +77,22 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         self.select_version_statement = SQL(
             "SELECT version FROM {schema}.{versions} WHERE component = 'store'"
         ).format(**names)
+        self.select_signed_statement = SQL(
+            "SELECT key, seq, hash, signature FROM {schema}.{heads} WHERE key = %s ORDER BY seq"
+        ).format(**names)
+        self.select_last_signed_statement = SQL(
+            "SELECT key, seq, hash, signature FROM {schema}.{heads} WHERE key = %s "
+            "ORDER BY seq DESC LIMIT 1"
+        ).format(**names)
+        self.insert_signed_statement = SQL(
+            "INSERT INTO {schema}.{heads} (key, seq, hash, signature) VALUES (%s, %s, %s, %s) "
+            "ON CONFLICT (key, seq) DO NOTHING"
+        ).format(**names)
         self.schema_ddl = [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{heads} (key text NOT NULL, seq bigint "
+                "NOT NULL, hash text NOT NULL, signature text NOT NULL, PRIMARY KEY (key, seq))"
+            ).format(**names),
             SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{refs} (target text NOT NULL, "
                 "referrer text NOT NULL, field text NOT NULL, PRIMARY KEY (target, referrer))"
@@ -220,6 +239,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(self.select_last_state_statement)
             row = curs.fetchone()
             last = bytes(row["state"]) if row else None
+            before = head_of(last)
             # Chunk by chunk: linking is Python work inside the transaction, and a transaction
             # left idle longer than POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT is killed.
             for i in range(0, len(stored_events), INSERT_CHUNK):
@@ -234,8 +254,45 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
                 ids.extend(r["notification_id"] for r in curs.fetchall())
                 last = linked[-1].state
             self._insert_references(curs, list(references))
+            if self.signer is not None and stored_events:
+                self._sign(curs, self.signer, before, head_of(last))
             self._notify_channel(curs)
         return ids
+
+    def _sign(
+        self,
+        curs: Cursor[DictRow],
+        signer: Signer,
+        before: tuple[int, str] | None,
+        new: tuple[int, str] | None,
+    ) -> None:
+        assert new is not None
+        curs.execute(self.select_last_signed_statement, (signer.key_id,))
+        row = curs.fetchone()
+        signed = _signed(row) if row else None
+        head = sign_after(signer, before, signed, new)
+        curs.execute(
+            self.insert_signed_statement, (head.key_id, head.seq, head.hash, head.signature)
+        )
+
+    def select_signed_heads(self, key_id: str) -> list[SignedHead]:
+        """Every head signed by the key ``key_id``, in chain order."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self.select_signed_statement, (key_id,))
+            return [_signed(row) for row in curs.fetchall()]
+
+    def sign_head(self, signer: Signer, head: tuple[int, str]) -> None:
+        """Sign ``head`` (checked by the caller) if it is still the log's last event."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            self._lock_table(curs)
+            curs.execute(self.select_last_state_statement)
+            row = curs.fetchone()
+            _still_last(head, head_of(bytes(row["state"]) if row else None))
+            curs.execute(self.insert_signed_statement, (signer.key_id, *head, signer.sign(*head)))
 
     def _check_reads(
         self,
@@ -251,3 +308,7 @@ class ChainedPostgresApplicationRecorder(PostgresApplicationRecorder):
         error = stale_reads(read_versions, versions, read_naming, naming)
         if error is not None:
             raise error
+
+
+def _signed(row: DictRow) -> SignedHead:
+    return SignedHead(row["key"], int(row["seq"]), row["hash"], row["signature"])

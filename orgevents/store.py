@@ -22,6 +22,7 @@ from orgevents.errors import StoreError
 if TYPE_CHECKING:  # opening the application (eventsourcing, the event models) waits for use
     from orgevents.aggregate import Clock
     from orgevents.application import OrgHistory
+    from orgevents.signing import Signer
 
 DEFAULT_STORE = "sqlite:///orgevents.db"
 
@@ -95,17 +96,22 @@ def backend_env(url: str) -> dict[str, str]:
     )
 
 
-def open_store(url: str | None = None, clock: Clock | None = None) -> OrgHistory:
-    """Open (and if needed create) the store at ``url``, ``$ORGEVENTS_STORE`` or the default."""
+def open_store(
+    url: str | None = None, clock: Clock | None = None, signer: Signer | None = None
+) -> OrgHistory:
+    """Open (and if needed create) the store at ``url``, ``$ORGEVENTS_STORE`` or the default;
+    with ``signer``, every write signs the head it ends at (:mod:`orgevents.signing`)."""
     from orgevents.application import OrgHistory
 
     url = store_url(url)
     env = store_env(url)
     try:
-        return OrgHistory(env=env, clock=clock)
+        app = OrgHistory(env=env, clock=clock)
     except Exception as exc:  # the drivers raise many kinds; the user needs one line
         reason = " ".join(str(exc).split()) or type(exc).__name__
         raise StoreError(f"cannot open store {redact(url)!r}: {reason}") from None
+    app.recorder.signer = signer  # type: ignore[attr-defined]
+    return app
 
 
 def redact(url: str) -> str:

@@ -98,10 +98,16 @@ class Reader:
     one-shot command quickly.
     """
 
-    def __init__(self, store: OrgHistory | None = None, *, url: str | None = None) -> None:
+    def __init__(
+        self, store: OrgHistory | None = None, *, url: str | None = None, indexes: bool = True
+    ) -> None:
+        """A reader of ``store`` (it keeps the index as the store saves; ``indexes=False``: a
+        second reader of the same store, on its own connection, that leaves that to the first),
+        or of the store at ``url`` (the index only, for commands that only read)."""
         self._store = store
         self._url = url
         self._writer: SqlIndex | None = None
+        self._indexes = indexes
         # shared by every question (IndexedState's caches): figure JSON → Figure, and views
         self.parsed_figures: dict[str, Any] = {}
         self.figure_views: dict[tuple[str, str, tuple[Any, ...]], FigureView] = {}
@@ -110,8 +116,9 @@ class Reader:
 
             self._writer = SqlIndex(store)
             self.db: Backend = self._writer.db
-            store.after_save.append(self._saved)
-            self.catch_up()
+            if indexes:
+                store.after_save.append(self._saved)
+                self.catch_up()
         else:
             from orgevents.store import backend_env, store_url
 
@@ -174,8 +181,9 @@ class Reader:
         return tracked == last
 
     def catch_up(self, progress: Callable[[int, int], None] | None = None) -> int:
-        """Apply the events recorded since the index last looked; return how many."""
-        if self.up_to_date():
+        """Apply the events recorded since the index last looked; return how many (none for a
+        second reader, ``indexes=False``: it reads what the first one indexed)."""
+        if not self._indexes or self.up_to_date():
             return 0
         return self.writer.catch_up(progress=progress)
 

@@ -171,14 +171,19 @@ class SqlIndex:
         complete = all(
             self._has(t) for t in ("orgindex_entries", "orgindex_search", "orgindex_phases")
         )
-        version = self.db.schema_version()
-        if version < INDEX_SCHEMA_VERSION or not complete:
+        before = self.db.schema_version()
+        if before < INDEX_SCHEMA_VERSION or not complete:
             # an index of an older version holds other rows (5: units' other names, 6: phased
             # changes, 7: documents cited): built again from the log
-            outdated = self.exists() and (not complete or version < REBUILT_BELOW)
+            outdated = self.exists() and (not complete or before < REBUILT_BELOW)
             with self.db.write() as cur:
                 self.db.lock_schema(cur)
-                if self.db.version_in(cur) < INDEX_SCHEMA_VERSION or outdated:
+                now = self.db.version_in(cur)
+                # made by another process since ``before`` was read: its tables may have looked
+                # incomplete a moment ago, but rebuilding (dropping them) under its readers would
+                # deadlock them — only an index current before the lock and still incomplete is
+                # built again
+                if now < INDEX_SCHEMA_VERSION or (outdated and before >= INDEX_SCHEMA_VERSION):
                     for statement in [*self.db.ddl(), *self.db.set_version_ddl()]:
                         cur.execute(statement)
                 else:

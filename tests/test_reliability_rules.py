@@ -49,6 +49,13 @@ from tests.conftest import POSTGRES, SRC, entries
 # --- an independent check of the invariants, from the log -----------------------------------------
 
 
+@pytest.fixture
+def app(shared_store_url: str) -> OrgHistory:
+    """Each rule over time on an SQLite file and on PostgreSQL (the rules read the references
+    table and the versions under each store's own write lock)."""
+    return open_store(shared_store_url)
+
+
 def history(app: OrgHistory) -> dict[str, list[Entry]]:
     """Each subject's entries that count now (amendments applied), in recorded order."""
     current: dict[str, dict[str, Entry]] = {}

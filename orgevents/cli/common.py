@@ -16,6 +16,7 @@ import sys
 import textwrap
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -117,10 +118,24 @@ LanguageOpt = Annotated[
 ]
 
 
+SigningKeyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--signing-key",
+        envvar="ORGEVENTS_SIGNING_KEY",
+        metavar="FILE",
+        help="Ed25519 private key (from `orgevents keys new`), kept outside the store: every "
+        "write signs the head it ends at, and refuses to sign on top of one the key did not sign.",
+        show_default=False,
+    ),
+]
+
+
 @dataclass(frozen=True)
 class Globals:
     store: str | None  # the store URL (None: $ORGEVENTS_STORE or the default)
     language: str | None  # the language kinds are named in (None: the store's)
+    signing_key: Path | None = None  # the key writes sign their heads with
 
 
 @app.callback()
@@ -129,6 +144,7 @@ def _main(
     store: StoreOpt = None,
     version: VersionOpt = False,
     language: LanguageOpt = None,
+    signing_key: SigningKeyOpt = None,
 ) -> None:
     """orgevents — organisational history as immutable, sourced events, queryable as of any date.
 
@@ -139,7 +155,7 @@ def _main(
             f"{language!r} is not a two-letter language code such as en, da or fr",
             param_hint="--language",
         )
-    ctx.obj = Globals(store, language)  # for the commands
+    ctx.obj = Globals(store, language, signing_key)  # for the commands
 
 
 def store_url(ctx: typer.Context) -> str | None:
@@ -161,11 +177,20 @@ def vocabulary(ctx: typer.Context, state: View) -> Vocabulary:
     return Vocabulary.of(state, language(ctx))
 
 
+def signing_key(ctx: typer.Context) -> Path | None:
+    """The ``--signing-key`` file given to the whole command line (or its variable)."""
+    found = ctx.find_root().obj
+    return found.signing_key if isinstance(found, Globals) else None
+
+
 def open_store(ctx: typer.Context) -> OrgHistory:
-    """The store's application, for commands that write or check the log."""
+    """The store's application, for commands that write or check the log; its writes sign their
+    heads with ``--signing-key`` when one is given."""
+    from orgevents.signing import load_signing_key
     from orgevents.store import open_store as open_
 
-    return open_(store_url(ctx))
+    key = signing_key(ctx)
+    return open_(store_url(ctx), signer=load_signing_key(key) if key else None)
 
 
 def reader(ctx: typer.Context) -> Reader:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli.common import app, store_url
+from orgevents.cli.common import app, signing_key, store_url
 from orgevents.store import DEFAULT_STORE
 
 
@@ -31,7 +31,8 @@ def serve(
     """Serve the HTTP API (/docs), and the web page at / for exploring the history by date.
 
     Writes (POST /api/entries) need a bearer token from ORGEVENTS_TOKEN=NAME:SECRET[,...]; NAME is
-    recorded as who wrote them. Without ORGEVENTS_TOKEN the server is read-only.
+    recorded as who wrote them. Without ORGEVENTS_TOKEN the server is read-only. With
+    --signing-key, writes sign their heads and /api/verify checks them.
 
     Example: orgevents serve --port 8000
     """
@@ -42,6 +43,12 @@ def serve(
     from orgevents.store import open_store
 
     url = store_url(ctx) or os.environ.get("ORGEVENTS_STORE") or DEFAULT_STORE
+    key = signing_key(ctx)
+    if key is not None:
+        from orgevents.signing import load_signing_key
+
+        load_signing_key(key)  # fails here, in one line, if it cannot be read
+        os.environ["ORGEVENTS_SIGNING_KEY"] = str(key.resolve())
     try:
         settings = Settings.from_env({**os.environ, "ORGEVENTS_STORE": url})
     except ValueError as exc:

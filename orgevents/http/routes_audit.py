@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import TypeAdapter
 
 from orgevents.http.params import At, Day, KnownAt, Planned, ScopeDepth, ScopeRoot, day_or_today
@@ -60,10 +60,12 @@ async def list_conflicts(
             "description": "JSON (default), Markdown or CSV",
             "content": {"text/markdown": {}, "text/csv": {}},
         },
-        422: {"description": "Dates out of order or not dates."},
+        422: {"description": "Dates out of order or not dates, or a range too long to answer."},
+        503: {"description": "Busy with other expensive requests: send it again later."},
     },
 )
 async def audit_report(
+    request: Request,
     svc: ServiceDep,
     start: First,
     end: Last,
@@ -80,11 +82,19 @@ async def audit_report(
 
     if start > end:
         raise HTTPException(422, f"'from' ({start}) is after 'to' ({end})")
+    longest = request.app.state.settings.audit_max_days
+    if (end - start).days + 1 > longest:
+        raise HTTPException(
+            422,
+            f"the range {start} – {end} spans {(end - start).days + 1} days; the service reports "
+            f"on at most {longest} days at a time (ORGEVENTS_AUDIT_MAX_DAYS): ask in parts, or "
+            "run `orgevents audit`",
+        )
 
     def report(state: View) -> list[dict[str, Any]]:
         return audit(state.within(root, depth, start, end), start, end)
 
-    items = await anyio.to_thread.run_sync(svc.read, known_at, include_planned, report)
+    items = await svc.heavy(lambda: svc.heavy_read(known_at, include_planned, report))
     if format == "md":
         return Response(to_markdown(items, start, end), media_type="text/markdown; charset=utf-8")
     if format == "csv":
@@ -101,6 +111,7 @@ async def audit_report(
     responses={
         409: {"description": "The chain is broken: the first broken link."},
         422: {"description": "The anchor is not SEQ:HASH."},
+        503: {"description": "Busy with other expensive requests: send it again later."},
     },
 )
 async def verify_chain(
@@ -109,20 +120,45 @@ async def verify_chain(
         str | None, Query(description="A head printed earlier, SEQ:HASH, to check against.")
     ] = None,
 ) -> Response:
-    """Recompute the hash chain over every stored event (as `orgevents verify --json`); 200 with
-    `ok: true` when intact, 409 with the first broken link when not."""
-    from orgevents.chain import verify
+    """Recompute the hash chain over every stored event (as `orgevents verify --json`; with the
+    server's signing key, as `--public-key`); 200 with `ok: true` when intact, 409 with the first
+    broken link when not. The answer is kept for a minute while the log's head does not move."""
+    from orgevents.chain import parse_anchor
 
-    try:
-        report = await anyio.to_thread.run_sync(lambda: verify(svc.store, anchor=anchor))
-    except ValueError as exc:
-        raise HTTPException(422, str(exc)) from None
+    if anchor is not None:
+        try:
+            parse_anchor(anchor)
+        except ValueError as exc:
+            raise HTTPException(422, str(exc)) from None
+    report = await svc.heavy(lambda: svc.verify(anchor))
     status = 200 if report.ok else 409
     return Response(
         json.dumps(report.to_dict(), ensure_ascii=False, default=str),
         status_code=status,
         media_type="application/json",
     )
+
+
+@router.get(
+    "/checkpoint",
+    summary="The newest head signed with the server's key, to keep",
+    responses={404: {"description": "The server has no signing key, or nothing is signed."}},
+)
+async def checkpoint(svc: ServiceDep) -> Response:
+    """The newest signed head as a checkpoint file (`orgevents verify --save-checkpoint`): keep
+    it away from the store and check the store against it later with `orgevents verify
+    --public-key FILE --checkpoint FILE`."""
+    from orgevents.signing import checkpoint_json
+
+    if svc.public_key is None:
+        raise HTTPException(404, "this server has no signing key (ORGEVENTS_SIGNING_KEY)")
+    key = svc.public_key.key_id
+    heads = await anyio.to_thread.run_sync(
+        lambda: svc.store.recorder.select_signed_heads(key)  # type: ignore[attr-defined]
+    )
+    if not heads:
+        raise HTTPException(404, f"no head is signed by key {key} yet")
+    return Response(checkpoint_json(heads[-1]), media_type="application/json")
 
 
 @router.get(
@@ -165,5 +201,5 @@ async def export(
             return json.dumps(doc, ensure_ascii=False).encode(), "application/ld+json"
         return csv_table(view, on, table).csv().encode(), "text/csv; charset=utf-8"
 
-    body, media = await anyio.to_thread.run_sync(svc.read, known_at, include_planned, build)
+    body, media = await svc.heavy(lambda: svc.heavy_read(known_at, include_planned, build))
     return Response(body, media_type=media)

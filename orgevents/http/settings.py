@@ -9,6 +9,10 @@ read it:
   for a bare SECRET). Unset or empty: the server is read-only.
 - ``ORGEVENTS_MAX_BODY`` — the largest request body accepted, in bytes (default 1 MiB).
 - ``ORGEVENTS_RENDER_TIMEOUT`` — seconds one chart may take to draw (default 10).
+- ``ORGEVENTS_AUDIT_MAX_DAYS`` — the longest date range one ``/api/audit`` request may cover
+  (default 3,660 days).
+- ``ORGEVENTS_SIGNING_KEY`` — a private key file (``orgevents keys new``): writes sign their
+  heads, ``/api/verify`` checks them and ``/api/checkpoint`` hands out the newest.
 - ``ORGEVENTS_CORS_ORIGINS`` — origins allowed to call the API from a browser, comma-separated
   (default none: CORS is off).
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 DEFAULT_RECORDER = "api"
 MAX_BODY = 1024 * 1024
 RENDER_TIMEOUT = 10.0
+AUDIT_MAX_DAYS = 3660
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,8 @@ class Settings:
     max_body: int = MAX_BODY
     render_timeout: float = RENDER_TIMEOUT
     cors_origins: tuple[str, ...] = ()
+    audit_max_days: int = AUDIT_MAX_DAYS
+    signing_key: str | None = None  # a private key file
 
     @property
     def read_only(self) -> bool:
@@ -50,6 +57,8 @@ class Settings:
             cors_origins=tuple(
                 o.strip() for o in env.get("ORGEVENTS_CORS_ORIGINS", "").split(",") if o.strip()
             ),
+            audit_max_days=int(env.get("ORGEVENTS_AUDIT_MAX_DAYS") or AUDIT_MAX_DAYS),
+            signing_key=env.get("ORGEVENTS_SIGNING_KEY") or None,
         )
 
 

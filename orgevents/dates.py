@@ -101,6 +101,18 @@ _SHORTHAND_SCHEMA: dict[str, Any] = {
 }
 
 
+COUNTED_NOTE = "uncertain: counted from"
+"""What a date that the counting rule decides says after itself: "2026-03? (uncertain: counted
+from 2026-03-01)"."""
+
+
+def counted(since: str) -> tuple[str, str] | None:
+    """A date as :class:`EffectiveDate` prints it, split into (as written, counted from) when the
+    counting rule decides it (an interval, an open end or an uncertain date), else None."""
+    written, note, day = since.partition(f" ({COUNTED_NOTE} ")
+    return (written, day.rstrip(")")) if note else None
+
+
 def parse_date(text: str) -> dt.date:
     """Parse a strict ``YYYY-MM-DD`` date, as the CLI's ``--at`` takes it."""
     from orgevents.days import parse_day
@@ -310,7 +322,7 @@ class EffectiveDate(BaseModel):
         }[self.qualifier]
         text = prefix + self._written()
         if self.is_counted:
-            text += f" (uncertain: counted from {self.date.isoformat()})"
+            text += f" ({COUNTED_NOTE} {self.date.isoformat()})"
         return text
 
 

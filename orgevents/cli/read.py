@@ -6,8 +6,9 @@ prints the answer: tables for people, ``--json`` for programs.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -30,6 +31,9 @@ from orgevents.cli.common import (
     view,
     vocabulary,
 )
+
+if TYPE_CHECKING:
+    from orgevents.projections.reader import View
 
 
 @app.command()
@@ -94,6 +98,18 @@ def units(
             ["id", "name", "abbr", "kind", "parent"],
             [[v.id, v.name, v.abbreviation, kinds.label(v.kind), v.parent] for v in views],
         )
+        echo_counted_lives(state, [v.id for v in views], on)
+
+
+def echo_counted_lives(state: View, keys: list[str], on: dt.date) -> None:
+    """Under a table of units in force: those in force only by the counting rule (their life
+    began on an interval, open-ended or uncertain date), each with that date."""
+    from orgevents.dates import counted
+
+    for key in keys:
+        life = next((life for life in reversed(state.lives(key)) if life.start <= on), None)
+        if life is not None and counted(life.start_effective):
+            typer.echo(f"  {key}: in force from {life.start_effective}")
 
 
 @app.command()
@@ -150,7 +166,13 @@ def show(
 
 
 def echo_lives(lives: list[dict[str, Any]]) -> None:
-    """A subject that ended and was established again: its lives, with the names of each."""
+    """A subject that ended and was established again: its lives, with the names of each; a
+    single life whose start or end is dated by the counting rule: that life."""
+    from orgevents.dates import counted
+
+    if len(lives) == 1 and any(counted(lives[0][end] or "") for end in ("from", "until")):
+        life = lives[0]
+        typer.echo(f"  in force: {life['from']} – {life['until'] or ''}".rstrip())
     if len(lives) < 2:
         return
     spans = [f"{life['from']} – {life['until'] or ''}".rstrip() for life in lives]

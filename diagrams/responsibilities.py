@@ -19,6 +19,7 @@ from orgevents.diagrams.orgchart import long_date, title_label, with_record_date
 from orgevents.diagrams.styles import (
     CLUSTER_BORDER,
     CLUSTER_FILL,
+    COUNTED_LEGEND,
     DEFAULT_VOCABULARY,
     FONT,
     MUTED,
@@ -197,7 +198,7 @@ def responsibility_chart_of_graph(
         entries.append(
             (
                 Markup(f"<TD>{text('┈┈', size=12, color=MUTED)}</TD>"),
-                text("date uncertain or an interval: counted from its first day", size=9),
+                text(COUNTED_LEGEND, size=9),
             )
         )
     entries.append(

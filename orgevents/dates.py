@@ -244,8 +244,11 @@ class EffectiveDate(BaseModel):
                 "date-interval",
                 "{text}: the interval ends ({end}) before it starts ({start}); "
                 "write the earlier date first",
-                {"text": self._written(), "end": self.latest.end.isoformat(),
-                 "start": self.date.isoformat()},
+                {
+                    "text": self._written(),
+                    "end": self.latest.end.isoformat(),
+                    "start": self.date.isoformat(),
+                },
             )
         if self.qualifier is Qualifier.ON_OR_BEFORE and (self.latest or self.open):
             raise PydanticCustomError(

@@ -16,7 +16,9 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from orgevents.dates import COUNTED_NOTE, EffectiveDate, OpenEnd, Precision, Qualifier, counted
+from orgevents.diagrams.changes import change_chart
 from orgevents.diagrams.responsibilities import responsibility_chart
+from orgevents.diagrams.styles import COUNTED_LEGEND
 from orgevents.errors import InvalidEntryError
 from orgevents.http.app import create_app
 from orgevents.importing import load_paths
@@ -60,7 +62,9 @@ def test_each_form_counts_from_the_first_day_it_names_and_says_so(
     assert counted(str(date)) == (shown, first.isoformat())
     assert not date.is_exact
     # stored and read back: the same date
-    assert EffectiveDate.model_validate(date.model_dump(mode="json"), context={"stored": True}) == date
+    assert (
+        EffectiveDate.model_validate(date.model_dump(mode="json"), context={"stored": True}) == date
+    )
 
 
 def test_an_interval_keeps_its_end_and_an_open_end_its_side() -> None:
@@ -74,7 +78,9 @@ def test_an_interval_keeps_its_end_and_an_open_end_its_side() -> None:
     assert str(expected).startswith("expected 2028/2030 (") and expected.is_planned
 
 
-@pytest.mark.parametrize("written", ["2026-01-01", "2025-05", "2026-Q1", "2026-H1", "2030", "~2030"])
+@pytest.mark.parametrize(
+    "written", ["2026-01-01", "2025-05", "2026-Q1", "2026-H1", "2030", "~2030"]
+)
 def test_the_old_forms_read_show_and_store_as_before(written: str) -> None:
     date = parsed(written)
     assert str(date) == written and counted(str(date)) is None
@@ -107,9 +113,7 @@ def test_malformed_dates_say_which_rule(written: Any, rule: str, words: str) -> 
 
 
 def test_a_load_file_error_names_the_entry_the_field_and_the_rule(tmp_path: Path) -> None:
-    text = EXAMPLE.read_text().replace(
-        "effective: 2026-01/..", "effective: 2027/2026-06"
-    )
+    text = EXAMPLE.read_text().replace("effective: 2026-01/..", "effective: 2027/2026-06")
     path = tmp_path / "bad.yaml"
     path.write_text(text)
     store = open_store("memory:")
@@ -175,7 +179,9 @@ def test_the_cli_says_which_answers_rest_on_an_uncertain_date(tmp_path: Path) ->
     history = json.loads(run("--store", url, "history", "hsed", "--json").stdout)
     assert history[0]["effective"].endswith("(uncertain: counted from 1995-01-03)")
     assert history[0]["effective_date"] == "1995-01-03"
-    answer = json.loads(run("--store", url, "who", "schools", "--at", "1996-06-01", "--json").stdout)
+    answer = json.loads(
+        run("--store", url, "who", "schools", "--at", "1996-06-01", "--json").stdout
+    )
     assert [NOTE in h["since"] for h in answer["holders"]] == [True, True]
     shown = json.loads(run("--store", url, "show", "hsed", "--json").stdout)
     assert shown["lives"][0]["from"].startswith("1995-01-03/1996-12-31 (uncertain")
@@ -216,6 +222,17 @@ def test_the_responsibility_chart_draws_an_uncertain_holding_dotted_with_a_legen
     dot = responsibility_chart(ReadModel(store).catch_up(), D(1996, 6, 1))
     assert dot.count("style=dotted") == 2
     assert "since 1995-01-03/1996-12-31" in dot and "since 1950-06?" in dot
-    assert "counted from its first day" in dot
+    assert COUNTED_LEGEND in dot
     exact = responsibility_chart(ReadModel(store).catch_up(), D(1990, 6, 1))
     assert exact.count("style=dotted") == 1  # only hsag's holding then
+
+
+def test_the_change_chart_dates_an_uncertain_change_on_its_box_and_in_the_legend() -> None:
+    store = open_store("memory:")
+    load_paths(store, [EXAMPLE], "tests")
+    state = ReadModel(store).catch_up()
+    dot = change_chart(state, D(1994, 12, 31), D(1997, 12, 31))
+    assert "dated 1995-01-03/1996-12-31:" in dot and "counted from 1995-01-03" in dot
+    assert COUNTED_LEGEND in dot
+    exact = change_chart(state, D(1997, 1, 1), D(1997, 12, 31))  # only the ~1997 rename
+    assert "counted from" not in exact

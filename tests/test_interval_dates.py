@@ -236,3 +236,27 @@ def test_the_change_chart_dates_an_uncertain_change_on_its_box_and_in_the_legend
     assert COUNTED_LEGEND in dot
     exact = change_chart(state, D(1997, 1, 1), D(1997, 12, 31))  # only the ~1997 rename
     assert "counted from" not in exact
+
+
+def test_exports_carry_the_note_and_an_interval_its_last_possible_day(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'house.db'}"
+    run("--store", url, "load", str(EXAMPLE))
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("oe:effective", "")).startswith("1995-01-03/1996-12-31"):
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(json.loads(run("--store", url, "export", "-f", "jsonld", "--at", "1996-06-01").stdout))
+    assert found and all(n["oe:effectiveEnd"] == "1996-12-31" for n in found)
+    assert all(n["prov:atTime"] == "1995-01-03" for n in found)
+    table = run(
+        "--store", url, "export", "-f", "csv", "--table", "responsibilities", "--at", "1996-06-01"
+    ).stdout
+    assert "1995-01-03/1996-12-31 (uncertain: counted from 1995-01-03)" in table

@@ -157,7 +157,7 @@ def _mark(approximate: bool, uncertain: bool) -> str:
     return "%" if approximate and uncertain else "?" if uncertain else "~" if approximate else ""
 
 
-class Bound(BaseModel):
+class IntervalEnd(BaseModel):
     """The latest end of an interval ``D1/D2``: D2, at its own precision."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -199,7 +199,7 @@ class EffectiveDate(BaseModel):
     qualifier: Qualifier = Qualifier.EXACT
     text: Words | None = None
     uncertain: bool = Field(False, description="? or %: the sources are not sure of the date")
-    latest: Bound | None = Field(
+    latest: IntervalEnd | None = Field(
         None, description="D1/D2: the interval's end; the change happened some time up to it"
     )
     open: OpenEnd | None = Field(

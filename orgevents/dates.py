@@ -88,8 +88,8 @@ _SHORTHAND_SCHEMA: dict[str, Any] = {
             "pattern": _EXTENDED.pattern,
             "description": "YYYY-MM-DD, YYYY-MM, YYYY-Qn, YYYY-Hn or YYYY; a leading ~ means "
             "about; EDTF-style, a trailing ? means uncertain, ~ approximate, % both; D1/D2 is "
-            "an interval (some time between D1 and D2), .. an open end (../D2, D1/..); the "
-            f"change counts from the first day the date names; years {FIRST_YEAR} to {LAST_YEAR}",
+            "an interval (some time between D1 and D2), .. an open end (../D2, D1/..); years "
+            f"{FIRST_YEAR} to {LAST_YEAR}. {COUNTING_RULE}",
         },
         {
             "type": "integer",

@@ -348,6 +348,10 @@ class OrgState:
             return []
         return lives((r.position, r.payload) for r in seen.values())
 
+    def lives_of(self, keys: list[str]) -> dict[str, list[Life]]:
+        """:meth:`lives` of many subjects at once."""
+        return {key: self.lives(key) for key in keys}
+
     def unit_name(self, key: str, on: dt.date) -> str:
         """The unit's name on a date; before it exists, its first name; else the key itself."""
         u = self.units.get(key)

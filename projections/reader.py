@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from orgevents.application import OrgHistory
-    from orgevents.events import DecisionMade, DocumentRegistered
+    from orgevents.events import DecisionMade, DocumentRegistered, Entry
     from orgevents.kinds import KindSpec
     from orgevents.projections.effects import Life
     from orgevents.projections.fold import Record
@@ -585,6 +585,23 @@ class View:
 
     def _counting(self, rec: Record) -> bool:
         return self.include_planned or not self.is_planned(rec)
+
+    def lives_of(self, keys: list[str]) -> dict[str, list[Life]]:
+        """:meth:`lives` of many subjects, asked :data:`CHUNK` at a time (``units`` asks for
+        every unit it lists)."""
+        from orgevents.projections.effects import LIFE_ENTRIES, lives
+
+        types = ", ".join("?" for _ in LIFE_ENTRIES)
+        found: dict[str, list[tuple[int, Entry]]] = {key: [] for key in keys}
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for r in self._entries(
+                f"subject IN ({marks}) AND type IN ({types})", (*chunk, *LIFE_ENTRIES)
+            ):
+                if self._counting(r):
+                    found[r.payload.subject].append((r.position, r.payload))
+        return {key: lives(entries) for key, entries in found.items()}
 
     def lives(self, key: str) -> list[Life]:
         """The lives of a unit or responsibility in this view, in date order."""

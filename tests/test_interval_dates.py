@@ -150,7 +150,11 @@ def test_as_of_answers_count_from_the_first_day_on_every_store(store_url: str) -
     store = open_store(store_url)
     load_paths(store, [EXAMPLE], "tester")
     reader = Reader(store)
-    for view in (ReadModel(store).catch_up(), reader.view()):
+    fold = ReadModel(store).catch_up()
+    keys = ["house", "hsag", "hsed", "hsed-sub", "schools"]
+    assert reader.view().lives_of(keys) == fold.lives_of(keys)
+    assert fold.lives_of(keys)["hsed"][0].start_effective.startswith("1995-01-03/1996-12-31 (")
+    for view in (fold, reader.view()):
         before = view.who("schools", D(1995, 1, 2))
         on = view.who("schools", D(1995, 1, 3))
         assert [h.unit.id for h in before.holders] == ["hsag"]

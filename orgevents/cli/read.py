@@ -106,8 +106,8 @@ def echo_counted_lives(state: View, keys: list[str], on: dt.date) -> None:
     began on an interval, open-ended or uncertain date), each with that date."""
     from orgevents.dates import counted
 
-    for key in keys:
-        life = next((life for life in reversed(state.lives(key)) if life.start <= on), None)
+    for key, found in state.lives_of(keys).items():
+        life = next((life for life in reversed(found) if life.start <= on), None)
         if life is not None and counted(life.start_effective):
             typer.echo(f"  {key}: in force from {life.start_effective}")
 

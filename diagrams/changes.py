@@ -16,6 +16,7 @@ up to and including ``end``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,7 @@ def change_chart(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     title: str | None = None,
     language: str | None = None,
 ) -> str:
@@ -139,6 +141,7 @@ def change_chart(
         root=root,
         depth=depth,
         max_units=max_units,
+        expand=expand,
         marks=marks,
         notes=notes,
         legend=legend,

@@ -37,13 +37,14 @@ GRAPH_ATTRIBUTES = {
     "tooltip",
 }  # fmt: skip
 NODE_ATTRIBUTES = {
-    "color", "fillcolor", "fixedsize", "fontcolor", "fontname", "fontsize", "group", "height",
-    "label", "margin", "penwidth", "peripheries", "shape", "style", "tooltip", "width", "xlabel",
+    "class", "color", "fillcolor", "fixedsize", "fontcolor", "fontname", "fontsize", "group",
+    "height", "label", "margin", "penwidth", "peripheries", "shape", "style", "tooltip", "width",
+    "xlabel",
 }  # fmt: skip
 EDGE_ATTRIBUTES = {
     "arrowhead", "arrowsize", "arrowtail", "color", "constraint", "dir", "fontcolor", "fontname",
-    "fontsize", "headlabel", "label", "labelfloat", "minlen", "penwidth", "style", "taillabel",
-    "tooltip", "weight", "xlabel",
+    "fontsize", "headlabel", "label", "labelfloat", "lhead", "minlen", "penwidth", "style",
+    "taillabel", "tooltip", "weight", "xlabel",
 }  # fmt: skip
 
 

@@ -6,14 +6,18 @@ shows the unit's name, abbreviation and the figures known on the date. Units wit
 (external partners) sit apart at the bottom, beside the legend.
 
 Big organisations: ``root`` draws one unit and what lies below it, ``depth`` stops after that many
-levels, ``max_units`` picks the deepest level that keeps the chart at or under that many boxes.
-A unit whose children are not drawn becomes one box with a count of what it holds.
+levels, ``max_units`` picks the deepest level that keeps the chart at or under that many boxes,
+``expand`` opens chosen units below that cut (the page's "+N below" boxes). A unit whose children
+are not drawn becomes one box with a count of what it holds (its SVG group has the class
+``collapsed``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import unicodedata
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +54,8 @@ from orgevents.projections.vocabulary import Vocabulary
 NAME_WIDTH = 24
 FAN_OUT = 5  # more children than this under one unit are drawn in several rows
 STAGGER_UP_TO = 200  # rows of children only in charts up to this many boxes (6× slower at 5,000)
+GRID_FROM = 24  # this many plain units under one unit are drawn as a grid in a box of their own
+GRID_WIDTH = 12  # at most this many boxes in a row of such a grid
 LIST_FROM = 4  # a centre with this many plain sub-units lists them inside its box
 LISTING_KINDS = {"centre", "office", "team", "institution", "taskforce", "external"}
 MONTHS = [
@@ -102,10 +108,12 @@ def select(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     on: dt.date | None = None,
 ) -> Selection:
     """The units to draw: below ``root`` (default: everything), at most ``depth`` levels below
-    the top, and no more than ``max_units`` boxes (by cutting whole levels)."""
+    the top, and no more than ``max_units`` boxes (by cutting whole levels); the children of a
+    drawn unit in ``expand`` are drawn whatever the cut (ids not in the chart are ignored)."""
     if root is not None:
         if root not in graph:
             raise NotFoundError(root, f"unit in force on {on}" if on else "unit")
@@ -135,13 +143,22 @@ def select(
             fit = lvl
         if total > budget:
             limit = fit if limit is None else min(limit, fit)
-    shown = [n for n in graph if n in level and (limit is None or level[n] <= limit)]
+    opened = set(expand)
+    visible = {n for n in level if limit is None or level[n] <= limit}
+    opening = deque(n for n in visible if n in opened)
+    while opening:  # the children of an opened unit, and theirs if opened too
+        unit = opening.popleft()
+        for child in graph.successors(unit):
+            if child not in visible:
+                visible.add(child)
+                if child in opened:
+                    opening.append(child)
+    shown = [n for n in graph if n in visible]
     selection = Selection(shown, level, tops, outside, limit=limit)
-    if limit is not None:
-        for node in shown:
-            if level[node] == limit and graph.out_degree(node):
-                below = nx.descendants(graph, node)
-                selection.collapsed[node] = Counter(graph.nodes[n]["kind"] for n in below)
+    for node in shown:
+        if graph.out_degree(node) and not any(c in visible for c in graph.successors(node)):
+            below = nx.descendants(graph, node)
+            selection.collapsed[node] = Counter(graph.nodes[n]["kind"] for n in below)
     selection.shown += outside
     return selection
 
@@ -290,6 +307,34 @@ def child_rows(
     return {c: i // per_row for i, c in enumerate(ordered) if leaf(c)}
 
 
+def sort_key(name: object) -> str:
+    """A name as a reader looks it up in a list: accents and case set aside (Bédouès by B)."""
+    folded = unicodedata.normalize("NFKD", str(name).casefold())
+    return "".join(ch for ch in folded if not unicodedata.combining(ch))
+
+
+def grids(graph: nx.DiGraph, drawn: list[str], cluster_of: dict[str, str]) -> dict[str, list[str]]:
+    """Units with :data:`GRID_FROM` or more plain children (no units drawn below them, not in an
+    administration's cluster) → those children by name: a département's communes, a ministry's
+    many offices. They are drawn as a grid in a box under their parent, one line to the box,
+    instead of a fan of hundreds of lines."""
+    shown = set(drawn)
+    found: dict[str, list[str]] = {}
+    for parent in drawn:
+        kids = [
+            c
+            for c in graph.successors(parent)
+            if c in shown
+            and c not in cluster_of
+            and not any(g in shown for g in graph.successors(c))
+        ]
+        if len(kids) >= GRID_FROM:
+            found[parent] = sorted(
+                kids, key=lambda c: (sort_key(graph.nodes[c].get("name") or c), c)
+            )
+    return found
+
+
 def draw(
     graph: nx.DiGraph,
     on: dt.date,
@@ -299,6 +344,7 @@ def draw(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     marks: dict[str, list[str]] | None = None,
     notes: dict[str, list[Markup]] | None = None,
     legend: list[tuple[Markup, Markup]] | None = None,
@@ -309,7 +355,7 @@ def draw(
     ``vocabulary`` says."""
     marks, notes = marks or {}, notes or {}
     subtitle = with_record_date(subtitle, graph)
-    selection = select(graph, root=root, depth=depth, max_units=max_units, on=on)
+    selection = select(graph, root=root, depth=depth, max_units=max_units, expand=expand, on=on)
     if root is not None:  # the title names the part drawn
         title = f"{title} — {graph.nodes[root].get('name') or root} ({root})"
     if selection.hidden:
@@ -360,13 +406,16 @@ def draw(
                 vocabulary=vocabulary,
             ),
             **style,
+            **({"class": "collapsed"} if node in selection.collapsed else {}),
         )
 
     cluster_of = clusters(graph, selection)
     selection.cluster_of = {unit: f"cluster_{admin}" for unit, admin in cluster_of.items()}
     outside = set(selection.outside)
+    gridded = grids(graph, drawn, cluster_of)
+    in_grid = {kid: parent for parent, kids in gridded.items() for kid in kids}
     for node in drawn:
-        if node not in cluster_of and node not in outside:
+        if node not in cluster_of and node not in outside and node not in in_grid:
             add_node(dot, node)
     members: dict[str, list[str]] = {}
     for node in drawn:
@@ -385,7 +434,36 @@ def draw(
             for node in inside:
                 add_node(sub, node)
 
-    shown = set(drawn)
+    for parent, kids in gridded.items():
+        name = f"cluster_grid_{parent}"
+        per_row = min(GRID_WIDTH, max(FAN_OUT, math.ceil(math.sqrt(len(kids) * 2))))
+        with dot.subgraph(
+            name,
+            style="rounded,dashed",
+            color=CLUSTER_BORDER,
+            margin=10,
+            label=label(
+                text(
+                    f"{len(kids)} units under {graph.nodes[parent].get('name') or parent}",
+                    size=10,
+                    color=MUTED,
+                )
+            ),
+        ) as sub:
+            for start in range(0, len(kids), per_row):
+                row = kids[start : start + per_row]
+                with sub.subgraph(f"_row_{start}_{parent}", rank="same") as same:
+                    for node in row:
+                        add_node(same, node)
+                for left, right in itertools.pairwise(row):
+                    sub.edge(left, right, style="invis")
+            for above, below in zip(kids, kids[per_row:], strict=False):
+                sub.edge(above, below, style="invis", weight=10)
+        for kid in kids:
+            selection.cluster_of[kid] = name
+        dot.attributes(compound=True)
+        dot.edge(parent, kids[min(per_row, len(kids)) // 2], lhead=name)
+    shown = set(drawn) - set(in_grid)
     for parent in drawn:
         spread = (
             child_rows(graph, selection, parent, shown, vocabulary)
@@ -455,6 +533,7 @@ def org_chart_of_graph(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     title: str | None = None,
     vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> str:
@@ -467,6 +546,7 @@ def org_chart_of_graph(
         root=root,
         depth=depth,
         max_units=max_units,
+        expand=expand,
         vocabulary=vocabulary,
     )
     return dot.source
@@ -479,6 +559,7 @@ def org_chart(
     root: str | None = None,
     depth: int | None = None,
     max_units: int | None = None,
+    expand: Iterable[str] = (),
     language: str | None = None,
 ) -> str:
     """DOT source of the org chart as of ``on``; kinds named in ``language`` (default: the
@@ -489,5 +570,6 @@ def org_chart(
         root=root,
         depth=depth,
         max_units=max_units,
+        expand=expand,
         vocabulary=Vocabulary.of(state, language),
     )

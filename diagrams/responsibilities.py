@@ -36,11 +36,26 @@ RESPONSIBILITY = "r_"  # prefix of responsibility node ids (keys never contain "
 
 
 def responsibility_chart(
-    state: Questions, on: dt.date, *, title: str | None = None, language: str | None = None
+    state: Questions,
+    on: dt.date,
+    *,
+    title: str | None = None,
+    language: str | None = None,
+    root: str | None = None,
+    depth: int | None = None,
 ) -> str:
     """DOT source of the responsibility graph as of ``on`` (kinds styled as the store's
-    vocabulary says)."""
+    vocabulary says); ``root``/``depth``: the responsibilities the units of that subtree hold,
+    with all their holders, the title naming the root."""
     graph = state.responsibility_graph(on)
+    if root is not None or depth is not None:
+        from orgevents.diagrams.orgchart import select
+
+        units = set(select(state.org_graph(on), root=root, depth=depth, on=on).shown)
+        held = {r for r, u in graph.edges() if u in units}
+        graph = graph.subgraph(held | {u for r in held for u in graph.successors(r)}).copy()
+        if title is None and root is not None:
+            title = f"Responsibilities on {long_date(on)} — {state.label(root, on)} ({root})"
     return responsibility_chart_of_graph(
         graph,
         on,

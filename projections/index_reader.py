@@ -26,10 +26,10 @@ from orgevents.projections.views import (
     FigureView,
     HolderView,
     ResponsibilityRef,
-    SourceView,
     UnitRef,
     UnitView,
     WhoView,
+    figure_view_titled,
 )
 
 if TYPE_CHECKING:
@@ -290,8 +290,8 @@ class IndexedState:
                 cited = tuple(titles.get(s.document) for s in model.sources)
                 view = views.get((f.figure, f.effective, cited))
                 if view is None:
-                    view = views[(f.figure, f.effective, cited)] = _figure_view(
-                        model, f.effective, titles
+                    view = views[(f.figure, f.effective, cited)] = figure_view_titled(
+                        model, f.effective, titles.get
                     )
                 shown.append(view)
             out[key] = shown
@@ -414,28 +414,3 @@ def _figure_model(text: str) -> Any:
     from orgevents.figures import Figure
 
     return Figure.model_validate_json(text)
-
-
-def _figure_view(fig: Any, effective: str, titles: dict[str, str]) -> FigureView:
-    return FigureView(
-        summary=fig.describe(),
-        metric=fig.metric.value,
-        value=fig.value,
-        approximate=fig.approximate,
-        year=fig.year,
-        per_year=fig.per_year,
-        price_level=fig.price_level,
-        steering_area=fig.steering_area,
-        text=fig.text,
-        note=fig.note,
-        effective=effective,
-        sources=[
-            SourceView(
-                document=s.document,
-                locator=s.locator,
-                quote=s.quote,
-                title=titles.get(s.document),
-            )
-            for s in fig.sources
-        ],
-    )

@@ -99,6 +99,10 @@ class Questions(Lookup, Protocol):
         """Every registered document that counts, in recorded order."""
         ...
 
+    def document_languages(self) -> list[str]:
+        """The language of each registered document that counts, in recorded order."""
+        ...
+
     def kinds(self) -> list[KindSpec]:
         """The kinds of unit the view knows: the default vocabulary with the store's
         declarations on top, ordered by level, then id."""

@@ -842,7 +842,8 @@ class View:
     def claims_recorded(self, about: str | None = None) -> list[Record]:
         """The claims that count (about one subject, if given), in recorded order."""
         if about is None:
-            return self.records(("ClaimRecorded",))
+            scoped, params = self._scope_positions()
+            return self._entries(f"type = 'ClaimRecorded' AND {scoped}", params, order="position")
         found = self._entries(
             "type = 'ClaimRecorded' AND position IN "
             "(SELECT position FROM orgindex_related WHERE key = ?)",
@@ -861,9 +862,12 @@ class View:
 
     def figure_records(self, subject: str | None = None) -> list[Record]:
         """The entries that carry figures (of one unit, if given), in recorded order."""
-        if subject is None:
-            return self.records(FIGURE_CARRIERS)
         marks = ", ".join("?" for _ in FIGURE_CARRIERS)
+        if subject is None:
+            scoped, params = self._scope_positions()
+            return self._entries(
+                f"type IN ({marks}) AND {scoped}", (*FIGURE_CARRIERS, *params), order="position"
+            )
         return self._entries(
             f"subject = ? AND type IN ({marks})", (subject, *FIGURE_CARRIERS), order="position"
         )
@@ -888,6 +892,28 @@ class View:
             )
         out.sort(key=lambda r: r.position)
         return [r for r in out if self._counting(r)]
+
+    def document_languages(self) -> list[str]:
+        """The language of each registered document that counts, in recorded order — from the
+        index alone (no stored event decoded), except in an index written before it kept them."""
+        import json
+
+        with self.db.read() as cur:
+            cur.execute(
+                self.db.sql(
+                    "SELECT payload FROM orgindex_entries WHERE type = 'DocumentRegistered' "
+                    "AND p_from <= ? AND p_to > ? ORDER BY position"
+                ),
+                (self.position, self.position),
+            )
+            texts = [row[0] for row in cur.fetchall()]
+        if any(text is None for text in texts):
+            return [doc.language for doc in self.registered_documents()]
+        found: dict[str, str] = {}
+        for text in texts:
+            document = json.loads(text)
+            found[document["document"]] = document["language"]
+        return list(found.values())
 
     def registered_documents(self) -> list[DocumentRegistered]:
         found: dict[str, DocumentRegistered] = {}

@@ -119,6 +119,9 @@ class FoldView(OrgState):
     def registered_documents(self) -> list[DocumentRegistered]:
         return list(self.documents.values())
 
+    def document_languages(self) -> list[str]:
+        return [doc.language for doc in self.documents.values()]
+
     def units_known(self, on: dt.date) -> list[KnownUnit]:
         out = []
         for key in sorted(self.units):

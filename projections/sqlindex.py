@@ -402,7 +402,10 @@ class SqlIndex:
         row_id = self._next_id["orgindex_entries"]
         self._next_id["orgindex_entries"] += 1
         eff = payload.effective.date.toordinal() if isinstance(payload, Change) else 0
-        text = payload.model_dump_json() if amended_by is not None else None
+        # an amended entry keeps its current version here; a document its registration too, so
+        # that the store's language is read from the index without decoding stored events
+        keep = amended_by is not None or isinstance(payload, DocumentRegistered)
+        text = payload.model_dump_json() if keep else None
         writes.entries[row_id] = (
             row_id,
             payload.key,

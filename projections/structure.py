@@ -10,7 +10,13 @@ from orgevents.events import Change
 from orgevents.figures import Figure
 from orgevents.projections.fold import OrgState, Record
 from orgevents.projections.lookup import Lookup
-from orgevents.projections.views import FigureView, SourceView, UnitRef, UnitView
+from orgevents.projections.views import (
+    FigureView,
+    SourceView,
+    UnitRef,
+    UnitView,
+    figure_view_titled,
+)
 from orgevents.sources import SourceRef
 
 
@@ -80,20 +86,12 @@ def effective_text(rec: Record) -> str:
 
 
 def figure_view(state: Lookup, fig: Figure, effective: str) -> FigureView:
-    return FigureView(
-        summary=fig.describe(),
-        metric=fig.metric.value,
-        value=fig.value,
-        approximate=fig.approximate,
-        year=fig.year,
-        per_year=fig.per_year,
-        price_level=fig.price_level,
-        steering_area=fig.steering_area,
-        text=fig.text,
-        note=fig.note,
-        effective=effective,
-        sources=[source_view(state, s) for s in fig.sources],
-    )
+    return figure_view_titled(fig, effective, lambda key: _title(state, key))
+
+
+def _title(state: Lookup, key: str) -> str | None:
+    doc = state.document(key)
+    return doc.title if doc else None
 
 
 def source_view(state: Lookup, source: SourceRef) -> SourceView:

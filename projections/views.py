@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -142,3 +143,28 @@ class KindView(_View):
     style: dict[str, str] = Field(description="How charts draw it: shape, colour and line.")
     declared: bool = Field(description="Declared in the store (else a default kind).")
     note: str | None = None
+
+
+def figure_view_titled(
+    fig: Any, effective: str, title_of: Callable[[str], str | None]
+) -> FigureView:
+    """A figure as people read it, its sources named by ``title_of`` (document → title)."""
+    return FigureView(
+        summary=fig.describe(),
+        metric=fig.metric.value,
+        value=fig.value,
+        approximate=fig.approximate,
+        year=fig.year,
+        per_year=fig.per_year,
+        price_level=fig.price_level,
+        steering_area=fig.steering_area,
+        text=fig.text,
+        note=fig.note,
+        effective=effective,
+        sources=[
+            SourceView(
+                document=s.document, locator=s.locator, quote=s.quote, title=title_of(s.document)
+            )
+            for s in fig.sources
+        ],
+    )

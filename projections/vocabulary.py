@@ -21,12 +21,12 @@ FALLBACK = "en"
 
 class KnowsKinds(Protocol):
     def kinds(self) -> list[KindSpec]: ...
-    def registered_documents(self) -> list[Any]: ...
+    def document_languages(self) -> list[str]: ...
 
 
 def store_language(view: KnowsKinds) -> str:
     """The language most of the store's documents are in (ties: the first registered)."""
-    languages = [doc.language for doc in view.registered_documents()]
+    languages = view.document_languages()
     if not languages:
         return FALLBACK
     counts = Counter(languages)

@@ -29,7 +29,9 @@ def node_titles(svg: bytes, cls: str = "node") -> list[str]:
     """The <title> of every node (or edge, cluster) group: Graphviz writes the DOT id there."""
     root = parse_svg(svg)
     return [
-        (g.findtext(f"{SVG}title") or "") for g in root.iter(f"{SVG}g") if g.get("class") == cls
+        (g.findtext(f"{SVG}title") or "")
+        for g in root.iter(f"{SVG}g")
+        if cls in (g.get("class") or "").split()
     ]
 
 
@@ -37,7 +39,7 @@ def node_text(svg: bytes, title: str) -> str:
     """All text drawn in the node whose title is ``title``, joined by spaces."""
     root = parse_svg(svg)
     for g in root.iter(f"{SVG}g"):
-        if g.get("class") == "node" and g.findtext(f"{SVG}title") == title:
+        if "node" in (g.get("class") or "").split() and g.findtext(f"{SVG}title") == title:
             return " ".join((t.text or "") for t in g.iter(f"{SVG}text"))
     raise AssertionError(f"no node {title!r} in the SVG")
 

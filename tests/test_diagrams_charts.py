@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -19,7 +20,7 @@ from orgevents.diagrams import (
 from orgevents.diagrams.figures import money, number, unit_figure_lines
 from orgevents.diagrams.styles import MARKS, ROLES, TRANSFER
 from orgevents.errors import NotFoundError
-from tests.diagram_helpers import all_text, node_text, node_titles, state_of
+from tests.diagram_helpers import SVG, all_text, node_text, node_titles, state_of
 
 ON = dt.date(2021, 1, 1)
 BEFORE = dt.date(2020, 12, 31)
@@ -110,6 +111,19 @@ def test_max_units_cuts_whole_levels(story):
     titles = [t for t in node_titles(svg) if not t.startswith("_")]
     assert sorted(titles) == ["a", "b", "br"]
     assert "units below level 1 drawn as counts" in all_text(svg)
+
+
+def test_expand_opens_a_collapsed_box_in_place_and_marks_what_stays_collapsed(story):
+    svg = render(org_chart(story, BEFORE, root="af", depth=0), "svg").decode()
+    assert [t for t in node_titles(svg) if not t.startswith("_")] == ["af"]
+    assert re.search(r'<g id="node\d+" class="node collapsed">\s*<title>af</title>', svg)
+    svg = render(
+        org_chart(story, BEFORE, root="af", depth=0, expand=["af", "elsewhere"]), "svg"
+    ).decode()
+    assert sorted(t for t in node_titles(svg) if not t.startswith("_")) == ["ac", "af", "mv"]
+    assert re.search(r'class="node collapsed">\s*<title>ac</title>', svg)  # holds "old"
+    assert not re.search(r'class="node collapsed">\s*<title>af</title>', svg)
+    assert not re.search(r'class="node collapsed">\s*<title>mv</title>', svg)  # nothing below
 
 
 def test_numbers_read_the_danish_way():
@@ -214,3 +228,29 @@ def test_the_timeline_has_one_page_per_change_date(story):
 
     pdf = render_pages([source for _, source in pages])
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 2
+
+
+def test_many_plain_units_under_one_are_a_grid_in_name_order_with_one_line_to_it():
+    names = [f"Commune {chr(ord('A') + i % 26)}{i // 26}" for i in range(30)]
+    region = "- {type: UnitEstablished, key: e-reg, unit: reg, name: Region, kind: region, effective: 2020-01-01}\n"
+    towns = "".join(
+        f"- {{type: UnitEstablished, key: e-c{i}, unit: c{i}, name: {name}, kind: municipality, "
+        "parent: reg, effective: 2020-01-01}\n"
+        for i, name in reversed(list(enumerate(names)))
+    )
+    svg = render(org_chart(state_of(region + towns), ON, root="reg", language="en"), "svg")
+    assert "cluster_grid_reg" in node_titles(svg, "cluster")
+    lines = [t for t in node_titles(svg, "edge") if t.startswith("reg")]
+    assert len(lines) == 1  # one line to the grid, not thirty
+    root = ET.fromstring(svg)
+    where = {}
+    for g in root.iter(f"{SVG}g"):
+        title = g.findtext(f"{SVG}title") or ""
+        if g.get("class") == "node" and title.startswith("c"):
+            first = g.find(f"{SVG}text")
+            assert first is not None
+            where[title] = (round(float(first.get("y", 0))), float(first.get("x", 0)))
+    rows = sorted({y for y, _ in where.values()})
+    assert 2 <= len(rows) <= 6
+    reading_order = [node_text(svg, t).split(" ")[0:2] for t in sorted(where, key=where.get)]
+    assert [" ".join(n) for n in reading_order] == sorted(names)

@@ -433,3 +433,97 @@ def test_within_selects_the_subtree_the_fold_gives(ops):
                     assert changed <= {c.event_id for c in view.diff(on - dt.timedelta(days=1), on)}
         finally:
             reader.close()
+
+
+# --- conflicts and the responsibility graph, limited to one subtree ----------------------------
+
+CLAIMS = """
+format: orgevents/1
+language: en
+entries:
+  - type: ClaimRecorded
+    key: claim.asia-members.1995
+    about: hfa-asia
+    property: members
+    value: 9
+    effective: 1995-01-04
+    sources: [{document: rules-1995, locator: "Rule X, clause 2"}]
+  - type: ClaimRecorded
+    key: claim.asia-members.1997
+    about: hfa-asia
+    property: members
+    value: 11
+    effective: 1995-01-04
+    sources: [{document: rules-1997, locator: "Rule X, clause 2"}]
+  - type: ClaimRecorded
+    key: claim.treaties-quorum.a
+    about: treaties
+    property: quorum
+    value: 7
+    effective: 1995-01-04
+    sources: [{document: rules-1995, locator: "Senate Rule XXV"}]
+  - type: ClaimRecorded
+    key: claim.treaties-quorum.b
+    about: treaties
+    property: quorum
+    value: 8
+    effective: 1995-01-04
+    sources: [{document: rules-1997, locator: "Senate Rule XXV"}]
+"""
+
+
+@pytest.fixture(scope="module")
+def claims_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    folder = tmp_path_factory.mktemp("claims")
+    (folder / "claims.yaml").write_text(CLAIMS, encoding="utf-8")
+    url = f"sqlite:///{folder / 'c.db'}"
+    run(url, "load", str(FIXTURE), str(folder / "claims.yaml"))
+    return url
+
+
+def test_conflicts_root_keeps_the_subtree_and_what_its_units_hold(claims_url):
+    def about(*extra: str) -> set[str]:
+        return {c["subject"]["id"] for c in run_json(claims_url, "conflicts", *extra)}
+
+    assert about() == {"hfa-asia", "treaties"}
+    assert about("--root", "hfa", "--at", "1996-01-01") == {"hfa-asia"}
+    # the senate's committee holds the treaties: a disagreement about them is the senate's
+    assert about("--root", "senate", "--at", "1996-01-01") == {"treaties"}
+    assert about("--root", "hfa", "--depth", "0", "--at", "1996-01-01") == set()
+    rows = list(csv.DictReader(io.StringIO(run(claims_url, "conflicts", "--csv").stdout)))
+    assert {(r["id"], r["value"]) for r in rows} == {
+        ("hfa-asia", "9"), ("hfa-asia", "11"), ("treaties", "7"), ("treaties", "8")
+    }  # fmt: skip
+    assert "'nobody'" in fails(claims_url, "conflicts", "--root", "nobody")
+
+
+def test_graph_root_draws_what_the_subtree_holds_with_every_holder(store_url):
+    def drawn(*extra: str) -> str:
+        return run(store_url, "graph", "--at", "1998-01-01", "-f", "dot", *extra).stdout
+
+    whole = drawn()
+    assert "Merchant shipping" in whole and "Treaties" in whole
+    hts = drawn("--root", "hts")
+    assert "Merchant shipping" in hts and "Treaties" not in hts
+    assert "Responsibilities on 1 January 1998 — " in hts and "(hts)" in hts
+    assert "Treaties" in drawn("--root", "senate") and "Merchant shipping" not in drawn(
+        "--root", "senate"
+    )
+
+
+def test_http_conflicts_and_responsibility_graph_take_root(claims_url):
+    client = TestClient(create_app(claims_url))
+    found = client.get("/api/conflicts", params={"root": "senate", "at": "1996-01-01"})
+    assert found.status_code == 200 and [c["subject"]["id"] for c in found.json()] == ["treaties"]
+    assert len(client.get("/api/conflicts").json()) == 2
+    chart = client.get("/api/charts/responsibilities.dot",
+                       params={"at": "1996-01-01", "root": "senate"})  # fmt: skip
+    assert chart.status_code == 200 and "Treaties" in chart.text and "shipping" not in chart.text
+    assert client.get("/api/conflicts", params={"root": "nobody"}).status_code == 404
+
+
+def test_conflicts_root_on_postgres(postgres_url, tmp_path):
+    (tmp_path / "claims.yaml").write_text(CLAIMS, encoding="utf-8")
+    run(postgres_url, "load", str(FIXTURE), str(tmp_path / "claims.yaml"))
+    found = run_json(postgres_url, "conflicts", "--root", "house", "--at", "1996-01-01")
+    assert [c["subject"]["id"] for c in found] == ["hfa-asia"]

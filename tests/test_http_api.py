@@ -313,6 +313,19 @@ def test_the_org_chart_of_one_part_and_its_unknown_root(copenhagen):
     assert missing.status_code == 404
 
 
+def test_expand_opens_a_collapsed_box_of_the_org_chart(copenhagen):
+    params: dict[str, Any] = {"at": "2026-01-01", "root": "bif", "depth": 1}
+    cut = copenhagen.get("/api/charts/org.dot", params=params).text
+    assert re.search(r"^\s*ungecenteret \[.*class=collapsed", cut, re.M)
+    assert "csv [" not in cut and "uiu [" not in cut
+    params["expand"] = ["ungecenteret", "nowhere"]
+    opened = copenhagen.get("/api/charts/org.dot", params=params).text
+    assert re.search(r"^\s*csv \[", opened, re.M) and re.search(r"^\s*uiu \[", opened, re.M)
+    assert not re.search(r"^\s*ungecenteret \[.*class=collapsed", opened, re.M)
+    too_many = copenhagen.get("/api/charts/org.dot", params={"expand": ["x"] * 201})
+    assert too_many.status_code == 422
+
+
 def test_the_responsibility_graph_as_svg(copenhagen):
     svg = copenhagen.get("/api/charts/responsibilities.svg", params={"at": "2026-01-01"})
     assert svg.status_code == 200

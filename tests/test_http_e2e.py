@@ -192,7 +192,7 @@ def test_moving_the_slider_across_1_january_2026_shows_the_change(server, page, 
         "renamed to Beskæftigelses-, Integrations- og Erhvervsudvalget"
     ).first.wait_for()
     assert page.locator("#changes-title").text_content() == "Changes taking effect on 1 Jan 2026"
-    page.locator("#chart g.node", has=page.locator("title", has_text="biu")).first.click()
+    page.locator("#chart g.node", has=page.locator("title:text-is('biu')")).click()
     page.locator("#panel h2.name").wait_for()
     page.mouse.move(0, 0)  # no hover on the chart in the picture
     page.wait_for_timeout(300)

@@ -122,3 +122,40 @@ def test_the_tripwire_would_catch_a_fold(store: OrgHistory, tripwire: None) -> N
 
     with pytest.raises(FoldedError):
         FoldView.of(store)
+
+
+LIGHT_COMMANDS = [
+    ["who", "stu", "--at", "2025-12-31"],
+    ["units", "--at", "2026-01-01"],
+    ["dates"],
+]
+IMPORTED = """
+import sys
+from orgevents.cli import main
+sys.argv = ["orgevents", *sys.argv[1:]]
+try:
+    main()
+except SystemExit as exit:
+    assert not exit.code, exit.code
+print("eventsourcing" in sys.modules, "orgevents.events" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("command", LIGHT_COMMANDS, ids=lambda c: c[0])
+def test_who_units_and_dates_read_only_the_index(tmp_path: Any, command: list[str]) -> None:
+    """On an up-to-date index these answer without opening the event store: neither
+    eventsourcing nor the event models are imported (the store's language, which names the kinds,
+    comes from the index too)."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'kk.db'}"
+    result = CliRunner().invoke(cli, ["--store", url, "load", "--example", "copenhagen"])
+    assert result.exit_code == 0, result.output
+    ran = subprocess.run(
+        [sys.executable, "-c", IMPORTED, "--store", url, *command],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.strip().splitlines()[-1] == "False False", ran.stdout[-500:]

@@ -7,14 +7,20 @@ from typing import Annotated
 import typer
 
 from orgevents.cli.common import (
+    AtOpt,
+    CsvOpt,
     DepthOpt,
     JsonOpt,
     KnownAtOpt,
     PlannedOpt,
     RootOpt,
+    TsvOpt,
     app,
     date_range,
+    day,
+    delimited,
     print_json,
+    print_rows,
     view,
 )
 
@@ -23,19 +29,45 @@ from orgevents.cli.common import (
 def conflicts(
     ctx: typer.Context,
     as_json: JsonOpt = False,
+    csv: CsvOpt = False,
+    tsv: TsvOpt = False,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
+    root: RootOpt = None,
+    depth: DepthOpt = None,
+    at: AtOpt = None,
 ) -> None:
     """Where the sources disagree: every subject and property with competing claims, each value
-    with its sources — computed from the stored claims and figures.
+    with its sources — computed from the stored claims and figures. --root/--depth: only the
+    disagreements about a unit in that subtree (as it stood --at) or a responsibility one of
+    them holds then (--at: the date of that subtree). --csv/--tsv: one row per claimed value.
 
-    Example: orgevents conflicts
+    Example: orgevents conflicts --root biu
     """
     from orgevents.projections.claims import conflicts as conflicts_
 
-    found = conflicts_(view(ctx, known_at, include_planned))
+    state = view(ctx, known_at, include_planned)
+    if root is not None or depth is not None:
+        state = state.within(root, depth, day(at))
+    found = conflicts_(state)
     if as_json:
         print_json([c.model_dump(mode="json") for c in found])
+        return
+    fmt = delimited()
+    if fmt:
+        rows = [
+            [
+                c.subject["id"],
+                c.subject["name"],
+                c.property,
+                shown_value(claim.value, claim.approximate),
+                "yes" if claim.preferred else "",
+                "; ".join(f"{s.document} ({s.locator})" for s in claim.sources),
+            ]
+            for c in found
+            for claim in c.claims
+        ]
+        print_rows(["id", "name", "property", "value", "preferred", "sources"], rows, fmt)
         return
     typer.echo(f"{len(found)} disagreements between sources")
     for c in found:

@@ -57,6 +57,14 @@ MaxUnitsOpt = Annotated[
         help="Cut whole levels until at most N boxes are drawn (0: no limit).",
     ),
 ]
+ExpandOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--expand",
+        metavar="ID",
+        help="Draw the units below this unit too, whatever the cut (repeat it for several).",
+    ),
+]
 
 
 def output_format(fmt: str | None, out: Path | None) -> str:
@@ -116,6 +124,7 @@ def chart(
     root: RootOpt = None,
     depth: DepthOpt = None,
     max_units: MaxUnitsOpt = 500,
+    expand: ExpandOpt = None,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
@@ -133,6 +142,7 @@ def chart(
         root=root,
         depth=depth,
         max_units=max_units or None,
+        expand=expand or (),
         language=language(ctx),
     )
     emit(source, fmt, out)
@@ -144,18 +154,22 @@ def graph(
     at: AtOpt = None,
     fmt: FormatOpt = None,
     out: OutOpt = None,
+    root: RootOpt = None,
+    depth: DepthOpt = None,
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
     """Draw the responsibility graph as of a date: each responsibility linked to the unit holding
-    the authority and the units doing the work.
+    the authority and the units doing the work. --root/--depth: the responsibilities that units
+    of that subtree hold, with every holder of each.
 
-    Example: orgevents graph --at 2026-01-01 -o responsibilities.png
+    Example: orgevents graph --at 2026-01-01 --root biu -o responsibilities.png
     """
     from orgevents.diagrams.responsibilities import responsibility_chart
 
     state = view(ctx, known_at, include_planned)
-    emit(responsibility_chart(state, day(at), language=language(ctx)), fmt, out)
+    source = responsibility_chart(state, day(at), language=language(ctx), root=root, depth=depth)
+    emit(source, fmt, out)
 
 
 def diff_chart(

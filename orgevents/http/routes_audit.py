@@ -28,11 +28,28 @@ ANY = TypeAdapter(Any)
 
 @router.get("/conflicts", response_model=list[ConflictView], summary="Where sources disagree")
 async def list_conflicts(
-    svc: ServiceDep, known_at: KnownAt = None, include_planned: Planned = False
+    svc: ServiceDep,
+    known_at: KnownAt = None,
+    include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
+    at: At = None,
 ) -> Response:
     """Every subject and property with competing claims, each value with its sources —
-    computed from the stored claims and figures (as `orgevents conflicts --json`)."""
-    return await answer(svc, known_at, include_planned, ("conflicts",), conflicts, CONFLICTS)
+    computed from the stored claims and figures (as `orgevents conflicts --json`); ``root``/
+    ``depth``: only those about that subtree as it stood ``at`` (default today) or a
+    responsibility its units hold then."""
+    if root is None and depth is None:
+        return await answer(svc, known_at, include_planned, ("conflicts",), conflicts, CONFLICTS)
+    on = day_or_today(at)
+    return await answer(
+        svc,
+        known_at,
+        include_planned,
+        ("conflicts", root, depth, on),
+        lambda s: conflicts(s.within(root, depth, on)),
+        CONFLICTS,
+    )
 
 
 @router.get(

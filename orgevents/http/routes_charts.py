@@ -14,7 +14,16 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from orgevents.http.params import At, From, KnownAt, Planned, To, day_or_today
+from orgevents.http.params import (
+    At,
+    From,
+    KnownAt,
+    Planned,
+    ScopeDepth,
+    ScopeRoot,
+    To,
+    day_or_today,
+)
 from orgevents.http.routes_read import ServiceDep
 from orgevents.http.schemas import ErrorView
 from orgevents.http.service import Service
@@ -55,6 +64,14 @@ MaxUnits = Annotated[
         description="Draw at most this many boxes, collapsing whole levels into counts.",
     ),
 ]
+Expand = Annotated[
+    list[str] | None,
+    Query(
+        max_length=200,
+        description="Draw the units below these units too, whatever the cut (repeat it, "
+        '`expand=a&expand=b`, at most 200); the page\'s "+N below" boxes open this way.',
+    ),
+]
 
 router = APIRouter(prefix="/api/charts", tags=["charts"])
 
@@ -75,6 +92,7 @@ def org_chart(
     root: Root = None,
     depth: Depth = None,
     max_units: MaxUnits = 500,
+    expand: Expand = None,
 ) -> Response:
     """Council → committees → administrations → centres → units, with the figures known on
     the date."""
@@ -84,7 +102,9 @@ def org_chart(
     source = svc.read(
         known_at,
         include_planned,
-        lambda state: draw(state, on, root=root, depth=depth, max_units=max_units),
+        lambda state: draw(
+            state, on, root=root, depth=depth, max_units=max_units, expand=expand or ()
+        ),
     )
     return _image(request, svc, source, fmt, f"org-{on.isoformat()}")
 
@@ -102,13 +122,18 @@ def responsibility_graph(
     at: At = None,
     known_at: KnownAt = None,
     include_planned: Planned = False,
+    root: ScopeRoot = None,
+    depth: ScopeDepth = None,
 ) -> Response:
     """Each responsibility linked to the unit holding the authority and the units performing
-    the work."""
+    the work; ``root``/``depth``: the responsibilities the units of that subtree hold, with
+    every holder of each (as `orgevents graph --root`)."""
     from orgevents.diagrams.responsibilities import responsibility_chart as draw
 
     on = day_or_today(at)
-    source = svc.read(known_at, include_planned, lambda state: draw(state, on))
+    source = svc.read(
+        known_at, include_planned, lambda state: draw(state, on, root=root, depth=depth)
+    )
     return _image(request, svc, source, fmt, f"responsibilities-{on.isoformat()}")
 
 
@@ -132,6 +157,7 @@ def change_diagram(
     root: Root = None,
     depth: Depth = None,
     max_units: MaxUnits = 500,
+    expand: Expand = None,
 ) -> Response:
     """The org chart of ``to`` with everything that changed after ``from`` marked."""
     from orgevents.diagrams.changes import change_chart as draw
@@ -144,7 +170,15 @@ def change_diagram(
     source = svc.read(
         known_at,
         include_planned,
-        lambda state: draw(state, start, end, root=root, depth=depth, max_units=max_units),
+        lambda state: draw(
+            state,
+            start,
+            end,
+            root=root,
+            depth=depth,
+            max_units=max_units,
+            expand=expand or (),
+        ),
     )
     return _image(request, svc, source, fmt, f"changes-{start.isoformat()}-{end.isoformat()}")
 

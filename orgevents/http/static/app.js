@@ -106,6 +106,7 @@
     state.q = (p.get("q") || "").slice(0, 200);
     state.planned = p.get("planned") === "1";
     state.knownAt = (p.get("known_at") || "").slice(0, 40);
+    window.OrgNav.readUrl(p);
   }
 
   function writeUrl(push) {
@@ -121,6 +122,7 @@
     if (state.q) p.set("q", state.q);
     if (state.planned) p.set("planned", "1");
     if (state.knownAt) p.set("known_at", state.knownAt);
+    window.OrgNav.writeUrl(p);
     const url = `${location.pathname}?${p.toString()}`;
     if (url === location.pathname + location.search) return;
     if (push) history.pushState(null, "", url);
@@ -132,7 +134,8 @@
   function apiUrl(path, params) {
     const p = new URLSearchParams();
     for (const [key, value] of Object.entries(params || {})) {
-      if (value !== "" && value !== null && value !== undefined) p.set(key, value);
+      if (Array.isArray(value)) value.forEach((v) => p.append(key, v));
+      else if (value !== "" && value !== null && value !== undefined) p.set(key, value);
     }
     if (state.knownAt) p.set("known_at", state.knownAt);
     if (state.planned) p.set("include_planned", "true");
@@ -159,14 +162,15 @@
 
   function chartRequest() {
     if (state.mode === "diff") {
-      return { path: "/api/charts/changes", params: { from: state.from, to: state.to },
+      return { path: "/api/charts/changes",
+        params: { from: state.from, to: state.to, ...window.OrgNav.chartParams() },
         title: `Changes after ${longDate(state.from)} up to ${longDate(state.to)}` };
     }
     if (state.mode === "graph") {
       return { path: "/api/charts/responsibilities", params: { at: state.at },
         title: `Responsibilities on ${longDate(state.at)}` };
     }
-    return { path: "/api/charts/org", params: { at: state.at },
+    return { path: "/api/charts/org", params: { at: state.at, ...window.OrgNav.chartParams() },
       title: `Organisation on ${longDate(state.at)}` };
   }
 
@@ -227,6 +231,7 @@
       applyZoom();
       markSelected();
       centre(chart, fresh, left, top);
+      window.OrgNav.drawn(chart, fresh);
       setStatus("");
     } catch (err) {
       if (seq !== chartSeq) return;
@@ -254,10 +259,10 @@
     }
   }
 
+  // The natural size: the smallest text of a chart (8 pt) is 10.7 px; a wider chart scrolls,
+  // and is opened or focused (navigation.js) rather than shrunk unreadable.
   function autoZoom() {
-    const width = $("chart").clientWidth - 16;
-    if (!natural.width || width <= 0) return 1;
-    return Math.min(1, Math.max(0.7, width / natural.width));
+    return 1;
   }
 
   function applyZoom() {
@@ -389,7 +394,8 @@
       ]);
       if (seq !== panelSeq) return;
       const target = panel();
-      add(target, el("button", { type: "button", class: "close", title: "Close", text: "×",
+      add(target, el("button", { type: "button", class: "close", title: "Close",
+        "aria-label": "Close the details", text: "×",
         onclick: () => { state.id = ""; writeUrl(true); markSelected(); showHint(); } }));
       if (item.type === "unit") unitDetails(target, item, at);
       else responsibilityDetails(target, item, at);
@@ -544,6 +550,7 @@
     writeUrl(push);
     markSelected();
     showDetails();
+    window.OrgNav.selected(id);
   }
 
   function syncControls() {
@@ -738,6 +745,11 @@
   }
 
   async function start() {
+    window.OrgNav.init({
+      state: () => state, api, select: (id) => select(id, true), writeUrl, redraw: drawChart, nodeKey,
+      day: () => (state.mode === "diff" ? state.to : state.at), setZoom,
+      scale: () => (zoom === null ? autoZoom() : zoom), relayout: () => { if (zoom === null) applyZoom(); },
+    });
     readUrl();
     wire();
     await Promise.all([loadDates(), loadKinds()]);

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
     from orgevents.application import OrgHistory
-    from orgevents.events import DecisionMade, DocumentRegistered, Entry
+    from orgevents.events import DecisionMade, DocumentRegistered
     from orgevents.kinds import KindSpec
     from orgevents.projections.effects import Life
     from orgevents.projections.fold import Record
@@ -586,22 +586,44 @@ class View:
     def _counting(self, rec: Record) -> bool:
         return self.include_planned or not self.is_planned(rec)
 
-    def lives_of(self, keys: list[str]) -> dict[str, list[Life]]:
-        """:meth:`lives` of many subjects, asked :data:`CHUNK` at a time (``units`` asks for
-        every unit it lists)."""
-        from orgevents.projections.effects import LIFE_ENTRIES, lives
+    def counted_starts(self, keys: list[str], on: dt.date) -> dict[str, str]:
+        """The subjects among ``keys`` whose life on ``on`` began on a date the counting rule
+        decides (an interval, an open end, uncertain), each with that date as people read it.
+        From the index alone: such an entry keeps its payload there (``units`` asks for every
+        unit it lists, without opening the event store)."""
+        import json
 
-        types = ", ".join("?" for _ in LIFE_ENTRIES)
-        found: dict[str, list[tuple[int, Entry]]] = {key: [] for key in keys}
+        from orgevents.dates import EffectiveDate
+        from orgevents.projections.index_rows import STARTING_ENTRIES
+        from orgevents.sources import STORED
+
+        types = ", ".join("?" for _ in STARTING_ENTRIES)
+        planned = "" if self.include_planned else " AND planned = 0"
+        last: dict[str, tuple[int, int, str | None]] = {}
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
             marks = ", ".join("?" for _ in chunk)
-            for r in self._entries(
-                f"subject IN ({marks}) AND type IN ({types})", (*chunk, *LIFE_ENTRIES)
-            ):
-                if self._counting(r):
-                    found[r.payload.subject].append((r.position, r.payload))
-        return {key: lives(entries) for key, entries in found.items()}
+            with self.db.read() as cur:
+                cur.execute(
+                    self.db.sql(
+                        "SELECT subject, e_day, position, payload FROM orgindex_entries "
+                        f"WHERE subject IN ({marks}) AND type IN ({types}) AND e_day <= ?"
+                        f"{planned} AND p_from <= ? AND p_to > ?"
+                    ),
+                    (*chunk, *STARTING_ENTRIES, on.toordinal(), self.position, self.position),
+                )
+                for subject, e_day, position, text in cur.fetchall():
+                    if (int(e_day), int(position)) > last.get(subject, (0, 0, None))[:2]:
+                        last[subject] = (int(e_day), int(position), text)
+        out = {}
+        for subject, (_, _, text) in last.items():
+            if text is not None:
+                effective = EffectiveDate.model_validate(
+                    json.loads(text)["effective"], context=STORED
+                )
+                if effective.is_counted:
+                    out[subject] = str(effective)
+        return out
 
     def lives(self, key: str) -> list[Life]:
         """The lives of a unit or responsibility in this view, in date order."""

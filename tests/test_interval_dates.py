@@ -152,8 +152,14 @@ def test_as_of_answers_count_from_the_first_day_on_every_store(store_url: str) -
     reader = Reader(store)
     fold = ReadModel(store).catch_up()
     keys = ["house", "hsag", "hsed", "hsed-sub", "schools"]
-    assert reader.view().lives_of(keys) == fold.lives_of(keys)
-    assert fold.lives_of(keys)["hsed"][0].start_effective.startswith("1995-01-03/1996-12-31 (")
+    for on in (D(1899, 12, 31), D(1995, 1, 3), D(2026, 6, 1)):
+        assert reader.view().counted_starts(keys, on) == fold.counted_starts(keys, on)
+    assert fold.counted_starts(keys, D(1995, 1, 3)) == {
+        "house": "../1900 (uncertain: counted from 1900-01-01)",
+        "hsag": "1950-06? (uncertain: counted from 1950-06-01)",
+        "hsed": "1995-01-03/1996-12-31 (uncertain: counted from 1995-01-03)",
+        "schools": "1950-06? (uncertain: counted from 1950-06-01)",
+    }
     for view in (fold, reader.view()):
         before = view.who("schools", D(1995, 1, 2))
         on = view.who("schools", D(1995, 1, 3))
@@ -165,6 +171,26 @@ def test_as_of_answers_count_from_the_first_day_on_every_store(store_url: str) -
         assert [u.id for u in view.units_at(D(1899, 12, 31))] == []  # ../1900: from 1900-01-01
         assert view.unit_name("hsed", D(1997, 1, 1)) == "Committee on Education and the Workforce"
     reader.close()
+
+
+def test_units_says_so_from_the_index_alone(tmp_path: Path) -> None:
+    """``units`` answers without opening the event store (tests/test_one_read_side.py): the
+    dates it notes come from the index."""
+    import subprocess
+    import sys
+
+    from tests.test_one_read_side import IMPORTED
+
+    url = f"sqlite:///{tmp_path / 'house.db'}"
+    run("--store", url, "load", str(EXAMPLE))
+    ran = subprocess.run(
+        [sys.executable, "-c", IMPORTED, "--store", url, "units", "--at", "1996-06-01"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "hsed: in force from 1995-01-03/1996-12-31 (uncertain" in ran.stdout
+    assert ran.stdout.splitlines()[-1] == "False False"  # neither eventsourcing nor the models
 
 
 def test_the_cli_says_which_answers_rest_on_an_uncertain_date(tmp_path: Path) -> None:

@@ -104,12 +104,10 @@ def units(
 def echo_counted_lives(state: View, keys: list[str], on: dt.date) -> None:
     """Under a table of units in force: those in force only by the counting rule (their life
     began on an interval, open-ended or uncertain date), each with that date."""
-    from orgevents.dates import counted
-
-    for key, found in state.lives_of(keys).items():
-        life = next((life for life in reversed(found) if life.start <= on), None)
-        if life is not None and counted(life.start_effective):
-            typer.echo(f"  {key}: in force from {life.start_effective}")
+    found = state.counted_starts(keys, on)
+    for key in keys:
+        if key in found:
+            typer.echo(f"  {key}: in force from {found[key]}")
 
 
 @app.command()

@@ -86,7 +86,9 @@ _LETTERS = {
 
 
 def _strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
 
 
 def _latin_table() -> dict[int, str]:
@@ -163,7 +165,9 @@ def _r1(word: str) -> int:
     first_vowel = next((i for i, c in enumerate(word) if c in _VOWELS), None)
     if first_vowel is None:
         return len(word)
-    consonant = next((i for i in range(first_vowel, len(word)) if word[i] not in _VOWELS), None)
+    consonant = next(
+        (i for i in range(first_vowel, len(word)) if word[i] not in _VOWELS), None
+    )
     if consonant is None:
         return len(word)
     return max(consonant + 1, 3)
@@ -182,7 +186,12 @@ def infixes(field: str, folded: Sequence[str]) -> str:
     fields."""
     if field not in NAMING:
         return ""
-    ends = (w[i:] for w in folded if not w.isdigit() for i in range(1, len(w) - INFIX_LETTERS + 1))
+    ends = (
+        w[i:]
+        for w in folded
+        if not w.isdigit()
+        for i in range(1, len(w) - INFIX_LETTERS + 1)
+    )
     return " ".join(dict.fromkeys(ends))
 
 
@@ -222,7 +231,9 @@ class Query:
 
 def matches(text_terms: Sequence[str], query: Query) -> bool:
     """Every query stem begins one of the text's stems (what ``MATCH`` and ``@@`` answer)."""
-    return bool(query.terms) and all(any(t.startswith(q) for t in text_terms) for q in query.terms)
+    return bool(query.terms) and all(
+        any(t.startswith(q) for t in text_terms) for q in query.terms
+    )
 
 
 class SearchText(NamedTuple):

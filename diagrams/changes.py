@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orgevents.dates import counted
 from orgevents.diagrams.figures import moved_figure_text
@@ -37,6 +37,9 @@ from orgevents.projections.lookup import Questions
 from orgevents.projections.views import ChangeView
 from orgevents.projections.vocabulary import Vocabulary
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 DAY = dt.timedelta(days=1)
 
 
@@ -50,6 +53,20 @@ class _Transfer:
 class _Note:
     status: str  # "new" or "abolished"
     names: list[tuple[str, bool]] = field(default_factory=list)  # (name, expected)
+
+
+def _former_name(
+    vocabulary: Vocabulary, details: dict[str, Any], before: nx.DiGraph, now: nx.DiGraph, unit: str
+) -> str:
+    """A renamed unit's old name as the chart names it (in the chart's language where the unit
+    had a name in it that differs from its name now), else its old name."""
+    old = str(details.get("old_name"))
+    if unit not in before:
+        return old
+    then, current = before.nodes[unit], now.nodes[unit]
+    named = vocabulary.unit_name(str(then.get("name") or old), then.get("names") or ())
+    changed = named != vocabulary.unit_name(str(current.get("name")), current.get("names") or ())
+    return named if changed else old
 
 
 def change_chart(
@@ -69,6 +86,7 @@ def change_chart(
     if end <= start:
         raise ValueError(f"the second date ({end}) must come after the first ({start})")
     changes = state.diff(start, end)
+    vocabulary = Vocabulary.of(state, language)
     before, after = state.org_graph(start), state.org_graph(end)
     graph = after.copy()
     marks: dict[str, list[str]] = {}
@@ -110,7 +128,7 @@ def change_chart(
             note = f"{verb} {', '.join(state.label(t, end) for t in targets)}" if targets else None
             mark(unit, "abolished", note)
         elif "renames" in does and unit in graph:
-            mark(unit, "renamed", f"formerly {d.get('old_name')}")
+            mark(unit, "renamed", f"formerly {_former_name(vocabulary, d, before, graph, unit)}")
         elif "moves" in does and unit in graph and unit in before:
             old = next(iter(before.predecessors(unit)), None)
             if old is not None and old != next(iter(after.predecessors(unit)), None):
@@ -145,7 +163,7 @@ def change_chart(
         marks=marks,
         notes=notes,
         legend=legend,
-        vocabulary=Vocabulary.of(state, language),
+        vocabulary=vocabulary,
     )
 
     def box(unit: str) -> str | None:

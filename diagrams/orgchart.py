@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 
@@ -176,8 +177,11 @@ def unit_label(
     """A unit's box: change tags, name, abbreviation, notes, figures, the units listed inside it,
     what a collapsed box holds."""
     marks = list(marks)
-    name = str(attributes.get("name") or "")
-    abbreviation = attributes.get("abbreviation")
+    others: Any = attributes.get("names") or ()
+    name = vocabulary.unit_name(str(attributes.get("name") or ""), others)
+    abbreviation = vocabulary.unit_abbreviation(
+        str(attributes.get("abbreviation") or "") or None, others
+    )
     tags = (
         text(
             " · ".join(MARKS[m].tag for m in marks), size=8, bold=True, color=MARKS[marks[0]].colour
@@ -402,7 +406,12 @@ def draw(
                 marks=node_marks,
                 notes=notes.get(node, []),
                 hidden=selection.collapsed.get(node),
-                listed=[str(graph.nodes[c]["name"]) for c in listed.get(node, [])],
+                listed=[
+                    vocabulary.unit_name(
+                        str(graph.nodes[c]["name"]), graph.nodes[c].get("names") or ()
+                    )
+                    for c in listed.get(node, [])
+                ],
                 vocabulary=vocabulary,
             ),
             **style,

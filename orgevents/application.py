@@ -55,6 +55,7 @@ from orgevents.events import (
     EventRetracted,
     FiguresRecorded,
     KindDeclared,
+    NamesRecorded,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
     ResponsibilityDefined,
@@ -515,7 +516,8 @@ class OrgHistory(Application[UUID]):
             | UnitMerged
             | UnitAbsorbed
             | UnitSplit
-            | FiguresRecorded,
+            | FiguresRecorded
+            | NamesRecorded,
         ):
             unit = require(batch, entry.unit, Unit, "unit")
             if isinstance(entry, UnitRenamed):
@@ -528,6 +530,8 @@ class OrgHistory(Application[UUID]):
                 unit.move(entry, recorded_by)
             elif isinstance(entry, FiguresRecorded):
                 unit.record_figures(entry, recorded_by)
+            elif isinstance(entry, NamesRecorded):
+                unit.record_names(entry, recorded_by)
             else:
                 verb = VERBS[entry.type]
                 unit.check_in_force(on, verb)

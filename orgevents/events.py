@@ -33,6 +33,48 @@ class Role(StrEnum):
     PERFORMER = "performer"  # the unit that does the work
 
 
+class NameFormKind(StrEnum):
+    OFFICIAL = "official"  # the full, formal name
+    SHORT = "short"  # the name in everyday use, where the official one is long
+    ABBREVIATION = "abbreviation"
+    ALTERNATIVE = "alternative"  # any other name the unit is known by
+
+
+class NameForm(BaseModel):
+    """One more name of a unit: its form and its language (none: the store's language)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Name
+    form: NameFormKind = NameFormKind.OFFICIAL
+    language: Language | None = Field(
+        None, description="The name's language; omitted: the store's language."
+    )
+
+
+def _one_per_form(names: list[NameForm]) -> list[NameForm]:
+    seen: set[tuple[str, str | None]] = set()
+    for n in names:
+        slot = (n.form.value, n.language)
+        if slot in seen:
+            lang = f" in {n.language}" if n.language else ""
+            raise ValueError(f"two {n.form.value} names{lang}: give one name per form and language")
+        seen.add(slot)
+    return names
+
+
+Names = Annotated[
+    list[NameForm],
+    Field(
+        description="More names of the unit from this entry's date on, each with its form "
+        "(official, short, abbreviation, alternative) and language: one per form and language. "
+        "On UnitEstablished and UnitRenamed they replace all the unit's earlier other names "
+        "(none given: it has none from then on); on NamesRecorded they replace only the names "
+        "of the same form and language."
+    ),
+]
+
+
 class DecisionKind(StrEnum):
     ANALYSIS = "analysis"
     AGREEMENT = "agreement"
@@ -134,6 +176,9 @@ class UnitEstablished(_Change):
     parent: Key | None = None
     planned_end: EffectiveDate | None = None  # for temporary units
     figures: list[Figure] = []
+    names: Names = []
+
+    _names = field_validator("names")(_one_per_form)
 
     @property
     def subject(self) -> str:
@@ -141,12 +186,32 @@ class UnitEstablished(_Change):
 
 
 class UnitRenamed(_Change):
-    """A new name; ``abbreviation`` omitted keeps the old one."""
+    """A new name; ``abbreviation`` omitted keeps the old one. The unit's other names (``names``)
+    are those given here from now on (none given: none)."""
 
     type: Literal["UnitRenamed"] = "UnitRenamed"
     unit: Key
     name: Name
     abbreviation: Name | None = None
+    names: Names = []
+
+    _names = field_validator("names")(_one_per_form)
+
+    @property
+    def subject(self) -> str:
+        return self.unit
+
+
+class NamesRecorded(_Change):
+    """More names of a unit from ``effective`` on — official, short, abbreviation, alternative,
+    per language — without renaming it: each replaces the unit's name of the same form and
+    language, the others stay (until a rename)."""
+
+    type: Literal["NamesRecorded"] = "NamesRecorded"
+    unit: Key
+    names: Annotated[Names, Field(min_length=1)]
+
+    _names = field_validator("names")(_one_per_form)
 
     @property
     def subject(self) -> str:
@@ -420,6 +485,7 @@ UnitEntry = (
     | UnitAbsorbed
     | UnitSplit
     | FiguresRecorded
+    | NamesRecorded
 )
 ResponsibilityEntry = (
     ResponsibilityDefined
@@ -474,6 +540,7 @@ ENTRY_TYPES: tuple[type[_Entry], ...] = (
     UnitAbsorbed,
     UnitSplit,
     FiguresRecorded,
+    NamesRecorded,
     ResponsibilityDefined,
     ResponsibilityAssigned,
     ResponsibilityTransferred,

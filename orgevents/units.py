@@ -23,6 +23,7 @@ from orgevents.errors import NotInForceError, UnknownReferenceError
 from orgevents.events import (
     Change,
     FiguresRecorded,
+    NamesRecorded,
     UnitAbolished,
     UnitAbsorbed,
     UnitEstablished,
@@ -220,6 +221,10 @@ class Unit(Subject):
         self.check_in_force(payload.effective.date, "record figures for")
         self._figures_recorded(payload=payload, recorded_by=recorded_by)
 
+    def record_names(self, payload: NamesRecorded, recorded_by: str) -> None:
+        self.check_in_force(payload.effective.date, "record names for")
+        self._names_recorded(payload=payload, recorded_by=recorded_by)
+
     def end(
         self, payload: UnitAbolished | UnitMerged | UnitAbsorbed | UnitSplit, recorded_by: str
     ) -> None:
@@ -250,6 +255,10 @@ class Unit(Subject):
 
     @event("FiguresRecorded")
     def _figures_recorded(self, payload: FiguresRecorded, recorded_by: str) -> None:
+        self._remember(payload)
+
+    @event("NamesRecorded")
+    def _names_recorded(self, payload: NamesRecorded, recorded_by: str) -> None:
         self._remember(payload)
 
     @event("Ended")

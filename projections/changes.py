@@ -20,6 +20,8 @@ from orgevents.events import (
     EventRetracted,
     FiguresRecorded,
     KindDeclared,
+    NameForm,
+    NamesRecorded,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
     ResponsibilityDefined,
@@ -60,6 +62,13 @@ def history(state: OrgState, key: str) -> list[ChangeView]:
     return [change_view(state, r) for r in effective_order(records, state)]
 
 
+def names_text(names: list[NameForm]) -> str:
+    """ "Ministère des Finances (official, fr); SPF Finances (short, fr)": other names in words."""
+    return "; ".join(
+        f"{n.name} ({n.form.value}{', ' + n.language if n.language else ''})" for n in names
+    )
+
+
 def change_dates(state: OrgState) -> list[dt.date]:
     return sorted(state.change_dates)
 
@@ -84,6 +93,8 @@ def change_view(state: Lookup, rec: Record) -> ChangeView:
     details: dict[str, Any] = {
         k: v for k, v in p.model_dump(mode="json").items() if k not in _COMMON
     }
+    if isinstance(p, UnitEstablished | UnitRenamed) and not p.names:
+        details.pop("names", None)  # (entries without other names read as they always did)
     if isinstance(p, UnitRenamed):
         details["old_name"] = state.unit_name(p.unit, on - DAY)
     if isinstance(p, UnitMoved):
@@ -191,6 +202,8 @@ def summary(state: Lookup, rec: Record) -> str:
         return f"{state.unit_name(p.unit, on - DAY)} split into {', '.join(map(lbl, p.into))}"
     if isinstance(p, FiguresRecorded):
         return f"figures for {name}: " + figures_text(p.figures)
+    if isinstance(p, NamesRecorded):
+        return f"names of {name}: " + names_text(p.names)
     if isinstance(p, ResponsibilityDefined):
         if starts_again(state, rec):
             return f"responsibility re-established: {p.name}"

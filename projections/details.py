@@ -7,7 +7,7 @@ from typing import Any
 
 from orgevents.errors import NotFoundError
 from orgevents.projections.claims import claims_about
-from orgevents.projections.effects import life_views
+from orgevents.projections.effects import life_views, name_history
 from orgevents.projections.fold import OrgState
 from orgevents.projections.holders import responsibilities_of, who
 from orgevents.projections.structure import chain, children, figures_at, unit_view
@@ -44,16 +44,21 @@ def show_unit(state: OrgState, key: str, on: dt.date) -> dict[str, Any]:
         "former_names": sorted(state.names.get(key, set()) - {view.name, view.abbreviation}),
         "claims": claims_about(state, key),
         "lives": _lives(state, key),
+        "names": name_history(_entries(state, key)),
     }
 
 
-def _lives(state: OrgState, key: str) -> list[dict[str, Any]]:
-    entries = [
+def _entries(state: OrgState, key: str) -> list[tuple[int, Any]]:
+    """The subject's entries that count in this view, ``(position, payload)``."""
+    return [
         (r.position, r.payload)
         for r in state.records
         if r.payload.subject == key and (state.include_planned or not state.is_planned(r))
     ]
-    return life_views(state.lives(key), entries)
+
+
+def _lives(state: OrgState, key: str) -> list[dict[str, Any]]:
+    return life_views(state.lives(key), _entries(state, key))
 
 
 def show_responsibility(state: OrgState, key: str, on: dt.date) -> dict[str, Any]:

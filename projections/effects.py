@@ -10,7 +10,10 @@ entry                      effects
 UnitEstablished            Starts the unit (kind, name, abbreviation, parent); Figures — a later
                            one, after the unit ended, Starts it ``again`` (re-established:
                            a new life under the same id)
-UnitRenamed                Renames the unit (a new abbreviation only where given)
+UnitRenamed                Renames the unit (a new abbreviation only where given; its other
+                           names are those of the entry's ``names``, none if it gives none)
+NamesRecorded              Names: the unit's other names of the forms and languages given
+                           (the others stay)
 UnitMoved                  Moves the unit under a new parent
 UnitAbolished              Ends the unit
 UnitMerged / UnitAbsorbed  Ends the unit, into another
@@ -46,6 +49,8 @@ from orgevents.events import (
     Entry,
     EventRetracted,
     FiguresRecorded,
+    NameForm,
+    NamesRecorded,
     ResponsibilityAbolished,
     ResponsibilityAssigned,
     ResponsibilityDefined,
@@ -72,12 +77,21 @@ class Starts:
     kind: str | None = None  # units only
     parent: str | None = None  # units only
     again: bool = False
+    names: tuple[NameForm, ...] = ()  # units only: its other names
 
 
 @dataclass(frozen=True)
 class Renames:
     name: str
     abbreviation: str | None  # None: the abbreviation stays
+    names: tuple[NameForm, ...] = ()  # the other names from now on (all earlier ones end)
+
+
+@dataclass(frozen=True)
+class Names:
+    """Other names of the unit: each replaces the one of its form and language."""
+
+    names: tuple[NameForm, ...]
 
 
 @dataclass(frozen=True)
@@ -109,7 +123,7 @@ class Releases:
     unit: str
 
 
-Effect = Starts | Renames | Moves | Ends | Figures | Holds | Releases
+Effect = Starts | Renames | Names | Moves | Ends | Figures | Holds | Releases
 
 UNIT, RESPONSIBILITY, DECISION, DOCUMENT, CLAIM = (
     "unit",
@@ -128,6 +142,7 @@ _UNIT_ENTRIES = (
     UnitAbsorbed,
     UnitSplit,
     FiguresRecorded,
+    NamesRecorded,
 )
 _RESPONSIBILITY_ENTRIES = (
     ResponsibilityDefined,
@@ -142,12 +157,16 @@ def effects(p: Entry, again: bool = False) -> list[Effect]:
     """What the entry does to its subject's state, in order. ``again``: the subject had a life
     before this establishment or definition (see :func:`lives`)."""
     if isinstance(p, UnitEstablished):
-        out: list[Effect] = [Starts(p.name, p.abbreviation, p.kind, p.parent, again)]
+        out: list[Effect] = [
+            Starts(p.name, p.abbreviation, p.kind, p.parent, again, tuple(p.names))
+        ]
         if p.figures:
             out.append(Figures(tuple(p.figures)))
         return out
     if isinstance(p, UnitRenamed):
-        return [Renames(p.name, p.abbreviation)]
+        return [Renames(p.name, p.abbreviation, tuple(p.names))]
+    if isinstance(p, NamesRecorded):
+        return [Names(tuple(p.names))]
     if isinstance(p, UnitMoved):
         return [Moves(p.parent)]
     if isinstance(p, UnitAbolished):
@@ -236,6 +255,7 @@ def related_keys(p: Entry) -> list[str]:
 EFFECT_NAMES = {
     Starts: "starts",
     Renames: "renames",
+    Names: "names",
     Moves: "moves",
     Ends: "ends",
     Figures: "figures",
@@ -339,4 +359,75 @@ def describe_lives(found: list[Life]) -> str:
     """ "1950-01-01 – 1971-01-01, 1996-03-01 –": the lives of one subject, for people."""
     return ", ".join(
         f"{life.start_effective} – {life.end_effective or ''}".rstrip() for life in found
+    )
+
+
+# --- other names (official, short, abbreviation, alternative; per language) -------------------
+
+FORMS = ("official", "short", "abbreviation", "alternative")  # in the order they are listed
+
+OtherName = tuple[str, str, str | None]  # (name, form, language or None: the store's)
+
+
+def _sorted_names(names: Iterable[OtherName]) -> tuple[OtherName, ...]:
+    return tuple(sorted(names, key=lambda n: (FORMS.index(n[1]), n[2] or "", n[0])))
+
+
+def names_after(current: tuple[OtherName, ...], e: Effect) -> tuple[OtherName, ...]:
+    """A unit's other names after an effect: a start or a rename gives all of them anew, a
+    :class:`Names` replaces those of the same form and language; the others keep them."""
+    if isinstance(e, Starts | Renames):
+        return _sorted_names((n.name, n.form.value, n.language) for n in e.names)
+    if isinstance(e, Names):
+        given = {(n.form.value, n.language): n.name for n in e.names}
+        kept = [n for n in current if (n[1], n[2]) not in given]
+        return _sorted_names([*kept, *((name, f, lang) for (f, lang), name in given.items())])
+    return current
+
+
+def name_history(entries: Iterable[tuple[int, Entry]]) -> list[dict[str, Any]]:
+    """Every other name a unit had, with its form, language and validity (``from``, ``until``:
+    effective dates as people read them, ``until`` None while it holds; ``from_date``,
+    ``until_date`` the days they count from), in order — from the
+    subject's entries that count (``(position, payload)``, any order), for ``show`` and the
+    exports."""
+    ordered = sorted(
+        ((p.effective.date, pos, p) for pos, p in entries if isinstance(p, Change)),
+        key=lambda x: (x[0], x[1]),
+    )
+    current: tuple[OtherName, ...] = ()
+    since: dict[OtherName, Any] = {}
+    out: list[dict[str, Any]] = []
+
+    def close(name: OtherName, until: Any) -> None:
+        start = since.pop(name)
+        out.append(
+            {
+                "name": name[0],
+                "form": name[1],
+                "language": name[2],
+                "from": str(start),
+                "until": str(until) if until else None,
+                "from_date": start.date.isoformat(),
+                "until_date": until.date.isoformat() if until else None,
+            }
+        )
+
+    for _, _, p in ordered:
+        for e in effects(p):
+            after = () if isinstance(e, Ends) else names_after(current, e)
+            if after == current:
+                continue
+            for gone in current:
+                if gone not in after:
+                    close(gone, p.effective)
+            for new in after:
+                if new not in since:
+                    since[new] = p.effective
+            current = after
+    for name in current:
+        close(name, None)
+    return sorted(
+        out,
+        key=lambda n: (n["from_date"], FORMS.index(n["form"]), n["language"] or "", n["name"]),
     )

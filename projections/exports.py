@@ -172,6 +172,7 @@ def units_table(view: Questions, on: dt.date) -> Table:
             first = ended.get(p.unit)
             if first is None or p.effective.date < _effective(first).date:
                 ended[p.unit] = rec
+    others = {k.unit.id: k.names for k in view.units_known(on)} if in_force else {}
     rows = []
     for unit in in_force:
         rows.append(
@@ -186,6 +187,10 @@ def units_table(view: Questions, on: dt.date) -> Table:
                 _effective_text(ended.get(unit.id)),
                 str(planned_end[unit.id]) if planned_end.get(unit.id) else "",
                 describe_lives(view.lives(unit.id)),
+                "; ".join(
+                    f"{name} ({form}{', ' + lang if lang else ''})"
+                    for name, form, lang in others.get(unit.id, ())
+                ),
             )
         )
     columns = (
@@ -199,6 +204,7 @@ def units_table(view: Questions, on: dt.date) -> Table:
         "ended",
         "planned_end",
         "lives",
+        "other_names",
     )
     return Table("units", columns, rows)
 
@@ -488,7 +494,8 @@ def jsonld(
     (``urn:orgevents:unit/biu``):
 
     - ``unit/ID`` — ``org:Organization`` (also ``org:OrganizationalUnit`` below an
-      administration): ``skos:prefLabel`` name and ``skos:altLabel`` abbreviation as of ``on``,
+      administration): ``skos:prefLabel`` name and ``skos:altLabel`` abbreviation and other
+      names (each with its own language) as of ``on``, ``oe:names`` those with their forms,
       ``org:identifier``, ``org:classification`` (``kind/KIND``), ``oe:inForce``;
       ``org:subOrganizationOf`` / ``org:hasSubOrganization`` as of ``on``; ``org:resultedFrom`` /
       ``org:changedBy`` the unit's own changes.
@@ -643,8 +650,19 @@ class _JsonLd:
                 "org:classification": self.iri("kind", unit.kind),
                 "oe:inForce": exists,
             }
-            if unit.abbreviation:
-                node["skos:altLabel"] = self._text(unit.abbreviation)
+            alt = [self._text(unit.abbreviation)] if unit.abbreviation else []
+            alt += [self._named(name, lang) for name, _, lang in units[key].names]
+            if alt:
+                node["skos:altLabel"] = alt[0] if len(alt) == 1 else alt
+            if units[key].names:  # the other names with their forms
+                node["oe:names"] = [
+                    {
+                        "@type": "oe:Name",
+                        "skos:literalForm": self._named(name, lang),
+                        "oe:form": form,
+                    }
+                    for name, form, lang in units[key].names
+                ]
             if exists and unit.parent and unit.parent in in_force_set:
                 node["org:subOrganizationOf"] = self.iri("unit", unit.parent)
             if key in children:
@@ -1011,6 +1029,11 @@ class _JsonLd:
                 )
             out.append(citation)
         return out
+
+    def _named(self, text: str, language: str | None) -> Any:
+        """A unit's other name, tagged with its own language (none given: the store's)."""
+        language = language or self.language
+        return {"@value": text, "@language": language} if language else text
 
     def _text(self, text: str) -> Any:
         language = self.entry_language

@@ -33,11 +33,14 @@ from orgevents.figures import Figure
 from orgevents.projections.effects import (
     RESPONSIBILITY,
     UNIT,
+    Effect,
     Ends,
     Figures,
     Holds,
     Life,
     Moves,
+    Names,
+    OtherName,
     Releases,
     Renames,
     Starts,
@@ -45,6 +48,7 @@ from orgevents.projections.effects import (
     is_change,
     is_planned,
     lives,
+    names_after,
     subject_type,
 )
 from orgevents.projections.effects import related_keys as effects_related_keys
@@ -81,6 +85,18 @@ class UnitFacts:
     parent: Timeline[str | None] = field(default_factory=Timeline)
     figures: list[tuple[dt.date, int, Figure, Record]] = field(default_factory=list)
     planned_end: Any = None
+    # (date, position, effect) of every start, rename and names entry: the other names
+    naming: list[tuple[dt.date, int, Effect]] = field(default_factory=list)
+
+    def names_at(self, on: dt.date) -> tuple[OtherName, ...]:
+        """The unit's other names on a date (official, short, ... per language): the naming
+        entries up to that date replayed in as-of order."""
+        current: tuple[OtherName, ...] = ()
+        for when, _, e in sorted(self.naming, key=lambda x: (x[0], x[1])):
+            if when > on:
+                break
+            current = names_after(current, e)
+        return current
 
 
 @dataclass
@@ -208,13 +224,17 @@ class OrgState:
                 u.abbreviation.add(on, position, e.abbreviation)
                 u.parent.add(on, position, e.parent)
                 u.planned_end = getattr(p, "planned_end", None)
+                u.naming.append((on, position, e))
                 self._name(key, e.name, e.abbreviation)
             elif isinstance(e, Renames):
                 u = self.units[key]
                 u.name.add(on, position, e.name)
                 if e.abbreviation is not None:
                     u.abbreviation.add(on, position, e.abbreviation)
+                u.naming.append((on, position, e))
                 self._name(key, e.name, e.abbreviation)
+            elif isinstance(e, Names):
+                self.units[key].naming.append((on, position, e))
             elif isinstance(e, Moves):
                 self.units[key].parent.add(on, position, e.parent)
             elif isinstance(e, Ends):

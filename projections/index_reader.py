@@ -20,6 +20,7 @@ from orgevents.projections.index_rows import (
     ResponsibilityRow,
     UnitRow,
     day,
+    names_of,
 )
 from orgevents.projections.sqlindex_db import TABLES, Backend, Cursor
 from orgevents.projections.views import (
@@ -327,6 +328,7 @@ class IndexedState:
                     "abbreviation": row.abbreviation,
                     "kind": row.kind,
                     "figures": figures.get(key, []),
+                    "names": names_of(row.names),
                 },
             )
             for key, row in ordered

@@ -9,7 +9,8 @@ find every unit in force on D with one interval-stabbing query instead of a per-
 
 Rows come in four kinds:
 
-- ``UnitRow`` — the unit's state (in force or not, name, abbreviation, parent, kind);
+- ``UnitRow`` — the unit's state (in force or not, name, abbreviation, parent, kind, other
+  names);
 - ``FigureRow`` — one figure, for the days the unit is in force from the figure's date on;
 - ``ResponsibilityRow`` — the responsibility's state (in force or not, name, abbreviation);
 - ``HoldingRow`` — one unit holding one role, with the entry that gave it, while the
@@ -49,6 +50,7 @@ class UnitRow(NamedTuple):
     parent: str | None
     kind: str
     established_at: int  # position of the establishment: the fold's order of units
+    names: str  # its other names (official, short, ... per language) as JSON; "" for none
 
 
 class FigureRow(NamedTuple):
@@ -168,7 +170,17 @@ def unit_rows(points: Sequence[Point]) -> tuple[list[UnitRow], list[FigureRow]]:
 
 
 def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[Any], list[Any]]:
-    from orgevents.projections.effects import Ends, Figures, Moves, Renames, Starts, effects
+    from orgevents.projections.effects import (
+        Ends,
+        Figures,
+        Moves,
+        Names,
+        OtherName,
+        Renames,
+        Starts,
+        effects,
+        names_after,
+    )
 
     chosen = _variant(points, include_planned)
     established = [
@@ -181,8 +193,9 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
         return [], []  # the fold does not know the unit in this variant
     established_at, kind = min(established, key=lambda x: x[0])
     alive, name, abbreviation, parent = 0, None, None, None
+    others: tuple[OtherName, ...] = ()
     # the kind is of the life on the day (a unit established again may change kind)
-    states: list[tuple[int, tuple[int, str | None, str | None, str | None, str]]] = []
+    states: list[tuple[int, tuple[int, str | None, str | None, str | None, str, str]]] = []
     figures: list[tuple[int, int, int, str, str]] = []  # (day, position, seq, effective, json)
     started = False  # entries before the first establishment that counts here are left out
     for on, pos, _, text, _, p in chosen:  # (of an earlier life only expected or planned)
@@ -190,6 +203,7 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
             if isinstance(e, Starts):
                 alive, name, abbreviation, parent = 1, e.name, e.abbreviation, e.parent
                 kind = e.kind or kind
+                others = names_after(others, e)
                 started = True
             elif not started:
                 continue
@@ -197,6 +211,9 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
                 name = e.name
                 if e.abbreviation is not None:
                     abbreviation = e.abbreviation
+                others = names_after(others, e)
+            elif isinstance(e, Names):
+                others = names_after(others, e)
             elif isinstance(e, Moves):
                 parent = e.parent
             elif isinstance(e, Ends):
@@ -205,9 +222,9 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
                 for seq, fig in enumerate(e.figures):
                     figures.append((on, pos, seq, text, fig.model_dump_json()))
         if started:
-            states.append((on, (alive, name, abbreviation, parent, kind)))
+            states.append((on, (alive, name, abbreviation, parent, kind, names_json(others))))
     versions = _intervals(states)
-    rows = [(a, b, *state, established_at) for a, b, state in versions]
+    rows = [(a, b, *state[:5], established_at, state[5]) for a, b, state in versions]
     in_force = [(a, b) for a, b, state in versions if state[0]]
     # a figure counts in the life it was recorded in: not after a later establishment
     starts = sorted({c.day for c in chosen for e in effects(c.payload) if isinstance(e, Starts)})
@@ -218,6 +235,20 @@ def _unit_variant(points: Sequence[Point], include_planned: bool) -> tuple[list[
             if b > on and a < until:
                 figure_rows.append((max(a, on), min(b, until), on, pos, seq, text, fig_json))
     return rows, figure_rows
+
+
+def names_json(names: Sequence[tuple[str, str, str | None]]) -> str:
+    """Other names as the index keeps them: ``[[name, form, language], ...]``, "" for none."""
+    import json
+
+    return json.dumps([list(n) for n in names], ensure_ascii=False) if names else ""
+
+
+def names_of(stored: str | None) -> tuple[tuple[str, str, str | None], ...]:
+    """The other names from the index's column (:func:`names_json`)."""
+    import json
+
+    return tuple((n, f, lang) for n, f, lang in json.loads(stored)) if stored else ()
 
 
 # --- responsibilities --------------------------------------------------------------------------

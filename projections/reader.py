@@ -39,8 +39,9 @@ from orgevents.projections.index_rows import (
     ResponsibilityRow,
     UnitRow,
     day,
+    names_of,
 )
-from orgevents.projections.sqlindex_db import TABLES
+from orgevents.projections.sqlindex_db import INDEX_SCHEMA_VERSION, TABLES
 from orgevents.projections.views import (
     ChangeView,
     FigureView,
@@ -153,10 +154,13 @@ class Reader:
         self.writer.apply_recorded(recordings)
 
     def up_to_date(self) -> bool:
-        """The index exists and holds every stored event (one cheap look at each)."""
+        """The index exists at this code's version and holds every stored event (one cheap
+        look at each)."""
         db = self.db
         try:
             with db.read() as cur:
+                if db.version_in(cur) < INDEX_SCHEMA_VERSION:
+                    return False  # made by an older version: built again (``SqlIndex.ensure``)
                 tracked = tracking(db, cur)[0]
                 for table in ("orgindex_entries", "orgindex_search"):  # the newest tables
                     cur.execute(f"SELECT 1 FROM {table} LIMIT 1")
@@ -780,7 +784,16 @@ class View:
             "former_names": sorted(names - {row.name, row.abbreviation}),
             "claims": claims_about(self, key),
             "lives": self._life_views(key, "('UnitEstablished', 'UnitRenamed')"),
+            "names": self._name_history(key),
         }
+
+    def _name_history(self, key: str) -> list[dict[str, Any]]:
+        """Every other name of the unit, with form, language and validity (``show``)."""
+        from orgevents.projections.effects import LIFE_ENTRIES, name_history
+
+        types = ", ".join(f"'{t}'" for t in (*LIFE_ENTRIES, "UnitRenamed", "NamesRecorded"))
+        entries = self._entries(f"subject = ? AND type IN ({types})", (key,))
+        return name_history((r.position, r.payload) for r in entries if self._counting(r))
 
     def _life_views(self, key: str, naming: str) -> list[dict[str, Any]]:
         from orgevents.projections.effects import LIFE_ENTRIES, life_views
@@ -1002,7 +1015,8 @@ class View:
                 kind=row.kind,
                 parent=row.parent,
             )
-            out.append(KnownUnit(unit, since, bool(at is not None and at.alive)))
+            alive = bool(at is not None and at.alive)
+            out.append(KnownUnit(unit, since, alive, names_of(row.names)))
         return out
 
     def responsibilities_known(self, on: dt.date) -> list[ResponsibilityAt]:

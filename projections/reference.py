@@ -127,7 +127,8 @@ class FoldView(OrgState):
         for key in sorted(self.units):
             since = self.units[key].name.first_date() or on
             exists = self.unit_exists(key, on)
-            out.append(KnownUnit(structure.unit_view(self, key, on), since, exists))
+            names = self.units[key].names_at(max(on, since))
+            out.append(KnownUnit(structure.unit_view(self, key, on), since, exists, names))
         return out
 
     def responsibilities_known(self, on: dt.date) -> list[ResponsibilityAt]:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 
 from orgevents.events import Change
 from orgevents.projections.effects import is_planned
-from orgevents.projections.fold import OrgState
-from orgevents.projections.index_rows import day
+from orgevents.projections.fold import OrgState, UnitFacts
+from orgevents.projections.index_rows import day, names_of
 from orgevents.projections.textsearch import (
     NAMING,
     Hit,
@@ -27,6 +27,7 @@ from orgevents.projections.textsearch import (
     found_view,
     index_terms,
     matches,
+    other_fields,
     ranked,
 )
 from orgevents.projections.views import FoundView
@@ -70,11 +71,13 @@ def _fold_on_date(state: OrgState, key: str, on: dt.date) -> OnDate:
     facts = state.units.get(key) or state.responsibilities[key]
     first = facts.name.first_date()
     shown = max(on, first) if first else on
+    others = facts.names_at(shown) if isinstance(facts, UnitFacts) else ()
     return OnDate(
         kind="unit" if key in state.units else "responsibility",
         name=facts.name.at(shown, key),
         abbreviation=facts.abbreviation.at(shown, None),
         in_force=facts.exists.at(on, False),
+        others=other_fields(others),
     )
 
 
@@ -103,9 +106,9 @@ def _on_date(view: View, keys: Iterable[str], on: dt.date) -> dict[str, OnDate]:
     wanted = sorted(keys)
     d = day(on)
     out: dict[str, OnDate] = {}
-    for table, column, kind in (
-        ("orgindex_units", "unit", "unit"),
-        ("orgindex_responsibilities", "responsibility", "responsibility"),
+    for table, column, kind, names in (
+        ("orgindex_units", "unit", "unit", "names"),
+        ("orgindex_responsibilities", "responsibility", "responsibility", "NULL"),
     ):
         for start in range(0, len(wanted), _CHUNK):
             chunk = [k for k in wanted[start : start + _CHUNK] if k not in out]
@@ -114,8 +117,9 @@ def _on_date(view: View, keys: Iterable[str], on: dt.date) -> dict[str, OnDate]:
             marks = ", ".join("?" for _ in chunk)
             # per key: the last version begun by the day, else the first (``_key_rows``)
             sql = (
-                "SELECT k, begun, alive, name, abbreviation FROM ("
+                "SELECT k, begun, alive, name, abbreviation, names FROM ("
                 f"SELECT {column} AS k, e_from <= ? AS begun, alive, name, abbreviation, "
+                f"{names} AS names, "
                 f"row_number() OVER (PARTITION BY {column} ORDER BY e_from <= ? DESC, "
                 "CASE WHEN e_from <= ? THEN -e_from ELSE e_from END) AS nth "
                 f"FROM {table} WHERE {column} IN ({marks}) AND p_from <= ? AND p_to > ? "
@@ -127,6 +131,12 @@ def _on_date(view: View, keys: Iterable[str], on: dt.date) -> dict[str, OnDate]:
                     (d, d, d, *chunk, view.position, view.position, view.variant),
                 )
                 rows = cur.fetchall()
-            for key, begun, alive, name, abbreviation in rows:
-                out[key] = OnDate(kind, name or key, abbreviation, bool(begun and alive))
+            for key, begun, alive, name, abbreviation, others in rows:
+                out[key] = OnDate(
+                    kind,
+                    name or key,
+                    abbreviation,
+                    bool(begun and alive),
+                    other_fields(names_of(others)),
+                )
     return out

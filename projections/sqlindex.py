@@ -156,12 +156,15 @@ class SqlIndex:
     def ensure(self) -> None:
         """Create the tables once: a read of the index's schema version, and DDL only where it
         is missing or older (under the backend's schema lock, so two first runs take turns); an
-        index made before the log tables existed is built again."""
+        index made by an older version, or before the log tables existed, is built again."""
         if self._ensured:
             return
         complete = self._has("orgindex_entries") and self._has("orgindex_search")
-        if self.db.schema_version() < INDEX_SCHEMA_VERSION or not complete:
-            outdated = self.exists() and not complete
+        version = self.db.schema_version()
+        if version < INDEX_SCHEMA_VERSION or not complete:
+            # an index of an older version holds other rows (5: units' other names): built
+            # again from the log
+            outdated = self.exists() and (not complete or version < INDEX_SCHEMA_VERSION)
             with self.db.write() as cur:
                 self.db.lock_schema(cur)
                 if self.db.version_in(cur) < INDEX_SCHEMA_VERSION or outdated:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 TABLES: dict[str, tuple[str, tuple[str, ...], str | None]] = {
     "orgindex_units": (
         "unit",
-        ("alive", "name", "abbreviation", "parent", "kind", "established_at"),
+        ("alive", "name", "abbreviation", "parent", "kind", "established_at", "names"),
         "alive",
     ),
     "orgindex_figures": (
@@ -68,8 +68,8 @@ class Cursor(Protocol):
     def fetchone(self) -> Any: ...
 
 
-INDEX_SCHEMA_VERSION = 4  # the index's row in orgevents_schema (2: log tables, 3: search
-# tables, 4: declared kinds)
+INDEX_SCHEMA_VERSION = 5  # the index's row in orgevents_schema (2: log tables, 3: search
+# tables, 4: declared kinds, 5: units' other names — an older index is built again)
 SCHEMA_TABLE = "orgevents_schema"
 
 
@@ -185,7 +185,9 @@ SEARCH_COLUMNS = (
     "p_from",
     "p_to",
 )
-_NAMING = "field IN ('name', 'abbreviation', 'id')"
+_NAMING = (
+    "field IN ('name', 'abbreviation', 'official_name', 'short_name', 'alternative_name', 'id')"
+)
 
 
 def _search_table(bigint: str, extra: str) -> str:

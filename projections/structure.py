@@ -105,7 +105,8 @@ def source_view(state: Lookup, source: SourceRef) -> SourceView:
 
 
 def org_graph(state: OrgState, on: dt.date) -> nx.DiGraph:
-    """Units in force on ``on`` as nodes (id → name, abbreviation, kind); edges parent → child."""
+    """Units in force on ``on`` as nodes (id → name, abbreviation, kind, figures, other names:
+    ``(name, form, language)``); edges parent → child."""
     graph = nx.DiGraph(at=on, known_at=state.known_at)
     for view in units_at(state, on):
         graph.add_node(
@@ -114,6 +115,7 @@ def org_graph(state: OrgState, on: dt.date) -> nx.DiGraph:
             abbreviation=view.abbreviation,
             kind=view.kind,
             figures=figures_at(state, view.id, on),
+            names=state.units[view.id].names_at(on),
         )
     for view in units_at(state, on):
         if view.parent is not None and view.parent in graph:

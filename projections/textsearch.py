@@ -21,6 +21,9 @@ here (:func:`index_terms`), PostgreSQL ``to_tsvector('danish', …)`` over the f
 (:func:`norm`, :func:`infixes`) with a GIN index — both answer exactly as :func:`matches` does.
 A name, abbreviation or id equal to the query (folded, :func:`norm`) is an *exact* match.
 
+A unit's other names (official, short, alternative, per language) are found as names, each as
+its form (``official_name``, ``short_name``, ``alternative_name``; an abbreviation as one).
+
 Ranking (:func:`found_view`): exact id, abbreviation or name first (rank 0); then current names
 and abbreviations and ids (1); then former and future names and abbreviations (2); then scopes,
 legal bases, notes and quotes (3). Each subject is listed once, with its best match; within a
@@ -41,6 +44,7 @@ from orgevents.events import Entry, ResponsibilityDefined
 from orgevents.projections.effects import (
     RESPONSIBILITY,
     UNIT,
+    Names,
     Renames,
     Starts,
     effects,
@@ -49,9 +53,30 @@ from orgevents.projections.effects import (
 )
 from orgevents.projections.views import FoundView
 
+# The search field of each form of a unit's other names (:class:`.effects.Names`).
+FORM_FIELDS = {
+    "official": "official_name",
+    "short": "short_name",
+    "abbreviation": "abbreviation",
+    "alternative": "alternative_name",
+}
 # The fields a subject is found by, in the order a match is preferred within a rank.
-FIELDS = ("name", "abbreviation", "id", "scope", "legal_basis", "note", "quote")
-NAMING = frozenset({"name", "abbreviation", "id"})  # exact matches count
+FIELDS = (
+    "name",
+    "abbreviation",
+    "official_name",
+    "short_name",
+    "alternative_name",
+    "id",
+    "scope",
+    "legal_basis",
+    "note",
+    "quote",
+)
+NAMING = frozenset(
+    {"name", "abbreviation", "official_name", "short_name", "alternative_name", "id"}
+)  # exact matches count
+NAMES = NAMING - {"id"}  # current, former or future
 EXACT, CURRENT, FORMER, OTHER = 0, 1, 2, 3  # ranks
 CURRENT_WHEN, FORMER_WHEN, FUTURE_WHEN = "current", "former", "future"
 _WHEN_ORDER = {CURRENT_WHEN: 0, FORMER_WHEN: 1, FUTURE_WHEN: 2, None: 3}
@@ -258,6 +283,8 @@ def entry_texts(p: Entry) -> list[SearchText]:
             out.append(("name", e.name))
             if e.abbreviation:
                 out.append(("abbreviation", e.abbreviation))
+        if isinstance(e, Starts | Renames | Names):
+            out += [(FORM_FIELDS[n.form.value], n.name) for n in e.names]
     if isinstance(p, ResponsibilityDefined):
         out.append(("scope", p.scope))
         if p.legal_basis:
@@ -292,6 +319,12 @@ class OnDate:
     name: str
     abbreviation: str | None
     in_force: bool
+    others: frozenset[tuple[str, str]] = frozenset()  # (field, text) of its other names then
+
+
+def other_fields(names: Iterable[tuple[str, str, str | None]]) -> frozenset[tuple[str, str]]:
+    """(search field, text) of a unit's other names (``(name, form, language)``)."""
+    return frozenset((FORM_FIELDS[form], name) for name, form, _ in names)
 
 
 def snippet(text: str, query: Query) -> str:
@@ -324,9 +357,9 @@ def found_view(
     best: tuple[tuple[int, int, int, str], Hit, str | None] | None = None
     for h in hits:
         when: str | None = None
-        if h.field in ("name", "abbreviation"):
-            now = subject.name if h.field == "name" else subject.abbreviation
-            if subject.in_force and h.text == now:
+        if h.field in NAMES:
+            now = {"name": subject.name, "abbreviation": subject.abbreviation}.get(h.field)
+            if subject.in_force and (h.text == now or (h.field, h.text) in subject.others):
                 when = CURRENT_WHEN
             elif first_day[(h.field, h.text)] > on_day:
                 when = FUTURE_WHEN

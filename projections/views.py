@@ -81,7 +81,8 @@ class FoundView(_View):
     matched: str = Field(description="The text that matched (a long one cut around the match).")
     field: str = Field(
         "name",
-        description="What matched: name, abbreviation, id, scope, legal_basis, note or quote.",
+        description="What matched: name, abbreviation, official_name, short_name, "
+        "alternative_name (a unit's other names, by form), id, scope, legal_basis, note or quote.",
     )
     when: str | None = Field(
         None,
@@ -110,7 +111,7 @@ class ChangeView(_View):
     sources: list[SourceView]
     details: dict[str, Any]
     # what the change does, from projections.effects: the subject's kind, then starts, ends,
-    # renames, moves, figures, holds, releases (or "amends")
+    # renames, names, moves, figures, holds, releases (or "amends")
     meaning: list[str] = []
 
 
@@ -120,6 +121,7 @@ class KnownUnit(NamedTuple):
     unit: UnitView
     since: dt.date  # the day it was first established
     in_force: bool
+    names: tuple[tuple[str, str, str | None], ...] = ()  # other names: (name, form, language)
 
 
 class ResponsibilityAt(NamedTuple):

@@ -4,7 +4,8 @@ Every view (the SQL reader's and the fold) answers ``kinds()``: the default voca
 (:mod:`orgevents.kinds`) with the store's declarations on top. The CLI, the API, the page and the
 charts name a kind by its label in the store's language — the language most of its documents are
 in (ties: the first registered; English when there are none), unless the caller asks for another —
-falling back to English.
+falling back to English. Charts name a unit in that language too, where it has a name in it
+(:meth:`Vocabulary.unit_name`).
 """
 
 from __future__ import annotations
@@ -40,10 +41,38 @@ class Vocabulary:
 
     specs: dict[str, KindSpec]
     language: str = FALLBACK
+    home: str | None = None  # the store's language (that of names given without one)
 
     @classmethod
     def of(cls, view: KnowsKinds, language: str | None = None) -> Vocabulary:
-        return cls({k.kind: k for k in view.kinds()}, language or store_language(view))
+        home = store_language(view)
+        return cls({k.kind: k for k in view.kinds()}, language or home, home)
+
+    def unit_name(self, name: str, others: Iterable[tuple[str, str, str | None]]) -> str:
+        """The name a chart gives a unit (``name``, with its other names ``(name, form,
+        language)`` on the day): its short name in the vocabulary's language where it has one
+        (an official name is often long); else, in another language than the store's, its
+        official name in that language, else any other; else as in the store's language: its
+        short name there, else ``name``."""
+        others = list(others)
+        home = self.home or self.language
+        found = {form: n for n, form, lang in others if (lang or home) == self.language}
+        if "short" in found:
+            return found["short"]
+        if self.language != home:
+            chosen = found.get("official") or found.get("alternative")
+            return chosen or Vocabulary(self.specs, home, home).unit_name(name, others)
+        return name
+
+    def unit_abbreviation(
+        self, abbreviation: str | None, others: Iterable[tuple[str, str, str | None]]
+    ) -> str | None:
+        """A unit's abbreviation in the vocabulary's language where it has one there."""
+        home = self.home or self.language
+        found = [n for n, form, lang in others if form == "abbreviation" and lang == self.language]
+        if found and self.language != home:
+            return found[0]
+        return abbreviation
 
     @classmethod
     def default(cls, language: str = FALLBACK) -> Vocabulary:

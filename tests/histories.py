@@ -1,7 +1,8 @@
 """Random organisational histories for the property tests that compare the read side with the fold.
 
 ``HistoryMaker`` proposes random entries — units established (some with figures, some only
-planned), renamed, moved and ended; responsibilities defined, assigned, transferred (some with
+planned, some with other names), renamed, moved and ended, given other names (official, short,
+abbreviation, alternative, per language); responsibilities defined, assigned, transferred (some with
 figures), ended and abolished; figures; documents, decisions and claims, preferred claims;
 corrections, retractions, confirmations and cancellations of any of them — on coarse effective
 dates (so changes share days), often backdated, some expected or planned, written at every
@@ -43,6 +44,15 @@ SRC = [{"document": "doc", "locator": "s. 1"}]
 DOCUMENTS = ["doc", "notat", "plan"]  # "doc" is registered with the history; the others by ops
 NAMES = ["Alpha", "Beta", "Økonomiforvaltningen", "Børn og Unge", "Ærø Centret", "Åben Rådgivning"]
 TITLES = ["Ressortanalysen", "Aftale om ændret ressort", "Budget 2026", "Høring i MED"]
+# (form, language) of other names: None is the store's language
+NAME_SLOTS = [
+    ("official", None),
+    ("official", "en"),
+    ("short", None),
+    ("short", "fr"),
+    ("abbreviation", "en"),
+    ("alternative", None),
+]
 PROPERTIES = ["fte", "ikrafttræden", "omfang"]
 CLAIM_VALUES: list[Any] = [
     2,
@@ -59,7 +69,7 @@ AMENDS = {  # amendment → the field naming the entry it amends
     "ChangeConfirmed": "confirms",
     "ChangeCancelled": "cancels",
 }
-KINDS = 39  # entries HistoryMaker proposes (op numbers 0 to KINDS - 1; KINDS: two in one call)
+KINDS = 41  # entries HistoryMaker proposes (op numbers 0 to KINDS - 1; KINDS: two in one call)
 
 
 class StepClock:
@@ -185,6 +195,7 @@ class HistoryMaker:
             self._retract_restart,
             self._end_unit,
             *[self._declare_kind] * 2,
+            *[self._record_names] * 2,
         ]
         assert len(self.ops) == KINDS
         self.record(
@@ -332,7 +343,24 @@ class HistoryMaker:
             entry["planned_end"] = DAYS[-1].isoformat()
         if self.decisions and rnd.random() < 0.2:
             entry["decision"] = rnd.choice(self.decisions)
+        if rnd.random() < 0.3:
+            entry["names"] = self._names(rnd)
         return entry
+
+    def _names(self, rnd: random.Random) -> list[dict[str, Any]]:
+        """Other names: forms and languages at random, one per form and language."""
+        slots = rnd.sample(NAME_SLOTS, k=rnd.randint(1, 3))
+        return [
+            {
+                "name": f"{rnd.choice(NAMES)} {form[:3]}",
+                "form": form,
+                **({"language": lang} if lang else {}),
+            }
+            for form, lang in slots
+        ]
+
+    def _record_names(self, rnd: random.Random) -> dict[str, Any]:
+        return self._unit_change(rnd, "NamesRecorded", names=self._names(rnd))
 
     def _establish_planned(self, rnd: random.Random) -> dict[str, Any]:
         return self._establish(rnd, planned=True)
@@ -345,6 +373,8 @@ class HistoryMaker:
         entry = self._unit_change(rnd, "UnitRenamed", name=rnd.choice(NAMES))
         if rnd.random() < 0.3:
             entry["abbreviation"] = rnd.choice(NAMES)[:2].upper()
+        if rnd.random() < 0.3:
+            entry["names"] = self._names(rnd)
         return entry
 
     def _move(self, rnd: random.Random) -> dict[str, Any]:
@@ -672,6 +702,10 @@ class HistoryMaker:
             replacement.get("figures") and rnd.random() < 0.5
         ):
             replacement["figures"] = [self._figure(rnd)]
+        if target["type"] == "NamesRecorded" or (
+            target["type"] in ("UnitEstablished", "UnitRenamed") and rnd.random() < 0.2
+        ):
+            replacement["names"] = self._names(rnd)
         return replacement
 
     def _correct(self, rnd: random.Random, kinds: tuple[str, ...] = ()) -> dict[str, Any] | None:

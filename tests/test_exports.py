@@ -83,7 +83,8 @@ def parent_of(graph: Graph, unit: str) -> list[str]:
 def test_the_three_csv_tables_have_their_headers(copenhagen_view):
     headers = {t.name: t.csv().splitlines()[0] for t in csv_tables(copenhagen_view, AFTER)}
     assert headers == {
-        "units": "id,name,abbreviation,kind,parent,parent_name,established,ended,planned_end,lives",
+        "units": "id,name,abbreviation,kind,parent,parent_name,established,ended,planned_end,lives,"
+        "other_names",
         "responsibilities": "id,name,role,unit_id,unit_name,since",
         "changes": "event_id,type,subject_id,subject_name,effective,effective_date,"
         "effective_precision,effective_qualifier,summary,decision,sources,recorded_at,"
@@ -531,6 +532,5 @@ def test_export_known_at_before_anything_was_recorded_is_empty(store):
     out = run(
         "--store", store, "export", "-f", "csv", "--table", "units", "--known-at", "2000-01-01"
     ).stdout
-    assert out.decode().splitlines() == [
-        "id,name,abbreviation,kind,parent,parent_name,established,ended,planned_end,lives"
-    ]
+    header = "id,name,abbreviation,kind,parent,parent_name,established,ended,planned_end,lives,"
+    assert out.decode().splitlines() == [header + "other_names"]

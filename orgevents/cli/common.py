@@ -110,7 +110,8 @@ LanguageOpt = Annotated[
         envvar="ORGEVENTS_LANGUAGE",
         metavar="xx",
         help="Name kinds of unit in this language (ISO 639-1: en, da, fr), English where a kind "
-        "has no label in it [default: the language most of the store's documents are in].",
+        "has no label in it; charts name units in it where they have a name in it "
+        "[default: the language most of the store's documents are in].",
         show_default=False,
     ),
 ]

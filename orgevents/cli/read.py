@@ -49,10 +49,12 @@ def find(
     root: RootOpt = None,
     depth: DepthOpt = None,
 ) -> None:
-    """Find units and responsibilities by any name or abbreviation they had or will have, id,
-    scope, legal basis, note or quoted source — Danish-aware (æ = ae, ø = oe, å = aa, hyphens
-    and case ignored, words stemmed, each word a prefix), best matches first: exact id,
-    abbreviation or name; current names; former and future names; scopes, notes and quotes.
+    """Find units and responsibilities by any name or abbreviation they had or will have (a
+    unit's official, short and alternative names in every language too: the match says which
+    form), id, scope, legal basis, note or quoted source — Danish-aware (æ = ae, ø = oe,
+    å = aa, hyphens and case ignored, words stemmed, each word a prefix), best matches first:
+    exact id, abbreviation or name; current names; former and future names; scopes, notes and
+    quotes.
 
     Example: orgevents find erhverv --root biu
     """
@@ -119,7 +121,8 @@ def show(
     known_at: KnownAtOpt = None,
     include_planned: PlannedOpt = False,
 ) -> None:
-    """Show one unit or responsibility as of a date.
+    """Show one unit or responsibility as of a date — a unit with its other names (official,
+    short, abbreviation, alternative; per language), each with its validity.
 
     Example: orgevents show biu --at 2026-01-01
     """
@@ -139,6 +142,24 @@ def show(
         if data["former_names"]:
             typer.echo("  also known as: " + "; ".join(data["former_names"]))
         echo_lives(data["lives"])
+        if data["names"]:
+            from orgevents.projections.vocabulary import store_language
+
+            home = store_language(state)
+            iso = on.isoformat()
+            names = [
+                [
+                    n["form"],
+                    n["language"] or home,
+                    n["name"],
+                    n["from"],
+                    n["until"] or "",
+                    "yes" if n["from_date"] <= iso < (n["until_date"] or "9") else "",
+                ]
+                for n in data["names"]
+            ]
+            columns = ["form", "language", "name", "from", "until", f"on {iso}"]
+            table("Other names", columns, names)
         if data["children"]:
             typer.echo("  units: " + ", ".join(data["children"]))
         rows = [[r["role"], r["id"], r["name"]] for r in data["responsibilities"]]

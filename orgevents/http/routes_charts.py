@@ -73,6 +73,16 @@ Expand = Annotated[
     ),
 ]
 
+Language = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[a-z]{2}$",
+        description="Name kinds, and units where they have a name in it (their short name "
+        "first), in this language [default: the language most of the store's documents are in].",
+        examples=["en", "fr"],
+    ),
+]
+
 router = APIRouter(prefix="/api/charts", tags=["charts"])
 
 
@@ -93,6 +103,7 @@ def org_chart(
     depth: Depth = None,
     max_units: MaxUnits = 500,
     expand: Expand = None,
+    language: Language = None,
 ) -> Response:
     """Council → committees → administrations → centres → units, with the figures known on
     the date."""
@@ -103,7 +114,13 @@ def org_chart(
         known_at,
         include_planned,
         lambda state: draw(
-            state, on, root=root, depth=depth, max_units=max_units, expand=expand or ()
+            state,
+            on,
+            root=root,
+            depth=depth,
+            max_units=max_units,
+            expand=expand or (),
+            language=language,
         ),
     )
     return _image(request, svc, source, fmt, f"org-{on.isoformat()}")
@@ -158,6 +175,7 @@ def change_diagram(
     depth: Depth = None,
     max_units: MaxUnits = 500,
     expand: Expand = None,
+    language: Language = None,
 ) -> Response:
     """The org chart of ``to`` with everything that changed after ``from`` marked."""
     from orgevents.diagrams.changes import change_chart as draw
@@ -178,6 +196,7 @@ def change_diagram(
             depth=depth,
             max_units=max_units,
             expand=expand or (),
+            language=language,
         ),
     )
     return _image(request, svc, source, fmt, f"changes-{start.isoformat()}-{end.isoformat()}")

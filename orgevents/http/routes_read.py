@@ -210,7 +210,8 @@ async def find_by_name(
         Query(
             min_length=1,
             max_length=200,
-            description="Words of a name (current, former or future), abbreviation, id, scope, "
+            description="Words of a name (current, former or future; official, short or "
+            "alternative, in any language), abbreviation, id, scope, "
             "legal basis, note or quoted source; Danish-aware (æ = ae, ø = oe, å = aa, hyphens "
             "and case ignored, words stemmed), each word a prefix.",
             examples=["erhverv"],

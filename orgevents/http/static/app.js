@@ -416,6 +416,20 @@
           life.names.join("; ")))));
   }
 
+  // A unit's other names (official, short, abbreviation, alternative; per language), each with
+  // its validity; those that hold on the date first.
+  function otherNames(target, names, at) {
+    if (!names || !names.length) return;
+    const holds = (n) => n.from_date <= at && (!n.until_date || n.until_date > at);
+    const ordered = [...names.filter(holds), ...names.filter((n) => !holds(n))];
+    add(target, el("h3", { text: "Other names" }),
+      el("ul", { class: "names" }, ordered.map((n) =>
+        el("li", { class: holds(n) ? "current" : "former" },
+          el("div", { text: n.name }),
+          el("div", { class: "label",
+            text: `${n.form}${n.language ? ` · ${n.language}` : ""} · ${n.from} – ${n.until || ""}` })))));
+  }
+
   function unitDetails(target, u, at) {
     add(target,
       el("p", { class: "kind", text: `${kindLabel(u.kind)} · ${u.id}` }),
@@ -433,6 +447,7 @@
         u.former_names.join("; ")));
     }
     lives(target, u.lives);
+    otherNames(target, u.names, u.at);
     if (u.children && u.children.length) {
       add(target, el("h3", { text: `Units below (${u.children.length})` }),
         el("ul", { class: "plain" }, u.children.map((c) => {

@@ -84,7 +84,8 @@ def units(
     root: RootOpt = None,
     depth: DepthOpt = None,
 ) -> None:
-    """List the units in force on a date, parents first (all, or one unit's subtree).
+    """List the units in force on a date, parents first (all, or one unit's subtree); below
+    the table, those in force by an interval, open-ended or uncertain date, with that date.
 
     Example: orgevents units --at 2026-01-01 --root biu --depth 1
     """

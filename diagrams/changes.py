@@ -20,10 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from orgevents.dates import counted
 from orgevents.diagrams.figures import moved_figure_text
 from orgevents.diagrams.labels import Markup, label, rows, swatch, text
 from orgevents.diagrams.orgchart import draw, long_date
 from orgevents.diagrams.styles import (
+    COUNTED_LEGEND,
     MARKS,
     MUTED,
     PHASING,
@@ -133,6 +135,8 @@ def change_chart(
             if old is not None and old != next(iter(after.predecessors(unit)), None):
                 moves.setdefault(unit, old)
                 mark(unit, "moved", f"moved from {state.label(old, start)}")
+        if unit in graph and (dated := _dated(change)):
+            notes.setdefault(unit, []).append(text(dated, width=34, size=8, color=MUTED))
     for unit in marks:
         if {"added", "reestablished"} & set(marks[unit]) and "moved" in marks[unit]:
             marks[unit].remove("moved")
@@ -196,12 +200,15 @@ def change_chart(
                     (
                         state.label(change.subject["id"], end),
                         str(d["role"]),
-                        moved_figure_text(d.get("figures") or [])
-                        + (
-                            [f"phased in, complete by {d['phase']['until']}"]
-                            if PHASES in does
-                            else []
-                        ),
+                        [
+                            *moved_figure_text(d.get("figures") or []),
+                            *(
+                                [f"phased in, complete by {d['phase']['until']}"]
+                                if PHASES in does
+                                else []
+                            ),
+                            *filter(None, [_dated(change)]),
+                        ],
                         change.effective_qualifier == "expected",
                     )
                 )
@@ -303,6 +310,15 @@ def _add_note(
 _ROLE_WORDS = {"authority": "authority", "administrative": "administrative authority"}
 
 
+def _dated(change: ChangeView) -> str | None:
+    """ "dated 1995/1996: counted from 1995-01-01" for a change the counting rule dates."""
+    found = counted(change.effective)
+    return f"{DATED} {found[0]}: counted from {found[1]}" if found else None
+
+
+DATED = "dated"
+
+
 def _transfer_label(transfer: _Transfer, heading: str) -> Markup:
     cells: list[Markup | None] = [
         text(heading.upper(), width=34, size=7.5, bold=True, color=TRANSFER)
@@ -337,6 +353,13 @@ def _legend(changes: list[ChangeView], marks: dict[str, list[str]]) -> list[tupl
         for m in MARKS
         if m in used
     ]
+    if any(counted(c.effective) for c in changes):
+        entries.append(
+            (
+                Markup(f"<TD>{text(DATED, size=8, color=MUTED)}</TD>"),
+                text(COUNTED_LEGEND, size=9),
+            )
+        )
     types = {c.type for c in changes}
     if "ResponsibilityTransferred" in types:
         moved = {c.details.get("role") for c in changes if c.type == "ResponsibilityTransferred"}

@@ -1,7 +1,9 @@
 """The responsibility graph as of a date: responsibilities as nodes of their own, linked to the unit
 that holds the authority (left) and the units that do the work (right, grouped by administration).
 
-Edge styles per role (:data:`.styles.ROLES`); a holding that is only expected is dashed.
+Edge styles per role (:data:`.styles.ROLES`); a holding that is only expected is dashed; one whose
+date is an interval, an open end or uncertain is dotted and labelled with that date (it counts from
+its first day, :data:`orgevents.dates.COUNTING_RULE`).
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ import datetime as dt
 
 import networkx as nx
 
+from orgevents.dates import counted
 from orgevents.diagrams.dotgraph import Dot
 from orgevents.diagrams.labels import Markup, label, rows, swatch, swatch_table, text
 from orgevents.diagrams.orgchart import long_date, title_label, with_record_date
 from orgevents.diagrams.styles import (
     CLUSTER_BORDER,
     CLUSTER_FILL,
+    COUNTED_LEGEND,
     DEFAULT_VOCABULARY,
     FONT,
     MUTED,
@@ -182,17 +186,24 @@ def responsibility_chart_of_graph(
             ),
         )
     used = {str(role) for _, _, role in graph.edges(data="role")}
+    uncertain = False
     for key, unit, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1], e[2]["role"])):
         role = str(data["role"])
         _, colour, width = ROLES.get(role, ROLES["performer"])
         style = "dashed" if data.get("expected") else "solid"
+        extra: dict[str, str] = {}
+        dated = counted(str(data.get("since") or ""))
+        if dated is not None:
+            uncertain = True
+            style = "dotted"
+            extra = {"label": label(text(f"since {dated[0]}", size=7, color=MUTED))}
         if data.get("phase"):  # being phased out (or in): dotted, whatever else it is
             style = "dotted"
         node = f"{RESPONSIBILITY}{key}"
         if role == "authority":
-            dot.edge(unit, node, color=colour, penwidth=width, style=style)
+            dot.edge(unit, node, color=colour, penwidth=width, style=style, **extra)
         else:
-            dot.edge(node, unit, color=colour, penwidth=width, style=style)
+            dot.edge(node, unit, color=colour, penwidth=width, style=style, **extra)
     entries = [
         (
             Markup(f"<TD>{text('━━', size=12, bold=True, color=colour)}</TD>"),
@@ -209,6 +220,13 @@ def responsibility_chart_of_graph(
             (
                 Markup(f"<TD>{text('┈┈', size=12, bold=True, color=PHASING)}</TD>"),
                 text("being phased out (or in)", size=9),
+            )
+        )
+    if uncertain:
+        entries.append(
+            (
+                Markup(f"<TD>{text('┈┈', size=12, color=MUTED)}</TD>"),
+                text(COUNTED_LEGEND, size=9),
             )
         )
     entries.append(

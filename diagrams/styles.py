@@ -114,3 +114,7 @@ ROLES = {
 }
 RESPONSIBILITY_FILL = "#fffbe6"
 RESPONSIBILITY_BORDER = "#b59b2b"
+
+
+COUNTED_LEGEND = "an interval, open end or uncertain date: counted from its first day"
+"""The legend line of a chart that shows a change or holding the counting rule dates."""

@@ -35,7 +35,7 @@ from urllib.parse import quote
 
 import networkx as nx
 
-from orgevents.dates import EffectiveDate, Precision
+from orgevents.dates import EffectiveDate
 from orgevents.events import (
     Amendment,
     ChangeCancelled,
@@ -1005,7 +1005,7 @@ class _JsonLd:
             "oe:effectivePrecision": effective.precision.value,
             "oe:effectiveQualifier": effective.qualifier.value,
         }
-        if effective.precision is not Precision.DAY:
+        if effective.end != effective.date and effective.open is None:  # the last day it may be
             out["oe:effectiveEnd"] = effective.end.isoformat()
         if effective.text:
             out["oe:effectiveText"] = self._text(effective.text)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from orgevents.aggregate import amended
-from orgevents.dates import EffectiveDate
+from orgevents.dates import EffectiveDate, counted
 from orgevents.events import (
     Amendment,
     ChangeCancelled,
@@ -419,6 +419,16 @@ class OrgState:
         if subject_type_of(seen) not in (UNIT, RESPONSIBILITY):
             return []
         return lives(((r.position, r.payload) for r in seen.values()), self.include_planned)
+
+    def counted_starts(self, keys: list[str], on: dt.date) -> dict[str, str]:
+        """The subjects among ``keys`` whose life on ``on`` began on a date the counting rule
+        decides (an interval, an open end, uncertain), each with that date as people read it."""
+        out = {}
+        for key in keys:
+            life = next((life for life in reversed(self.lives(key)) if life.start <= on), None)
+            if life is not None and counted(life.start_effective):
+                out[key] = life.start_effective
+        return out
 
     def unit_name(self, key: str, on: dt.date) -> str:
         """The unit's name on a date; before it exists, its first name; else the key itself."""

@@ -85,5 +85,6 @@ def responsibility_graph(state: OrgState, on: dt.date) -> nx.MultiDiGraph:
                 unit,
                 role=role.value,
                 expected=payload.effective.qualifier is Qualifier.EXPECTED,
+                since=str(payload.effective),
             )
     return graph

@@ -363,7 +363,13 @@ class IndexedState:
                     graph.add_node(
                         unit, type="unit", name=self.unit_name(unit), kind=self.unit_kind(unit)
                     )
-                graph.add_edge(key, unit, role=holding.role, expected=bool(holding.expected))
+                graph.add_edge(
+                    key,
+                    unit,
+                    role=holding.role,
+                    expected=bool(holding.expected),
+                    since=holding.since,
+                )
         return graph
 
     def who(self, resp: str) -> WhoView:

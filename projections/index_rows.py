@@ -36,6 +36,10 @@ FOREVER = 2**31 - 1  # an open end, on either axis (fits SQLite's rtree_i32)
 ENACTED, PLANNED = 1, 2  # the variant bits
 
 
+STARTING_ENTRIES = ("UnitEstablished", "ResponsibilityDefined")
+"""The entry types that start a life (:class:`.effects.Starts`)."""
+
+
 class UnitRow(NamedTuple):
     e_from: int
     e_to: int

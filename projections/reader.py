@@ -608,6 +608,45 @@ class View:
     def _counting(self, rec: Record) -> bool:
         return self.include_planned or not self.is_planned(rec)
 
+    def counted_starts(self, keys: list[str], on: dt.date) -> dict[str, str]:
+        """The subjects among ``keys`` whose life on ``on`` began on a date the counting rule
+        decides (an interval, an open end, uncertain), each with that date as people read it.
+        From the index alone: such an entry keeps its payload there (``units`` asks for every
+        unit it lists, without opening the event store)."""
+        import json
+
+        from orgevents.dates import EffectiveDate
+        from orgevents.projections.index_rows import STARTING_ENTRIES
+        from orgevents.sources import STORED
+
+        types = ", ".join("?" for _ in STARTING_ENTRIES)
+        planned = "" if self.include_planned else " AND planned = 0"
+        last: dict[str, tuple[int, int, str | None]] = {}
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            with self.db.read() as cur:
+                cur.execute(
+                    self.db.sql(
+                        "SELECT subject, e_day, position, payload FROM orgindex_entries "
+                        f"WHERE subject IN ({marks}) AND type IN ({types}) AND e_day <= ?"
+                        f"{planned} AND p_from <= ? AND p_to > ?"
+                    ),
+                    (*chunk, *STARTING_ENTRIES, on.toordinal(), self.position, self.position),
+                )
+                for subject, e_day, position, text in cur.fetchall():
+                    if (int(e_day), int(position)) > last.get(subject, (0, 0, None))[:2]:
+                        last[subject] = (int(e_day), int(position), text)
+        out = {}
+        for subject, (_, _, text) in last.items():
+            if text is not None:
+                effective = EffectiveDate.model_validate(
+                    json.loads(text)["effective"], context=STORED
+                )
+                if effective.is_counted:
+                    out[subject] = str(effective)
+        return out
+
     def lives(self, key: str) -> list[Life]:
         """The lives of a unit or responsibility in this view, in date order."""
         from orgevents.projections.effects import LIFE_ENTRIES, lives

@@ -422,8 +422,13 @@ class SqlIndex:
         self._next_id["orgindex_entries"] += 1
         eff = payload.effective.date.toordinal() if isinstance(payload, Change) else 0
         # an amended entry keeps its current version here; a document its registration too, so
-        # that the store's language is read from the index without decoding stored events
-        keep = amended_by is not None or isinstance(payload, DocumentRegistered)
+        # that the store's language is read from the index without decoding stored events; and
+        # a change dated by the counting rule, so ``units`` says so from the index alone
+        keep = (
+            amended_by is not None
+            or isinstance(payload, DocumentRegistered)
+            or (isinstance(payload, Change) and payload.effective.is_counted)
+        )
         text = payload.model_dump_json() if keep else None
         writes.entries[row_id] = (
             row_id,

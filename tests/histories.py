@@ -124,7 +124,9 @@ def fresh_store(backend: str, clock: StepClock) -> Iterator[tuple[str, OrgHistor
 
 def effective(rnd: random.Random, on: dt.date, planned_ok: bool = True) -> Any:
     """``on`` as a load file may write it: at day or a coarser precision where the date is the
-    start of that period, approximate, by a date, or (``planned_ok``) expected or planned."""
+    start of that period, approximate, by a date, (``planned_ok``) expected or planned, or in an
+    EDTF-style form that counts from ``on``: uncertain (``?``, ``%``), approximate (``~`` after),
+    an interval from it, or an open end (``../D``, ``D/..``)."""
     forms: list[Any] = [on.isoformat(), on.isoformat(), f"{on.year}-{on.month:02d}"]
     if on.month in (1, 4, 7, 10):
         forms.append(f"{on.year}-Q{(on.month - 1) // 3 + 1}")
@@ -141,6 +143,16 @@ def effective(rnd: random.Random, on: dt.date, planned_ok: bool = True) -> Any:
     if planned_ok and roll < 0.35:
         qualifier = rnd.choice(["expected", "planned"])
         return {"date": written, "qualifier": qualifier, "text": "forventeligt"}
+    if roll < 0.5:  # chosen by the roll itself: the other draws stay as they were
+        later = f"{on.year + 1}-{on.month:02d}"
+        return [
+            f"{written}?",
+            f"{written}%",
+            f"{written}~",
+            f"{written}/{later}",
+            f"{written}/..",
+            f"../{written}",
+        ][int(roll * 1000) % 6]
     return written
 
 

@@ -185,6 +185,7 @@ def assert_same_answers(
     for on in days:
         ask.method("units_at", on)
         ask.method("phases_on", on)
+        ask.method("counted_starts", [*units, *resps], on)
         ask.method("org_graph", on, prepare=graph_data)
         ask.method("responsibility_graph", on, prepare=graph_data)
         for unit in units:

@@ -6,9 +6,10 @@ prints the answer: tables for people, ``--json`` for programs.
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,6 +33,9 @@ from orgevents.cli.common import (
     view,
     vocabulary,
 )
+
+if TYPE_CHECKING:
+    from orgevents.projections.reader import View
 
 
 @app.command()
@@ -83,7 +87,8 @@ def units(
     depth: DepthOpt = None,
 ) -> None:
     """List the units in force on a date, parents first (all, or one unit's subtree); a unit
-    being phased out says so (a phase column).
+    being phased out says so (a phase column); below the table, those in force by an interval,
+    open-ended or uncertain date, with that date.
 
     Example: orgevents units --at 2026-01-01 --root biu --depth 1
     """
@@ -110,6 +115,16 @@ def units(
                 for v in views
             ],
         )
+        echo_counted_lives(state, [v.id for v in views], on)
+
+
+def echo_counted_lives(state: View, keys: list[str], on: dt.date) -> None:
+    """Under a table of units in force: those in force only by the counting rule (their life
+    began on an interval, open-ended or uncertain date), each with that date."""
+    found = state.counted_starts(keys, on)
+    for key in keys:
+        if key in found:
+            typer.echo(f"  {key}: in force from {found[key]}")
 
 
 @app.command()
@@ -241,7 +256,13 @@ def show_provenance(data: dict[str, Any]) -> None:
 
 
 def echo_lives(lives: list[dict[str, Any]]) -> None:
-    """A subject that ended and was established again: its lives, with the names of each."""
+    """A subject that ended and was established again: its lives, with the names of each; a
+    single life whose start or end is dated by the counting rule: that life."""
+    from orgevents.dates import counted
+
+    if len(lives) == 1 and any(counted(lives[0][end] or "") for end in ("from", "until")):
+        life = lives[0]
+        typer.echo(f"  in force: {life['from']} – {life['until'] or ''}".rstrip())
     if len(lives) < 2:
         return
     spans = [f"{life['from']} – {life['until'] or ''}".rstrip() for life in lives]

@@ -337,13 +337,21 @@
     if (leaving) renderAll();
   }
 
+  // "1995-01-03/1996-12-31 (uncertain: counted from 1995-01-03)": the date as written, and the
+  // counting rule's note (README, "Dates known only roughly") on a line of its own
+  const COUNTED = " (uncertain: counted from ";
+
   function changeItem(change, options) {
-    const when = change.effective || "";
+    const effective = change.effective || "";
+    const cut = effective.indexOf(COUNTED);
+    const when = cut < 0 ? effective : effective.slice(0, cut).replace("/", "/\u200b");
+    const counted = cut < 0 ? null : effective.slice(cut + 2, -1);
     const item = el("li", { class: `change${change.details && change.details.planned ? " planned" : ""}` },
       el("div", { class: "change-head" },
-        el("span", { class: "when" }, dateLink(change.effective_date, when)),
+        el("span", { class: counted ? "when counted" : "when" }, dateLink(change.effective_date, when)),
         el("span", { class: "what", text: change.summary })),
       el("div", { class: "change-meta" },
+        counted ? el("span", { class: "counted", text: counted }) : null,
         el("span", { class: "type", text: change.type }),
         change.decision && change.decision !== (options && options.inDecision) ? el("span", { class: "decision" }, "implements ",
           el("button", { type: "button", class: "link", text: change.details.decision_title || change.decision,

@@ -156,6 +156,7 @@ def _main(
             param_hint="--language",
         )
     ctx.obj = Globals(store, language, signing_key)  # for the commands
+    _DELIMITED.set(None)  # each command line chooses its own (one process may run several)
 
 
 def store_url(ctx: typer.Context) -> str | None:

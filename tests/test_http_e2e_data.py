@@ -207,6 +207,17 @@ def test_an_impossible_date_in_the_address_is_reported_not_replaced(server, page
     assert page.errors == []
 
 
+def test_a_responsibility_chosen_in_its_chart_shows_its_details(server, page):  # noqa: F811
+    page.goto(f"{server.url}/?mode=graph&at=2026-01-01")
+    wait_for_chart(page, "Responsibilities on 1 Jan 2026")
+    node = page.locator("#chart g.node.clickable", has=page.locator("title", has_text="r_")).first
+    node.click()
+    panel = page.locator("#panel")
+    panel.locator("p.kind", has_text="responsibility").wait_for()  # on a phone: the Details tab
+    assert panel.is_visible() and "id=" in page.url
+    assert page.errors == []
+
+
 # --- item 4: provenance -------------------------------------------------------------------
 
 

@@ -63,6 +63,12 @@ def shot(page: Any, name: str) -> None:
         (SHOTS / f"data-{name}-{page.size}.png").write_bytes(picture)
 
 
+def on_phone_tap(page: Any, name: str) -> None:
+    """On a phone the chart, the details and the changes are tabs: the user taps the one asked."""
+    if page.size == "phone":
+        page.get_by_role("button", name=name, exact=True).click()
+
+
 def history_length(page: Any) -> int:
     return int(page.evaluate("() => history.length"))
 
@@ -108,6 +114,7 @@ def test_the_chosen_date_survives_view_switches_and_changes_default_around_it(se
 def test_history_dates_are_links_and_a_unit_has_a_lifespan_bar(server, page):  # noqa: F811
     page.goto(f"{server.url}/?at=2026-03-01&id=biu")
     wait_for_chart(page, "Organisation on 1 Mar 2026")
+    on_phone_tap(page, "Details")
     panel = page.locator("#panel")
     panel.locator(".lifespan-bar .life").first.wait_for()
     assert panel.locator(".lifespan-bar .now").count() == 1
@@ -119,6 +126,8 @@ def test_history_dates_are_links_and_a_unit_has_a_lifespan_bar(server, page):  #
     link.click()
     wait_for_chart(page, "Organisation on 1 Jan 2026")
     assert "at=2026-01-01" in page.url
+    # on a phone the date shows the chart, not the details
+    assert page.locator("#chart").is_visible()
     assert page.errors == []
 
 
@@ -198,12 +207,24 @@ def test_an_impossible_date_in_the_address_is_reported_not_replaced(server, page
     assert page.errors == []
 
 
+def test_a_responsibility_chosen_in_its_chart_shows_its_details(server, page):  # noqa: F811
+    page.goto(f"{server.url}/?mode=graph&at=2026-01-01")
+    wait_for_chart(page, "Responsibilities on 1 Jan 2026")
+    node = page.locator("#chart g.node.clickable", has=page.locator("title", has_text="r_")).first
+    node.click()
+    panel = page.locator("#panel")
+    panel.locator("p.kind", has_text="responsibility").wait_for()  # on a phone: the Details tab
+    assert panel.is_visible() and "id=" in page.url
+    assert page.errors == []
+
+
 # --- item 4: provenance -------------------------------------------------------------------
 
 
 def test_sources_link_to_their_documents_and_decisions_have_a_view(server, page):  # noqa: F811
     page.goto(f"{server.url}/?mode=diff&from=2025-12-31&to=2026-01-01")
     wait_for_chart(page, "Changes after 31 Dec 2025 up to 1 Jan 2026")
+    on_phone_tap(page, "Changes")
     links = page.locator("#changes-list a.out")
     links.first.wait_for()
     hrefs = page.evaluate("() => [...document.querySelectorAll('a.out')].map(a => a.href)")
@@ -255,6 +276,7 @@ def test_a_document_whose_location_is_script_is_never_a_link(server, desktop):  
 def test_the_change_list_is_grouped_filtered_searched_and_paged(server, page):  # noqa: F811
     page.goto(f"{server.url}/?mode=diff&from=2024-12-31&to=2026-12-31")
     wait_for_chart(page, "Changes after 31 Dec 2024 up to 31 Dec 2026")
+    on_phone_tap(page, "Changes")
     count = page.locator("#changes-count")
     count.wait_for()
     page.wait_for_function(
@@ -319,6 +341,7 @@ def big(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def test_a_big_body_pages_its_fifty_years_of_changes_and_keeps_its_slider_readable(big, page):
     page.goto(f"{big.url}/?mode=diff&from=1975-12-31&to=2025-12-31")
+    on_phone_tap(page, "Changes")
     count = page.locator("#changes-count")
     page.wait_for_function(
         "() => /^1–50 of [\\d,]+$/.test(document.getElementById('changes-count').textContent)",
@@ -340,7 +363,8 @@ def test_a_big_body_pages_its_fifty_years_of_changes_and_keeps_its_slider_readab
     assert kinds and set(kinds) == {"UnitMerged"}
     page.locator("#changes").scroll_into_view_if_needed()
     shot(page, "big-change-list")
-    # fifty years of change dates on the slider: a mark for each, labels that never overlap
+    # fifty years of change dates on the slider: a mark for each, labels that never overlap and
+    # stay on the page (laid out when the slider is shown, not while the changes hid it)
     page.locator("#mode-chart").click()
     page.wait_for_function("() => document.querySelectorAll('#ticks .mark').length > 100")
     boxes = page.evaluate(
@@ -348,4 +372,9 @@ def test_a_big_body_pages_its_fifty_years_of_changes_and_keeps_its_slider_readab
         ".map(b => [b.left, b.right])"
     )
     assert len(boxes) >= 2 and all(a[1] <= b[0] for a, b in pairwise(boxes))
+    width = SIZES[page.size][0]
+    assert all(left >= 0 and right <= width for left, right in boxes)
+    last = page.evaluate("() => [...document.querySelectorAll('#ticks .mark')].pop().dataset.date")
+    # the latest date is labelled
+    assert page.locator("#ticks .tick").last.get_attribute("data-date") == last
     assert page.errors == []

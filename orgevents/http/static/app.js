@@ -331,6 +331,7 @@
   }
 
   function goTo(date) {
+    window.OrgNav.toChart();
     const leaving = state.mode === "diff";
     if (leaving) state.mode = "chart";
     setAt(date, true);

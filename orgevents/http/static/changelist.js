@@ -20,9 +20,9 @@ window.OrgChangeList = (() => {
     const decision = ui.el("select", { id: "changes-decision", "aria-label": "Decision the changes implement" });
     const count = ui.el("span", { id: "changes-count", class: "count", role: "status" });
     const prev = ui.el("button", { type: "button", id: "changes-prev", text: "‹ Earlier",
-      "aria-label": "Previous page of changes" });
+      "aria-label": "Earlier changes", title: "The previous page of changes" });
     const next = ui.el("button", { type: "button", id: "changes-next", text: "Later ›",
-      "aria-label": "Next page of changes" });
+      "aria-label": "Later changes", title: "The next page of changes" });
     tools.append(search, type, decision, ui.el("span", { class: "pager" }, prev, count, next));
 
     const refilter = () => { filters.offset = 0; load(); };

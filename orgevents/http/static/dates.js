@@ -117,41 +117,58 @@ window.OrgDates = (() => {
       resized = setTimeout(() => { build(dates, shown.label); show(shown.date, shown.label); }, 150);
     });
 
+    // Labels are laid out for the track's width; a hidden track (the changes between dates)
+    // gets its labels when it is shown (show()).
+    let builtFor = 0;
+
     function build(found, label) {
       dates = found;
       shown.label = label;
       while (ticks.firstChild) ticks.removeChild(ticks.firstChild);
       slider.disabled = dates.length < 2;
+      builtFor = ticks.clientWidth;
       if (!dates.length) return;
       slider.min = String(days(dates[0]));
       slider.max = String(days(dates[dates.length - 1]));
       slider.step = "1";
-      const width = ticks.clientWidth || 600;
-      const room = 92; // px a label needs
-      const labelled = new Set([dates.length - 1]);
-      let last = position(dates[dates.length - 1]) * width / 100;
-      for (let i = dates.length - 2; i >= 0; i--) {
-        const x = position(dates[i]) * width / 100;
-        if (last - x >= room) { labelled.add(i); last = x; }
-      }
-      dates.forEach((d, i) => {
+      for (const d of dates) {
         const mark = el("span", { class: "mark", "aria-hidden": "true", title: label(d) });
         mark.dataset.date = d;
         mark.style.left = `${position(d)}%`;
         ticks.append(mark);
-        if (!labelled.has(i)) return;
+      }
+      if (!builtFor) return;
+      // The last date's label, then right to left each that fits as measured; a label at an end
+      // is moved inside the track rather than past the page's edge.
+      const gap = 8;
+      let leftmost = Infinity;
+      let after = null; // the label to the right of the next one kept (labels go left to right)
+      for (let i = dates.length - 1; i >= 0; i--) {
+        const d = dates[i];
+        const x = position(d) * builtFor / 100;
+        if (x + gap > leftmost) continue; // its label would reach the one kept to its right
         const tick = el("button", { type: "button", class: "tick", text: label(d),
           title: `Go to ${d}`, onclick: () => onPick(d, true) });
         tick.dataset.date = d;
         tick.style.left = `${position(d)}%`;
-        ticks.append(tick);
-      });
+        ticks.insertBefore(tick, after);
+        const w = tick.offsetWidth;
+        const start = Math.max(0, Math.min(x - w / 2, builtFor - w));
+        if (start + w + gap > leftmost) {
+          tick.remove();
+          continue;
+        }
+        tick.style.transform = `translateX(${Math.round(start - x)}px)`;
+        leftmost = start;
+        after = tick;
+      }
     }
 
     // Stand at the last change date on or before `date` (the chart shows that state).
     function show(date, label) {
       if (!dates.length || !valid(date)) return;
       shown = { date, label };
+      if (ticks.clientWidth && ticks.clientWidth !== builtFor) build(dates, label);
       let i = -1;
       dates.forEach((d, j) => { if (d <= date) i = j; });
       const at = dates[Math.max(0, i)];

@@ -4,9 +4,9 @@
 // drawn (focus on a unit, how many levels, boxes opened below the cut — all in the URL), a
 // selected unit brought into view and opened up to if the chart does not show it yet, zoom by
 // Ctrl+wheel and pinch around the pointer, units reached with the keyboard (one Tab stop, arrow
-// keys between units, Enter to choose), the phone's tabs (chart / details / changes) and slider
-// labels thinned until they do not overlap. app.js calls the hooks below; nothing here writes
-// stored text as HTML.
+// keys between units, Enter to choose) and the phone's tabs (chart / details / changes). The
+// slider's labels are dates.js's. app.js calls the hooks below; nothing here writes stored text
+// as HTML.
 "use strict";
 
 window.OrgNav = (() => {
@@ -96,20 +96,22 @@ window.OrgNav = (() => {
   // a unit the chart draws is centred; one it does not draw is opened up to (drawn()).
   function selected(id) {
     syncTools();
-    if (!id || id.startsWith("r_") || app.state().mode === "graph") return;
+    if (!id) return;
+    const charted = !id.startsWith("r_") && app.state().mode !== "graph";
     const group = nodeOf(id);
-    if (group && group.classList.contains("collapsed")) {
+    if (charted && group && group.classList.contains("collapsed")) {
       if (!part.expand.includes(id)) {
         reveal = [id];
         change({ expand: part.expand.concat([id]) }, false);
       }
       return;
     }
-    if (PHONE.matches) {
+    if (PHONE.matches) { // the details asked for, in the responsibilities too
       const keyboard = group && document.activeElement === group;
       showTab("details");
       if (keyboard) $("panel").focus({ preventScroll: true });
     }
+    if (!charted) return;
     if (group) centreOn(group, true);
     else openTo(id);
   }
@@ -292,14 +294,6 @@ window.OrgNav = (() => {
 
   function showTab(name) {
     document.body.dataset.tab = name;
-    for (const link of document.querySelectorAll("a.skip")) { // focus moves; the URL stays
-      link.addEventListener("click", (e) => {
-        e.preventDefault();
-        const target = $(link.getAttribute("href").slice(1));
-        if (PHONE.matches) showTab(target.id === "panel" ? "details" : "chart");
-        target.focus();
-      });
-    }
     for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
       tab.setAttribute("aria-pressed", String(tab.dataset.tab === name));
     }
@@ -311,19 +305,10 @@ window.OrgNav = (() => {
     }
   }
 
-  // Slider labels that would overlap are hidden: the current date's first, then left to right.
-  function thin() {
-    const ticks = Array.from(document.querySelectorAll("#ticks .tick"));
-    for (const tick of ticks) delete tick.dataset.thinned;
-    const kept = [];
-    const order = ticks.filter((t) => t.classList.contains("current"))
-      .concat(ticks.filter((t) => !t.classList.contains("current")));
-    for (const tick of order) {
-      const box = tick.getBoundingClientRect();
-      if (!box.width) continue;
-      if (kept.some((k) => box.left < k.right + 6 && k.left < box.right + 6)) tick.dataset.thinned = "";
-      else kept.push(box);
-    }
+  // On a phone, the chart: a date chosen from the details or the list of changes shows the
+  // organisation on it.
+  function toChart() {
+    if (PHONE.matches && document.body.dataset.tab !== "chart") showTab("chart");
   }
 
   // --- wiring --------------------------------------------------------------------------------
@@ -354,11 +339,7 @@ window.OrgNav = (() => {
     }
     $("search").addEventListener("submit", () => { if (PHONE.matches) showTab("details"); });
     showTab("chart");
-    const ticks = $("ticks");
-    new MutationObserver(() => requestAnimationFrame(thin))
-      .observe(ticks, { childList: true, subtree: true, attributes: true, attributeFilter: ["class"] });
-    window.addEventListener("resize", () => requestAnimationFrame(thin));
   }
 
-  return { init, readUrl, writeUrl, chartParams, selected, drawn };
+  return { init, readUrl, writeUrl, chartParams, selected, drawn, toChart };
 })();

@@ -85,6 +85,8 @@ from orgevents.rules import (
 from orgevents.sources import STORED
 from orgevents.units import VERBS, Unit
 
+PROGRESS_EVERY = 500  # entries between two progress reports of ``record``
+
 
 class PydanticAsDict(Transcoding):
     """Stores a pydantic payload as its JSON form and validates it again when read back."""
@@ -346,13 +348,22 @@ class OrgHistory(Application[UUID]):
 
     # --- writing ---------------------------------------------------------------------------
 
-    def record(self, entries: Sequence[Entry], recorded_by: str) -> RecordResult:
-        """Check and append entries atomically; skip those already recorded."""
+    def record(
+        self,
+        entries: Sequence[Entry],
+        recorded_by: str,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> RecordResult:
+        """Check and append entries atomically; skip those already recorded. ``on_progress``
+        is called every ``PROGRESS_EVERY`` entries checked, and once all are saved, with the
+        entries checked and those to append so far (for progress bars)."""
         batch = _Batch(self)
         result = RecordResult()
         seen: set[str] = set()
         with recording_clock(self._moment()):
             for index, entry in enumerate(entries):
+                if on_progress is not None and index and index % PROGRESS_EVERY == 0:
+                    on_progress(index, len(result.appended))
                 try:
                     if entry.key in seen:
                         raise AlreadyExistsError(
@@ -377,6 +388,8 @@ class OrgHistory(Application[UUID]):
                     "load was checked against, at the same time; nothing of this load was "
                     "written — run it again"
                 ) from None
+        if on_progress is not None:
+            on_progress(len(entries), len(result.appended))
         return result
 
     def record_batches(

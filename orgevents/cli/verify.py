@@ -30,6 +30,7 @@ def verify(ctx: typer.Context, as_json: JsonOpt = False, anchor: AnchorOpt = Non
     """
     from orgevents.chain import parse_anchor
     from orgevents.chain import verify as verify_chain
+
     if anchor is not None:
         try:
             parse_anchor(anchor)

@@ -156,13 +156,13 @@ def link_events(
         body = _canonical(state)  # once: hashed, then stored with the link added
         version, topic = stored.originator_version, stored.topic
         hash_ = _hash(stored.originator_id, version, topic, body, seq, prev)
-        link = _canonical({CHAIN_KEY: {"seq": seq, "prev": prev, "hash": hash_}})[1:]
+        tail = _canonical({CHAIN_KEY: {"seq": seq, "prev": prev, "hash": hash_}})[1:]
         linked.append(
             StoredEvent(
                 originator_id=stored.originator_id,
                 originator_version=stored.originator_version,
                 topic=stored.topic,
-                state=body[:-1] + (b"," if state else b"") + link,  # the link as the last key
+                state=body[:-1] + (b"," if state else b"") + tail,  # the link as the last key
             )
         )
         prev = hash_

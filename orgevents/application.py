@@ -171,6 +171,7 @@ class _Batch:
         self.referring: dict[str, dict[str, str]] = {}  # what this batch's entries name
         self.read_versions: dict[UUID, int] = {}
         self.naming_reads: dict[str, dict[str, str]] = {}  # as the store's references said
+        self.naming_known: dict[str, dict[str, str]] = {}  # read ahead for the batch: prefetch
         # An amendment's history is replayed in a trial batch through the subject's own rules;
         # whether other units are in force then is checked after it, over the whole amended
         # timeline (orgevents.invariants) — not entry by entry against their present state.
@@ -181,8 +182,10 @@ class _Batch:
     def naming(self, key: str) -> dict[str, str]:
         """Subjects whose entries — stored, or in this batch — name ``key``, with the field."""
         if key not in self.naming_reads:
-            stored = self.app.recorder.select_naming([key])  # type: ignore[attr-defined]
-            self.naming_reads[key] = stored[key]
+            known = self.naming_known.get(key)
+            if known is None:
+                known = self.app.recorder.select_naming([key])[key]  # type: ignore[attr-defined]
+            self.naming_reads[key] = known
         return {**self.naming_reads[key], **self.referring.get(key, {})}
 
     def find(self, key: str) -> Subject | None:
@@ -260,6 +263,24 @@ class _CachedBatch(_Batch):
         self.saved = saved
         self.ids = ids  # key → aggregate id, remembered (uuid5 is not free)
         self.absent: set[UUID] = set()  # looked up in the store and not found
+
+    def prefetch(self, entries: Sequence[Entry]) -> None:
+        """Ask the store once, for the whole batch, which of the subjects its entries are about
+        or name it holds, and who names the subjects: the checks then look up only what it
+        holds (on PostgreSQL each lookup is a round trip — in a first load most keys are new)."""
+        wanted: dict[UUID, str] = {}
+        for entry in entries:
+            for key in (entry.subject, *references(entry)):
+                agg_id = self.ids.get(key)
+                if agg_id is None:
+                    agg_id = self.ids[key] = aggregate_id(key)
+                if agg_id not in self.saved:
+                    wanted[agg_id] = key
+        if wanted:
+            held = self.app.recorder.select_versions(wanted)  # type: ignore[attr-defined]
+            self.absent.update(agg_id for agg_id in wanted if agg_id not in held)
+        subjects = {entry.subject for entry in entries}
+        self.naming_known = self.app.recorder.select_naming(subjects)  # type: ignore[attr-defined]
 
     def find(self, key: str) -> Subject | None:
         agg_id = self.ids.get(key)
@@ -419,6 +440,7 @@ class OrgHistory(Application[UUID]):
         stream = iter(entries)
         while chunk := list(itertools.islice(stream, batch_size)):
             batch = _CachedBatch(self, saved, ids)
+            batch.prefetch(chunk)
             appended = 0
             with recording_clock(self._moment()):
                 for offset, entry in enumerate(chunk):
@@ -668,6 +690,7 @@ class OrgHistory(Application[UUID]):
         trial.referring = {k: dict(v) for k, v in batch.referring.items()}
         trial.read_versions = batch.read_versions  # its reads are the batch's reads
         trial.naming_reads = batch.naming_reads
+        trial.naming_known = batch.naming_known
         trial.replaying = True
         self._replay(trial, subject, entries)
         fresh = trial.touched.get(subject.id)

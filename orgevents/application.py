@@ -254,7 +254,8 @@ class _Batch:
 
 
 class _CachedBatch(_Batch):
-    """A batch of a bulk load: finds aggregates saved by earlier batches in memory."""
+    """A batch that reads ahead (``prefetch``); in a bulk load, it finds aggregates saved by
+    earlier batches in memory (``saved``)."""
 
     def __init__(
         self, app: OrgHistory, saved: OrderedDict[UUID, Subject], ids: dict[str, UUID]
@@ -378,7 +379,8 @@ class OrgHistory(Application[UUID]):
         """Check and append entries atomically; skip those already recorded. ``on_progress``
         is called every ``PROGRESS_EVERY`` entries checked, and once all are saved, with the
         entries checked and those to append so far (for progress bars)."""
-        batch = _Batch(self)
+        batch = _CachedBatch(self, OrderedDict(), {})
+        batch.prefetch(entries)
         result = RecordResult()
         seen: set[str] = set()
         with recording_clock(self._moment()):

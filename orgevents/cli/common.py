@@ -403,7 +403,11 @@ def rate_bar(total: int | None, wanted: bool) -> Iterator[Callable[[int, int], N
     bar = Progress(
         TextColumn("loading"),
         BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%  {task.fields[appended]} events"),
+        TextColumn(
+            "{task.fields[appended]} events"
+            if total is None  # no share of a whole to show
+            else "{task.percentage:>3.0f}%  {task.fields[appended]} events"
+        ),
         TextColumn("{task.fields[rate]} events/s"),
         TimeElapsedColumn(),
         TimeRemainingColumn(),

@@ -74,6 +74,7 @@ class Subject(Aggregate):
         key: str
         origin: str  # the key of the entry that made the subject
         changes: list[tuple[dt.date, int, Change]]
+        _lives: list[Life] | None
         entries: dict[str, str]
         current: dict[str, Entry]
 
@@ -90,6 +91,7 @@ class Subject(Aggregate):
         self._remember(payload)
 
     def _remember(self, payload: Entry) -> None:
+        self._lives = None  # the timeline changes: its lives are worked out again when asked
         self.entries[payload.key] = payload.content_hash()
         if isinstance(payload, Amendment):
             self.current = amended(self.current, payload)
@@ -127,6 +129,16 @@ class Subject(Aggregate):
         if known is None:
             return None
         return known == payload.content_hash()
+
+    def _lives_of(
+        self, starts: Callable[[Change], bool], ends: Callable[[Change], bool]
+    ) -> list[Life]:
+        """The lives in ``changes`` (see :func:`lives_of`), kept until the next change: the
+        checks of a load ask for them many times between two entries of the subject."""
+        found: list[Life] | None = getattr(self, "_lives", None)
+        if found is None:
+            found = self._lives = lives_of(self.changes, starts, ends)
+        return found
 
     def changes_until(self, on: dt.date) -> list[Change]:
         return [c for d, _, c in self.changes if d <= on]

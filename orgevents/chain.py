@@ -67,15 +67,43 @@ def event_hash(
     prev: str,
 ) -> str:
     """One event's hash: its content (``state`` without the link) and its place in the chain."""
-    content = {
-        "originator_id": str(originator_id),
-        "originator_version": originator_version,
-        "topic": topic,
-        "state": state,
-        "seq": seq,
-        "prev": prev,
-    }
-    return hashlib.sha256(_canonical(content)).hexdigest()
+    return _hash(originator_id, originator_version, topic, _canonical(state), seq, prev)
+
+
+def _json_text(value: UUID | str) -> bytes:
+    if isinstance(value, UUID):
+        return b'"%s"' % str(value).encode()  # a UUID's text needs no escaping
+    return _canonical(value)
+
+
+def _hash(
+    originator_id: UUID | str,
+    originator_version: int,
+    topic: str,
+    state: bytes,
+    seq: int,
+    prev: str,
+) -> str:
+    """``event_hash`` with the state already canonical: the canonical JSON of the content,
+    written out key by key in sorted order (as ``_canonical`` of the whole would)."""
+    content = b"".join(
+        (
+            b'{"originator_id":',
+            _json_text(originator_id),
+            b',"originator_version":',
+            str(int(originator_version)).encode(),
+            b',"prev":',
+            _canonical(prev),
+            b',"seq":',
+            str(int(seq)).encode(),
+            b',"state":',
+            state,
+            b',"topic":',
+            _canonical(topic),
+            b"}",
+        )
+    )
+    return hashlib.sha256(content).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -140,16 +168,16 @@ def link_events(
             )
         state.pop(CHAIN_KEY, None)
         seq += 1
-        hash_ = event_hash(
-            stored.originator_id, stored.originator_version, stored.topic, state, seq, prev
-        )
-        state[CHAIN_KEY] = {"seq": seq, "prev": prev, "hash": hash_}
+        body = _canonical(state)  # once: hashed, then stored with the link added
+        version, topic = stored.originator_version, stored.topic
+        hash_ = _hash(stored.originator_id, version, topic, body, seq, prev)
+        tail = _canonical({CHAIN_KEY: {"seq": seq, "prev": prev, "hash": hash_}})[1:]
         linked.append(
             StoredEvent(
                 originator_id=stored.originator_id,
                 originator_version=stored.originator_version,
                 topic=stored.topic,
-                state=json.dumps(state, separators=(",", ":"), ensure_ascii=False).encode(),
+                state=body[:-1] + (b"," if state else b"") + tail,  # the link as the last key
             )
         )
         prev = hash_

@@ -8,7 +8,7 @@ that could harm the reader (alias bombs, duplicate keys, deep nesting, huge numb
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -153,6 +153,11 @@ def parse_text(text: str, name: str) -> list[Located]:
 def load_paths(app: OrgHistory, paths: Sequence[Path], recorded_by: str) -> RecordResult:
     """Load files as one load, all or nothing; entries in any order (each is recorded after
     what it names, :mod:`orgevents.ordering`)."""
+    return record_located(app, read_paths(paths), recorded_by)
+
+
+def read_paths(paths: Sequence[Path]) -> list[Located]:
+    """The entries of the files of one load; every file's problems at once."""
     located: list[Located] = []
     problems: list[Problem] = []
     for path in paths:
@@ -162,7 +167,7 @@ def load_paths(app: OrgHistory, paths: Sequence[Path], recorded_by: str) -> Reco
             problems.extend(exc.problems)
     if problems:
         raise InvalidEntryError(problems)
-    return record_located(app, located, recorded_by)
+    return located
 
 
 def in_dependency_order(located: Sequence[Located]) -> list[Located]:
@@ -199,11 +204,17 @@ def cycle_problems(exc: DependencyCycleError, located: Sequence[Located]) -> lis
     return problems
 
 
-def record_located(app: OrgHistory, located: Sequence[Located], recorded_by: str) -> RecordResult:
-    """Record the entries of one load, all or nothing, in dependency order."""
+def record_located(
+    app: OrgHistory,
+    located: Sequence[Located],
+    recorded_by: str,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RecordResult:
+    """Record the entries of one load, all or nothing, in dependency order (``on_progress``:
+    see ``OrgHistory.record``)."""
     located = in_dependency_order(located)
     try:
-        return app.record([item.entry for item in located], recorded_by)
+        return app.record([item.entry for item in located], recorded_by, on_progress)
     except RejectedEntryError as exc:
         item = located[exc.index]
         raise InvalidEntryError(

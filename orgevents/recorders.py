@@ -199,6 +199,24 @@ class ChainedSQLiteApplicationRecorder(SignedHeads, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             return self._naming(c, keys)
 
+    def select_versions(self, ids: Collection[UUID]) -> dict[UUID, int]:
+        """The last version of each of these aggregates that the store holds (the others it
+        does not hold), in one query per 500."""
+        with self.datastore.transaction(commit=False) as c:
+            return self._versions(c, ids)
+
+    def _versions(self, c: SQLiteCursor, ids: Collection[UUID]) -> dict[UUID, int]:
+        versions: dict[UUID, int] = {}
+        for chunk in _chunks(list(ids), 500):
+            marks = ",".join("?" * len(chunk))
+            c.execute(
+                f"SELECT originator_id, MAX(originator_version) FROM {self.events_table_name} "
+                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+                [agg_id.hex for agg_id in chunk],
+            )
+            versions.update((UUID(row[0]), int(row[1])) for row in c.fetchall())
+        return versions
+
     @staticmethod
     def _naming(c: SQLiteCursor, keys: Collection[str]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {k: {} for k in keys}
@@ -269,15 +287,7 @@ class ChainedSQLiteApplicationRecorder(SignedHeads, SQLiteApplicationRecorder):
         read_versions: Mapping[UUID, int],
         read_naming: Naming,
     ) -> None:
-        versions: dict[UUID, int] = {}
-        for chunk in _chunks(list(read_versions), 500):
-            marks = ",".join("?" * len(chunk))
-            c.execute(
-                f"SELECT originator_id, MAX(originator_version) FROM {self.events_table_name} "
-                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
-                [agg_id.hex for agg_id in chunk],
-            )
-            versions.update((UUID(row[0]), int(row[1])) for row in c.fetchall())
+        versions = self._versions(c, read_versions)
         naming = self._naming(c, read_naming) if read_naming else {}
         error = stale_reads(read_versions, versions, read_naming, naming)
         if error is not None:
@@ -320,6 +330,11 @@ class ChainedPOPOApplicationRecorder(SignedHeads, POPOApplicationRecorder):
     def select_naming(self, keys: Collection[str]) -> dict[str, dict[str, str]]:
         with self._database_lock:
             return {k: dict(self._naming.get(k, {})) for k in keys}
+
+    def select_versions(self, ids: Collection[UUID]) -> dict[UUID, int]:
+        with self._database_lock:
+            found = {agg_id: self._stored_events_index.get(str(agg_id)) for agg_id in ids}
+            return {agg_id: max(index) for agg_id, index in found.items() if index}
 
     def _insert_events(
         self,

@@ -198,6 +198,18 @@ class ChainedPostgresApplicationRecorder(SignedHeads, PostgresApplicationRecorde
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             return self._naming(curs, keys)
 
+    def select_versions(self, ids: Collection[UUID]) -> dict[UUID, int]:
+        """The last version of each of these aggregates that the store holds (the others it
+        does not hold), in one query."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            return self._versions(curs, ids)
+
+    def _versions(self, curs: Cursor[DictRow], ids: Collection[UUID]) -> dict[UUID, int]:
+        if not ids:
+            return {}
+        curs.execute(self.select_versions_statement, (list(ids),))
+        return {r["originator_id"]: int(r["version"]) for r in curs.fetchall()}
+
     def _naming(self, curs: Cursor[DictRow], keys: Collection[str]) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {k: {} for k in keys}
         curs.execute(self.select_naming_statement, (list(keys),))
@@ -300,10 +312,7 @@ class ChainedPostgresApplicationRecorder(SignedHeads, PostgresApplicationRecorde
         read_versions: Mapping[UUID, int],
         read_naming: Naming,
     ) -> None:
-        versions: dict[UUID, int] = {}
-        if read_versions:
-            curs.execute(self.select_versions_statement, (list(read_versions),))
-            versions = {r["originator_id"]: int(r["version"]) for r in curs.fetchall()}
+        versions = self._versions(curs, read_versions)
         naming = self._naming(curs, read_naming) if read_naming else {}
         error = stale_reads(read_versions, versions, read_naming, naming)
         if error is not None:

@@ -12,7 +12,7 @@ import datetime as dt
 
 from eventsourcing.domain import event
 
-from orgevents.aggregate import Life, Subject, check_new_life, ended_by, lives_of
+from orgevents.aggregate import Life, Subject, check_new_life, ended_by
 from orgevents.errors import (
     AlreadyHolderError,
     NotAHolderError,
@@ -32,6 +32,14 @@ from orgevents.events import (
 FOREVER = dt.date.max  # the end of a holding that has none
 
 
+def _defines(c: Change) -> bool:
+    return isinstance(c, ResponsibilityDefined)
+
+
+def _abolishes(c: Change) -> bool:
+    return isinstance(c, ResponsibilityAbolished)
+
+
 class Responsibility(Subject):
     @event("Defined")
     def __init__(self, payload: ResponsibilityDefined, recorded_by: str) -> None:
@@ -39,11 +47,7 @@ class Responsibility(Subject):
 
     def lives(self) -> list[Life]:
         """Its lives in date order: an abolished responsibility may be defined again."""
-        return lives_of(
-            self.changes,
-            lambda c: isinstance(c, ResponsibilityDefined),
-            lambda c: isinstance(c, ResponsibilityAbolished),
-        )
+        return self._lives_of(_defines, _abolishes)
 
     @property
     def defined(self) -> ResponsibilityDefined:

@@ -17,7 +17,6 @@ from orgevents.aggregate import (
     check_new_life,
     describe_lives,
     ended_by,
-    lives_of,
 )
 from orgevents.errors import NotInForceError, UnknownReferenceError
 from orgevents.events import (
@@ -64,7 +63,7 @@ class Unit(Subject):
 
     def lives(self) -> list[Life]:
         """Its lives in date order: a unit that ended may be established again under its id."""
-        return lives_of(self.changes, _starts, _ends)
+        return self._lives_of(_starts, _ends)
 
     def life_on(self, on: dt.date) -> Life | None:
         """The life started last by ``on`` (None before the first)."""

@@ -158,9 +158,28 @@ _RESPONSIBILITY_ENTRIES = (
 )
 
 
+# effects of recent entries, by the entry's id (the entry kept, so its id is not reused): the
+# index works out a subject's rows from all its entries at each change of it
+_RECENT: dict[int, tuple[Entry, list[Effect]]] = {}
+_RECENT_SIZE = 20_000
+
+
 def effects(p: Entry, again: bool = False) -> list[Effect]:
-    """What the entry does to its subject's state, in order. ``again``: the subject had a life
-    before this establishment or definition (see :func:`lives`)."""
+    """What the entry does to its subject's state, in order (not to be changed: the list may be
+    shared). ``again``: the subject had a life before this establishment or definition (see
+    :func:`lives`)."""
+    if again:
+        return _effects(p, again)
+    found = _RECENT.get(id(p))
+    if found is not None and found[0] is p:
+        return found[1]
+    if len(_RECENT) >= _RECENT_SIZE:
+        _RECENT.clear()
+    out = _RECENT[id(p)] = (p, _effects(p, again))
+    return out[1]
+
+
+def _effects(p: Entry, again: bool) -> list[Effect]:
     if isinstance(p, UnitEstablished):
         out: list[Effect] = [
             Starts(p.name, p.abbreviation, p.kind, p.parent, again, tuple(p.names))

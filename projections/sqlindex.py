@@ -111,6 +111,23 @@ class _Subject:
     open_rows: dict[str, dict[tuple[Any, ...], int]] = field(default_factory=dict)
 
 
+DOCUMENT_COLUMNS = ("document", "title", "location", "p_from", "p_to")
+ENTRY_COLUMNS = (
+    "id",
+    "entry_key",
+    "subject",
+    "type",
+    "e_day",
+    "planned",
+    "counts",
+    "position",
+    "amended_by",
+    "payload",
+    "p_from",
+    "p_to",
+)
+
+
 @dataclass
 class _Writes:
     """The statements one transaction will run, gathered per table."""
@@ -561,80 +578,49 @@ class SqlIndex:
                 )
 
     def _flush(self, cur: Cursor, writes: _Writes, position: int) -> None:
-        sql = self.db.sql
+        """Write what the transaction gathered, table by table, each in one go."""
+        sql, db = self.db.sql, self.db
         for table, rows in writes.inserts.items():
             key_col, columns, _ = TABLES[table]
-            names = ["id", key_col, "e_from", "e_to", "variants", "p_from", "p_to", *columns]
-            marks = ", ".join("?" for _ in names)
-            statement = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
-            cur.executemany(sql(statement), rows)
+            db.insert_rows(
+                cur,
+                table,
+                ["id", key_col, "e_from", "e_to", "variants", "p_from", "p_to", *columns],
+                rows,
+            )
             stab = self.db.insert_stab(table)
             if stab and writes.stab_inserts.get(table):
                 cur.executemany(sql(stab), writes.stab_inserts[table])
         for table, closes in writes.closes.items():
-            cur.executemany(sql(f"UPDATE {table} SET p_to = ? WHERE id = ?"), closes)
+            db.close_rows(cur, table, closes)
             stab = self.db.close_stab(table)
             if stab and writes.stab_closes.get(table):
                 cur.executemany(sql(stab), writes.stab_closes[table])
-        if writes.documents:
-            cur.executemany(
-                sql(
-                    "INSERT INTO orgindex_documents (document, title, location, p_from, p_to) "
-                    "VALUES (?, ?, ?, ?, ?)"
-                ),
-                writes.documents,
-            )
-        if writes.kinds:
-            cur.executemany(
-                sql("INSERT INTO orgindex_kinds (kind, position, declaration) VALUES (?, ?, ?)"),
-                writes.kinds,
-            )
+        db.insert_rows(cur, "orgindex_documents", DOCUMENT_COLUMNS, writes.documents)
+        db.insert_rows(cur, "orgindex_kinds", ("kind", "position", "declaration"), writes.kinds)
         if writes.document_closes:
             cur.executemany(
                 sql("UPDATE orgindex_documents SET p_to = ? WHERE document = ? AND p_to = ?"),
                 writes.document_closes,
             )
-        cur.executemany(
-            sql("INSERT INTO orgindex_events (position, recorded) VALUES (?, ?)"), writes.events
-        )
+        db.insert_rows(cur, "orgindex_events", ("position", "recorded"), writes.events)
         if writes.entry_closes:
-            cur.executemany(
-                sql("UPDATE orgindex_entries SET p_to = ? WHERE id = ?"), writes.entry_closes
-            )
+            db.close_rows(cur, "orgindex_entries", writes.entry_closes)
             # an entry's texts are searchable for as long as that version of it counts
             cur.executemany(
                 sql(f"UPDATE orgindex_search SET p_to = ? WHERE entry = ? AND p_to = {FOREVER}"),
                 writes.entry_closes,
             )
-        if writes.entries:
-            cur.executemany(
-                sql(
-                    "INSERT INTO orgindex_entries (id, entry_key, subject, type, e_day, planned, "
-                    "counts, position, amended_by, payload, p_from, p_to) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                ),
-                list(writes.entries.values()),
-            )
-        if writes.phases:
-            cur.executemany(
-                sql("INSERT INTO orgindex_phases (entry, end_day, end_planned) VALUES (?, ?, ?)"),
-                writes.phases,
-            )
+        db.insert_rows(cur, "orgindex_entries", ENTRY_COLUMNS, list(writes.entries.values()))
+        db.insert_rows(cur, "orgindex_phases", ("entry", "end_day", "end_planned"), writes.phases)
         if writes.search:
             rows = []
             for search_id, row_id, *texts in writes.search:
                 entry = writes.entries[row_id]  # e_day, planned; p_from, p_to last
                 rows.append((search_id, row_id, *texts, entry[4], entry[5], *entry[-2:]))
             self.db.insert_search(cur, rows)
-        if writes.related:
-            cur.executemany(
-                sql("INSERT INTO orgindex_related (key, position) VALUES (?, ?)"), writes.related
-            )
-        if writes.amendments:
-            cur.executemany(
-                sql("INSERT INTO orgindex_amendments (target, position) VALUES (?, ?)"),
-                writes.amendments,
-            )
+        db.insert_rows(cur, "orgindex_related", ("key", "position"), writes.related)
+        db.insert_rows(cur, "orgindex_amendments", ("target", "position"), writes.amendments)
         cur.execute(
             sql(
                 "UPDATE orgindex_tracking SET position = ?, monotone = ?, last_recorded = ? "

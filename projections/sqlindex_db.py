@@ -155,6 +155,20 @@ class Backend:
     def originator(self, key_uuid: Any) -> Any:
         return key_uuid
 
+    def insert_rows(
+        self, cur: Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Add a transaction's rows to ``table``, all in one go."""
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+            cur.executemany(self.sql(statement), rows)
+
+    def close_rows(self, cur: Cursor, table: str, closes: Sequence[tuple[int, int]]) -> None:
+        """Set ``p_to`` of the rows of ``table`` (``(p_to, id)`` pairs), all in one go."""
+        if closes:
+            cur.executemany(self.sql(f"UPDATE {table} SET p_to = ? WHERE id = ?"), closes)
+
     def insert_search(self, cur: Cursor, rows: Sequence[tuple[Any, ...]]) -> None:
         """Add rows to the search table (``SEARCH_COLUMNS``) and to the full-text index."""
         raise NotImplementedError
@@ -474,10 +488,26 @@ class PostgresBackend(Backend):
         ]
         return statements
 
+    def insert_rows(
+        self, cur: Cursor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """By ``COPY``: one stream of rows instead of a statement per row."""
+        if rows:
+            with cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+
+    def close_rows(self, cur: Cursor, table: str, closes: Sequence[tuple[int, int]]) -> None:
+        """One statement over arrays of the pairs instead of a statement per row."""
+        if closes:
+            cur.execute(
+                f"UPDATE {table} AS t SET p_to = v.p_to FROM unnest(%s::bigint[], %s::bigint[]) "
+                "AS v(p_to, id) WHERE t.id = v.id",
+                ([c[0] for c in closes], [c[1] for c in closes]),
+            )
+
     def insert_search(self, cur: Cursor, rows: Sequence[tuple[Any, ...]]) -> None:
-        names = ", ".join(SEARCH_COLUMNS)
-        marks = ", ".join("%s" for _ in SEARCH_COLUMNS)
-        cur.executemany(f"INSERT INTO orgindex_search ({names}) VALUES ({marks})", rows)
+        self.insert_rows(cur, "orgindex_search", SEARCH_COLUMNS, rows)
 
     def search(
         self, cur: Cursor, query: Query, position: int, include_planned: bool

@@ -14,6 +14,9 @@ import re
 import shutil
 import sys
 import textwrap
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -416,3 +419,48 @@ def print_changes(
         )
         if recorded:
             typer.echo(f"{pad}recorded {c.recorded_at:%Y-%m-%d %H:%M} UTC by {c.recorded_by}")
+
+
+@contextmanager
+def rate_bar(total: int | None, wanted: bool) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on standard error for a long load (``wanted``), on a terminal only:
+    ``update(done, appended)`` with ``done`` counting towards ``total`` (bytes read, entries
+    checked; ``total`` None: not known, the bar only shows that it goes on); it shows the events
+    appended so far and their rate. Where no bar is drawn, ``update`` does nothing."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not wanted or not console.is_terminal:
+        yield lambda _done, _appended: None
+        return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    started = time.perf_counter()
+    bar = Progress(
+        TextColumn("loading"),
+        BarColumn(),
+        TextColumn(
+            "{task.fields[appended]} events"
+            if total is None  # no share of a whole to show
+            else "{task.percentage:>3.0f}%  {task.fields[appended]} events"
+        ),
+        TextColumn("{task.fields[rate]} events/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+        console=console,
+    )
+    task = bar.add_task("load", total=total, appended=0, rate=0)
+
+    def update(done: int, appended: int) -> None:
+        rate = appended / max(time.perf_counter() - started, 1e-9)
+        bar.update(task, completed=done, appended=appended, rate=f"{rate:,.0f}")
+
+    with bar:
+        yield update

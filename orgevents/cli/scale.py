@@ -10,17 +10,12 @@ from __future__ import annotations
 import getpass
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from orgevents.cli.common import JsonOpt, app, open_store, print_json
-
-if TYPE_CHECKING:
-    from orgevents.bulk import Progress
+from orgevents.cli.common import JsonOpt, app, open_store, print_json, rate_bar
 
 BAR_FROM_BYTES = 1_000_000  # smaller files load before a bar would be worth drawing
 
@@ -65,8 +60,10 @@ def bulk_load_command(
         reader = Reader(store)  # indexes every batch as it is saved
     total = sum(p.stat().st_size for p in paths)
     try:
-        with _progress_bar(total) as on_batch:
-            counts = bulk_load(store, paths, who, batch_size, on_batch=on_batch)
+        with rate_bar(total, total >= BAR_FROM_BYTES) as update:
+            counts = bulk_load(
+                store, paths, who, batch_size, on_batch=lambda p: update(p.bytes_read, p.appended)
+            )
         if reader is not None and counts["batches"] > 10:
             reader.writer.analyze()  # new statistics, so the planner uses the interval indexes
     finally:
@@ -81,45 +78,6 @@ def bulk_load_command(
             f"appended {counts['appended']} events, skipped {counts['skipped']} already recorded "
             f"({counts['batches']} batches, {counts['seconds']:.1f} s, {rate:,.0f} events/s)"
         )
-
-
-@contextmanager
-def _progress_bar(total_bytes: int) -> Iterator[Callable[[Progress], None] | None]:
-    """A progress bar with the rate on standard error, for large files on a terminal."""
-    from rich.console import Console
-
-    if total_bytes < BAR_FROM_BYTES or not Console(stderr=True).is_terminal:
-        yield None
-        return
-    from rich.progress import (
-        BarColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-    from rich.progress import Progress as Bar
-
-    started = time.perf_counter()
-    bar = Bar(
-        TextColumn("loading"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%  {task.fields[appended]} events"),
-        TextColumn("{task.fields[rate]} events/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        transient=True,
-        console=Console(stderr=True),
-    )
-    task = bar.add_task("load", total=total_bytes, appended=0, rate=0)
-
-    def update(progress: Progress) -> None:
-        rate = progress.appended / max(time.perf_counter() - started, 1e-9)
-        bar.update(
-            task, completed=progress.bytes_read, appended=progress.appended, rate=f"{rate:,.0f}"
-        )
-
-    with bar:
-        yield update
 
 
 @app.command()

@@ -8,7 +8,9 @@ from typing import Annotated
 
 import typer
 
-from orgevents.cli.common import JsonOpt, app, open_store, print_json
+from orgevents.cli.common import JsonOpt, app, open_store, print_json, rate_bar
+
+BAR_FROM_ENTRIES = 5_000  # smaller loads finish before a bar would be worth drawing
 
 
 @app.command()
@@ -32,11 +34,11 @@ def load(
     """Append events from load files: validated, all or nothing, idempotent. The files are one
     load: entries may come in any order across them — each is recorded after the entries that
     make the ids it names, one subject's changes in date order; entries that need each other in
-    a circle are refused.
+    a circle are refused. A large load shows a progress bar with its rate on a terminal.
 
     Example: orgevents load changes-2026.yaml
     """
-    from orgevents.importing import GENERATED, example_files, load_paths
+    from orgevents.importing import GENERATED, example_files, read_paths, record_located
     from orgevents.projections.reader import Reader
 
     files = list(paths or [])
@@ -52,11 +54,17 @@ def load(
         from orgevents.bulk import bulk_load
         from orgevents.importing import example_stream
 
-        counts = bulk_load(store, [], who, 2000, stream=example_stream(example))
+        with rate_bar(None, True) as update:
+            stream = example_stream(example)
+            counts = bulk_load(
+                store, [], who, 2000, on_batch=lambda p: update(0, p.appended), stream=stream
+            )
         reader.writer.analyze()  # new statistics, so the planner uses the interval indexes
         appended, skipped = counts["appended"], counts["skipped"]
     if files:
-        result = load_paths(store, files, who)
+        located = read_paths(files)
+        with rate_bar(len(located), len(located) >= BAR_FROM_ENTRIES) as update:
+            result = record_located(store, located, who, update)
         appended += len(result.appended)
         skipped += len(result.skipped)
     if as_json:

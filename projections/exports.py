@@ -63,7 +63,7 @@ from orgevents.events import (
 )
 from orgevents.events import Change as ChangePayload
 from orgevents.projections.changes import change_view, summary
-from orgevents.projections.effects import describe_lives
+from orgevents.projections.effects import describe_lives, phased_until
 from orgevents.projections.fold import Record
 from orgevents.projections.views import UnitView
 from orgevents.projections.vocabulary import store_language
@@ -191,6 +191,7 @@ def units_table(view: Questions, on: dt.date) -> Table:
                     f"{name} ({form}{', ' + lang if lang else ''})"
                     for name, form, lang in others.get(unit.id, ())
                 ),
+                unit.phase.text if unit.phase else "",
             )
         )
     columns = (
@@ -205,6 +206,7 @@ def units_table(view: Questions, on: dt.date) -> Table:
         "planned_end",
         "lives",
         "other_names",
+        "phase",
     )
     return Table("units", columns, rows)
 
@@ -214,18 +216,23 @@ def responsibilities_table(view: Questions, on: dt.date) -> Table:
 
     A responsibility nobody holds on that day has one row with the role and unit empty.
     """
+    from orgevents.projections.phasing import phase_of
+
     rows = []
     holders = view.holders_at(on)
+    phases = view.phases_on(on)
     names = {key: view.responsibility_name(key, on) for key in holders}
     for key in sorted(holders, key=names.__getitem__):
         name = names[key]
         held = holders[key]
         for role, unit, rec in held:
             since = _effective_text(rec)
-            rows.append((key, name, role, unit, view.unit_name(unit, on), since))
+            phase = phase_of(phases.get(key, []), role, unit)
+            phased = phase.text if phase else ""
+            rows.append((key, name, role, unit, view.unit_name(unit, on), since, phased))
         if not held:
-            rows.append((key, name, "", "", "", ""))
-    columns = ("id", "name", "role", "unit_id", "unit_name", "since")
+            rows.append((key, name, "", "", "", "", ""))
+    columns = ("id", "name", "role", "unit_id", "unit_name", "since", "phase")
     return Table("responsibilities", columns, rows)
 
 
@@ -244,6 +251,7 @@ def changes_table(view: Questions) -> Table:
         "effective_date",
         "effective_precision",
         "effective_qualifier",
+        "phased_until",
         "summary",
         "decision",
         "sources",
@@ -266,6 +274,7 @@ def _change_rows(view: Questions) -> Iterator[tuple[str, ...]]:
             c.effective_date.isoformat() if c.effective else "",
             c.effective_precision if c.effective else "",
             c.effective_qualifier if c.effective else "",
+            str(phased_until(rec.payload) or ""),
             c.summary,
             c.decision or "",
             "; ".join(f"{s.document}: {s.locator}" for s in c.sources),
@@ -629,7 +638,9 @@ class _JsonLd:
 
     def _units(self, known: list[KnownUnit]) -> list[dict[str, Any]]:
         view, on = self.view, self.on
-        in_force = [u.id for u in view.units_at(on)]
+        at = view.units_at(on)
+        in_force = [u.id for u in at]
+        phases = {u.id: u.phase for u in at if u.phase}
         in_force_set = set(in_force)
         units = {k.unit.id: k for k in known}
         others = [k.unit.id for k in known if k.unit.id not in in_force_set]
@@ -670,6 +681,16 @@ class _JsonLd:
             _put(node, "org:resultedFrom", self.resulted_from.get(key))
             _put(node, "org:changedBy", self.changed_by.get(key))
             self._lives(node, key)
+            if key in phases:  # being phased out on the export's date
+                phase = phases[key]
+                node["oe:phase"] = {
+                    "@type": "oe:Phase",
+                    "oe:direction": phase.direction,
+                    "oe:start": phase.start,
+                    "oe:until": phase.until,
+                    "oe:changedBy": {"@id": self.iri("event", phase.event_id)},
+                    "rdfs:comment": phase.text,
+                }
             nodes.append(node)
         return nodes
 

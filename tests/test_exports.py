@@ -84,11 +84,11 @@ def test_the_three_csv_tables_have_their_headers(copenhagen_view):
     headers = {t.name: t.csv().splitlines()[0] for t in csv_tables(copenhagen_view, AFTER)}
     assert headers == {
         "units": "id,name,abbreviation,kind,parent,parent_name,established,ended,planned_end,lives,"
-        "other_names",
-        "responsibilities": "id,name,role,unit_id,unit_name,since",
+        "other_names,phase",
+        "responsibilities": "id,name,role,unit_id,unit_name,since,phase",
         "changes": "event_id,type,subject_id,subject_name,effective,effective_date,"
-        "effective_precision,effective_qualifier,summary,decision,sources,recorded_at,"
-        "recorded_by,amended_by",
+        "effective_precision,effective_qualifier,phased_until,summary,decision,sources,"
+        "recorded_at,recorded_by,amended_by",
     }
 
 
@@ -533,4 +533,4 @@ def test_export_known_at_before_anything_was_recorded_is_empty(store):
         "--store", store, "export", "-f", "csv", "--table", "units", "--known-at", "2000-01-01"
     ).stdout
     header = "id,name,abbreviation,kind,parent,parent_name,established,ended,planned_end,lives,"
-    assert out.decode().splitlines() == [header + "other_names"]
+    assert out.decode().splitlines() == [header + "other_names,phase"]

@@ -307,3 +307,39 @@ def test_http_answers_carry_the_phase(loaded: str) -> None:
     assert ["completes" in c["meaning"] for c in diff["changes"]] == [False, True]
     dates = client.get("/api/dates", params={"include_planned": "true"}).json()
     assert dates[-2:] == ["2028-01-01", "2028-07-01"]
+
+
+def test_exports_carry_the_phase(loaded: str) -> None:
+    import csv
+    import io
+
+    def table(name: str, at: str) -> list[dict[str, str]]:
+        result = cli("--store", loaded, "export", "-f", "csv", "--table", name, "--at", at)
+        assert result.exit_code == 0, result.output
+        return list(csv.DictReader(io.StringIO(result.output)))
+
+    units = {r["id"]: r for r in table("units", "2028-03-01")}
+    assert units["old"]["phase"] == OUT_OLD and units["new"]["phase"] == ""
+    held = {
+        (r["id"], r["role"], r["unit_id"]): r["phase"]
+        for r in table("responsibilities", "2026-06-01")
+    }
+    assert held[("jc", "performer", "old")] == OUT_JC and held[("jc", "performer", "new")] == IN_JC
+    changes = {r["event_id"]: r for r in table("changes", "2026-06-01")}
+    assert changes["jc.moves"]["phased_until"] == "2027-01-01"
+    assert changes["old.wound-down"]["phased_until"] == "expected 2028-07-01"
+    assert all(
+        r["phased_until"] == ""
+        for k, r in changes.items()
+        if k not in {"jc.moves", "old.wound-down", "rf.phased-out"}
+    )
+
+
+def test_the_jsonld_export_says_what_is_being_phased_out(loaded: str) -> None:
+    result = cli("--store", loaded, "export", "-f", "jsonld", "--at", "2028-03-01")
+    assert result.exit_code == 0, result.output
+    nodes = {n.get("org:identifier"): n for n in json.loads(result.output)["@graph"]}
+    phase = nodes["old"]["oe:phase"]
+    assert phase["oe:direction"] == "out" and phase["rdfs:comment"] == OUT_OLD
+    assert phase["oe:changedBy"]["@id"].endswith("event/old.wound-down")
+    assert "oe:phase" not in nodes["new"]

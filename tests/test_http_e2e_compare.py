@@ -11,7 +11,7 @@ import os
 from typing import Any
 
 from tests.test_http_e2e import wait_for_chart
-from tests.test_http_e2e_data import SHOTS, browser, page, server  # noqa: F401
+from tests.test_http_e2e_data import SHOTS, SIZES, browser, page, server  # noqa: F401
 
 
 def unit_text(page: Any, chart: str, unit: str) -> str:  # noqa: F811
@@ -42,7 +42,10 @@ def test_two_dates_side_by_side(server, page):  # noqa: F811
     assert page.locator("#chart-caption").text_content() == "31 Dec 2025"
     assert page.locator("#compare-on").is_checked()
     assert page.locator("#compare-date").input_value() == "2026-01-01"
-    assert page.locator("#compare-chart svg").get_attribute("aria-label") == "Organisation on 1 Jan 2026"
+    assert (
+        page.locator("#compare-chart svg").get_attribute("aria-label")
+        == "Organisation on 1 Jan 2026"
+    )
     # BIU was renamed on 1 January 2026: the old name on the left, the new on the right
     before, after = unit_text(page, "#chart", "biu"), unit_text(page, "#compare-chart", "biu")
     assert "Integrationsudvalget" in before and "Erhverv" not in before
@@ -104,7 +107,9 @@ def test_an_impossible_compare_date_is_reported_not_replaced(server, page):  # n
     text = problem.text_content() or ""
     assert "compare=2026-02-30: February has 28 days in 2026" in text
     assert "compare=2026-02-30" in page.url
-    assert page.locator("#chart svg").count() == 0 and page.locator("#compare-chart svg").count() == 0
+    assert (
+        page.locator("#chart svg").count() == 0 and page.locator("#compare-chart svg").count() == 0
+    )
     # choosing a second date clears it
     page.locator("#compare-date").fill("2025-12-31")
     page.locator("#compare-date").press("Enter")
@@ -112,3 +117,21 @@ def test_an_impossible_compare_date_is_reported_not_replaced(server, page):  # n
     wait_for_compare(page, "31 Dec 2025")
     assert problem.is_hidden()
     assert page.errors == []
+
+
+def test_axe_finds_no_violations_with_two_dates(server, browser):  # noqa: F811
+    from tests.test_http_navigation import AXE
+
+    for size, (width, height) in SIZES.items():
+        context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+        page = context.new_page()  # noqa: F811
+        page.goto(f"{server.url}/?at=2025-12-31&compare=2026-01-01")
+        wait_for_chart(page, "Organisation on 31 Dec 2025")
+        wait_for_compare(page, "1 Jan 2026")
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        found = page.evaluate(
+            "() => axe.run(document, { resultTypes: ['violations'] }).then(r => [r.passes.length,"
+            " r.violations.map(v => `${v.id}: ${v.help} — ${v.nodes.map(n => n.target)}`)])"
+        )
+        context.close()
+        assert found[0] > 20 and found[1] == [], (size, found)  # rules ran; none broken

@@ -33,6 +33,17 @@ window.OrgCompare = (() => {
     $("compare-chart").scrollTop = $("chart").scrollTop;
   }
 
+  // Ids of its own: the two charts are drawn by Graphviz alike (node1, node2, …).
+  function ownIds(svg) {
+    for (const node of svg.querySelectorAll("[id]")) node.id = `compare-${node.id}`;
+    for (const node of svg.querySelectorAll("[fill^='url(#'], [stroke^='url(#']")) {
+      for (const name of ["fill", "stroke"]) {
+        const value = node.getAttribute(name);
+        if (value && value.startsWith("url(#")) node.setAttribute(name, value.replace("url(#", "url(#compare-"));
+      }
+    }
+  }
+
   // The change date before the chosen one (or the day before it): the obvious comparison.
   function before(at) {
     const earlier = app.dates().filter((d) => d < at);
@@ -89,6 +100,7 @@ window.OrgCompare = (() => {
       const text = await response.text();
       if (mine !== seq) return;
       const svg = app.cleanSvg(text);
+      ownIds(svg);
       const view = svg.viewBox.baseVal;
       const scale = app.scale();
       svg.removeAttribute("width");

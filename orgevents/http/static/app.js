@@ -110,6 +110,7 @@
     state.planned = p.get("planned") === "1";
     state.knownAt = (p.get("known_at") || "").slice(0, 40);
     window.OrgNav.readUrl(p);
+    window.OrgCompare.readUrl(p);
   }
 
   function writeUrl(push) {
@@ -125,6 +126,7 @@
     if (state.planned) p.set("planned", "1");
     if (state.knownAt) p.set("known_at", state.knownAt);
     window.OrgNav.writeUrl(p);
+    window.OrgCompare.writeUrl(p);
     const url = `${location.pathname}?${p.toString()}`;
     if (url === location.pathname + location.search) return;
     if (push) history.pushState(null, "", url);
@@ -234,6 +236,7 @@
       markSelected();
       centre(chart, fresh, left, top);
       window.OrgNav.drawn(chart, fresh);
+      window.OrgCompare.draw();
       setStatus("");
     } catch (err) {
       if (seq !== chartSeq) return;
@@ -588,6 +591,7 @@
     $("q").value = state.q;
     $("known-at").hidden = !state.knownAt;
     $("known-at").textContent = state.knownAt ? `as recorded up to ${state.knownAt}` : "";
+    window.OrgCompare.sync();
   }
 
   function renderAll() {
@@ -776,11 +780,14 @@
       day: () => (state.mode === "diff" ? state.to : state.at), setZoom,
       scale: () => (zoom === null ? autoZoom() : zoom), relayout: () => { if (zoom === null) applyZoom(); },
     });
-    const bad = OrgDates.badInAddress(new URLSearchParams(location.search), ["at", "from", "to", "known_at"]);
+    const bad = OrgDates.badInAddress(new URLSearchParams(location.search), ["at", "from", "to", "known_at", "compare"]);
     readUrl();
     if (bad.some(([name]) => name === "known_at")) state.knownAt = "";
     wire();
     changeList = OrgChangeList.create(ui);
+    window.OrgCompare.init({ ...ui, state: () => state, dates: () => dates, apiUrl, problem, cleanSvg,
+      nodeKey, clearProblem, writeUrl, redraw: drawChart, scale: () => (zoom === null ? autoZoom() : zoom),
+      select: (id) => select(id, true) });
     await Promise.all([loadDates(), loadKinds()]);
     if (bad.length) {
       syncControls();

@@ -28,9 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_scale import drop_schemas, store_urls  # a fresh store per phase, and its cleanup
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -79,29 +81,6 @@ def timed_process(command: list[str]) -> tuple[float, float, float, str]:
     return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, text
 
 
-def fresh_store(backend: str, workdir: Path, label: str) -> tuple[str, str | None]:
-    """A new SQLite file or a new PostgreSQL schema (the schema's name, to drop it)."""
-    if backend == "sqlite":
-        path = workdir / f"{label}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}", None
-    import psycopg
-
-    schema = f"bench_{label}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    return f"{POSTGRES}?schema={schema}", schema
-
-
-def drop_schemas(schemas: list[str]) -> None:
-    import psycopg
-
-    with psycopg.connect(POSTGRES, autocommit=True) as conn:
-        for schema in schemas:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=100_000)
@@ -133,8 +112,8 @@ def main() -> None:
         schemas: list[str] = []
         try:
             for backend in options.stores.split(","):
-                url, schema = fresh_store(backend, workdir, "ingest")
-                plain_url, plain_schema = fresh_store(backend, workdir, "plain")
+                url, schema = store_urls(backend, workdir, "ingest")
+                plain_url, plain_schema = store_urls(backend, workdir, "plain")
                 schemas += [s for s in (schema, plain_schema) if s]
                 seconds, cpu, peak, out = timed_process(
                     [

@@ -36,7 +36,6 @@ from orgevents.errors import OrgEventsError, StoreError
 
 HEADS_TABLE = "orgevents_heads"
 CHECKPOINT_FORMAT = "orgevents-checkpoint/1"
-SIGNING_KEY_ENV = "ORGEVENTS_SIGNING_KEY"
 
 
 class SigningKeyError(OrgEventsError):
@@ -192,12 +191,6 @@ def load_public_key(path: Path | str) -> PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise SigningKeyError(f"{path}: not an Ed25519 public key")
     return PublicKey(key)
-
-
-def signer_from_env() -> Signer | None:
-    """The key named by ``$ORGEVENTS_SIGNING_KEY`` (a file), if set."""
-    path = os.environ.get(SIGNING_KEY_ENV)
-    return load_signing_key(path) if path else None
 
 
 # --- checkpoints -------------------------------------------------------------------------------

@@ -82,6 +82,20 @@ class Phase:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
 
+async def request(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str, host: str = "127.0.0.1"
+) -> int:
+    """One GET on a kept-alive connection, its body read whole: the status."""
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    await reader.readexactly(length)
+    return int(head.split(b" ", 2)[1])
+
+
 async def client(host: str, port: int, paths: list[str], deadline: float, phase: Phase) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -89,14 +103,7 @@ async def client(host: str, port: int, paths: list[str], deadline: float, phase:
             if time.perf_counter() >= deadline:
                 return
             start = time.perf_counter()
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line.lower().startswith(b"content-length:"):
-                    length = int(line.split(b":", 1)[1])
-            await reader.readexactly(length)
+            status = await request(reader, writer, path, host)
             if status == 200:
                 phase.latencies.append(time.perf_counter() - start)
             else:

@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bench_http import Phase, free_port, start_server, stop
+from bench_http import Phase, client, free_port, request, start_server, stop
 
 from orgevents.importing import example_files, load_paths
 from orgevents.store import open_store
@@ -56,31 +56,6 @@ def expensive(n: int) -> str:
     return shapes[n % len(shapes)]
 
 
-async def request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    await reader.readexactly(length)
-    return int(head.split(b" ", 2)[1])
-
-
-async def cheap_client(port: int, deadline: float, phase: Phase) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        while time.perf_counter() < deadline:
-            start = time.perf_counter()
-            status = await request(reader, writer, CHEAP)
-            if status == 200:
-                phase.latencies.append(time.perf_counter() - start)
-            else:
-                phase.errors += 1
-    finally:
-        writer.close()
-
-
 async def heavy_client(
     port: int, first: int, step: int, deadline: float, got: Counter[str]
 ) -> None:
@@ -100,7 +75,7 @@ async def measure(port: int, seconds: float, clients: int) -> tuple[Phase, Count
     phase, got = Phase("cheap", seconds), Counter[str]()
     deadline = time.perf_counter() + seconds
     heavy = [heavy_client(port, i, clients, deadline, got) for i in range(clients)]
-    await asyncio.gather(cheap_client(port, deadline, phase), *heavy)
+    await asyncio.gather(client("127.0.0.1", port, [CHEAP], deadline, phase), *heavy)
     return phase, got
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-import unicodedata
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -51,6 +50,7 @@ from orgevents.diagrams.styles import (
 )
 from orgevents.errors import NotFoundError
 from orgevents.projections.lookup import Questions
+from orgevents.projections.textsearch import fold
 from orgevents.projections.vocabulary import Vocabulary
 
 NAME_WIDTH = 24
@@ -314,12 +314,6 @@ def child_rows(
     return {c: i // per_row for i, c in enumerate(ordered) if leaf(c)}
 
 
-def sort_key(name: object) -> str:
-    """A name as a reader looks it up in a list: accents and case set aside (Bédouès by B)."""
-    folded = unicodedata.normalize("NFKD", str(name).casefold())
-    return "".join(ch for ch in folded if not unicodedata.combining(ch))
-
-
 def grids(graph: nx.DiGraph, drawn: list[str], cluster_of: dict[str, str]) -> dict[str, list[str]]:
     """Units with :data:`GRID_FROM` or more plain children (no units drawn below them, not in an
     administration's cluster) → those children by name: a département's communes, a ministry's
@@ -337,7 +331,7 @@ def grids(graph: nx.DiGraph, drawn: list[str], cluster_of: dict[str, str]) -> di
         ]
         if len(kids) >= GRID_FROM:
             found[parent] = sorted(
-                kids, key=lambda c: (sort_key(graph.nodes[c].get("name") or c), c)
+                kids, key=lambda c: (fold(str(graph.nodes[c].get("name") or c)), c)
             )
     return found
 

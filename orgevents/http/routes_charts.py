@@ -19,8 +19,6 @@ from orgevents.http.params import (
     From,
     KnownAt,
     Planned,
-    ScopeDepth,
-    ScopeRoot,
     To,
     day_or_today,
 )
@@ -139,8 +137,8 @@ def responsibility_graph(
     at: At = None,
     known_at: KnownAt = None,
     include_planned: Planned = False,
-    root: ScopeRoot = None,
-    depth: ScopeDepth = None,
+    root: Root = None,
+    depth: Depth = None,
 ) -> Response:
     """Each responsibility linked to the unit holding the authority and the units performing
     the work; ``root``/``depth``: the responsibilities the units of that subtree hold, with

@@ -46,10 +46,7 @@ def conflicts(
     """
     from orgevents.projections.claims import conflicts as conflicts_
 
-    state = view(ctx, known_at, include_planned)
-    if root is not None or depth is not None:
-        state = state.within(root, depth, day(at))
-    found = conflicts_(state)
+    found = conflicts_(view(ctx, known_at, include_planned).within(root, depth, day(at)))
     if as_json:
         print_json([c.model_dump(mode="json") for c in found])
         return

@@ -141,19 +141,25 @@ print("eventsourcing" in sys.modules, "orgevents.events" in sys.modules)
 """
 
 
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Copenhagen in an SQLite file whose index is up to date (loaded once for the module)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('light') / 'kk.db'}"
+    result = CliRunner().invoke(cli, ["--store", url, "load", "--example", "copenhagen"])
+    assert result.exit_code == 0, result.output
+    return url
+
+
 @pytest.mark.parametrize("command", LIGHT_COMMANDS, ids=lambda c: c[0])
-def test_who_units_and_dates_read_only_the_index(tmp_path: Any, command: list[str]) -> None:
+def test_who_units_and_dates_read_only_the_index(indexed: str, command: list[str]) -> None:
     """On an up-to-date index these answer without opening the event store: neither
     eventsourcing nor the event models are imported (the store's language, which names the kinds,
     comes from the index too)."""
     import subprocess
     import sys
 
-    url = f"sqlite:///{tmp_path / 'kk.db'}"
-    result = CliRunner().invoke(cli, ["--store", url, "load", "--example", "copenhagen"])
-    assert result.exit_code == 0, result.output
     ran = subprocess.run(
-        [sys.executable, "-c", IMPORTED, "--store", url, *command],
+        [sys.executable, "-c", IMPORTED, "--store", indexed, *command],
         capture_output=True,
         text=True,
         check=True,
